@@ -1,0 +1,138 @@
+"""The ``hobbymatch`` command: serve the app, list modules, prepare the database.
+
+Enabled modules add subcommands through the ``hobbymatch_cli_commands`` hook. Every startup
+problem ends the command with one line on stderr and exit status 1.
+"""
+
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import click
+import uvicorn
+
+from core.config import load_settings
+from core.database import describe_database, get_engine
+from core.exceptions import ModuleLoadError, StartupError
+from core.main import create_app, start_modules
+from core.modules import ModuleRegistry, load_modules
+
+
+class HobbyMatchCLI(click.Group):
+    """The core's commands plus those of the enabled modules, loaded only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List the core's commands and every enabled module's."""
+        try:
+            module_commands = _module_commands(load_modules(load_settings()))
+        except StartupError:
+            module_commands = {}  # --help still works; running any command reports the error
+        return sorted({*super().list_commands(ctx), *module_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Find ``name`` among the core's commands, then among the modules'."""
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        return _module_commands(_registry_or_exit()).get(name)
+
+
+@click.group(cls=HobbyMatchCLI)
+def main() -> None:
+    """HobbyMatch: connect people through the hobbies and skills they share, teach and learn."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes."
+)
+def serve(host: str, port: int, reload: bool, workers: int) -> None:
+    """Serve the API with Uvicorn, after checking the settings, the modules and the database."""
+    with _startup_errors_reported():
+        start_modules(create_app())
+    uvicorn.run(
+        "core.main:app",
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@main.command()
+def modules() -> None:
+    """List the enabled modules: name, version, source, requires, tables, routes."""
+    registry = _registry_or_exit()
+    rows = [("NAME", "VERSION", "SOURCE", "REQUIRES", "TABLES", "ROUTES")]
+    for module in registry.modules:
+        rows.append(
+            (
+                module.name,
+                module.info.version,
+                module.source,
+                ",".join(module.info.requires) or "-",
+                ",".join(table.name for table in module.tables) or "-",
+                str(module.route_count),
+            )
+        )
+    click.echo(_format_table(rows))
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("init")
+def db_init() -> None:
+    """Create the enabled modules' missing tables and load their reference data."""
+    with _startup_errors_reported():
+        app = create_app()
+        start_modules(app)
+    click.echo(
+        f"tables ready for {len(app.state.modules.modules)} modules on "
+        f"{describe_database(get_engine().url)}"
+    )
+
+
+def _registry_or_exit() -> ModuleRegistry:
+    with _startup_errors_reported():
+        registry = load_modules(load_settings())
+    return registry
+
+
+def _module_commands(registry: ModuleRegistry) -> dict[str, click.Command]:
+    commands: dict[str, click.Command] = {}
+    for _module, provided in registry.results_in_order("hobbymatch_cli_commands"):
+        for command in provided:
+            if command.name:
+                commands[command.name] = command
+    return commands
+
+
+@contextmanager
+def _startup_errors_reported() -> Iterator[None]:
+    """Turn a ``StartupError`` into one line on stderr and exit status 1.
+
+    The traceback of a module's own import error follows its line, to help fix the module.
+    """
+    try:
+        yield
+    except StartupError as error:
+        click.echo(f"hobbymatch: error: {error}", err=True)
+        if isinstance(error, ModuleLoadError) and error.__cause__ is not None:
+            click.echo("".join(traceback.format_exception(error.__cause__)), err=True)
+        raise SystemExit(1) from None
+
+
+def _format_table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

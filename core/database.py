@@ -1,0 +1,190 @@
+"""The database layer: one engine per process, the shared declarative ``Base``, and ``get_db``.
+
+The engine is made on first use (or by :func:`configure_engine`), never when this file is
+imported, so that tests and the CLI choose the URL first. Every module's models subclass
+:class:`Base`; :func:`init_db` creates the tables of the enabled modules.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from core.exceptions import DatabaseUnavailableError
+
+logger = logging.getLogger("hobbymatch")
+
+# Deterministic constraint names, so that migrations can name what they alter or drop.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Any constant: it serialises create_all between workers that start at the same moment.
+_SCHEMA_LOCK_ID = 0x486F6262
+
+
+class Base(DeclarativeBase):
+    """The one declarative base that every module's models subclass."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite alone would return naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store the value in UTC; a naive value is refused, as its zone is unknown."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a timezone-aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the value as an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+SessionLocal = sessionmaker(autoflush=False, expire_on_commit=False)
+_engine: Engine | None = None
+
+
+def configure_engine(url: str) -> Engine:
+    """Make the process's engine for ``url`` (replacing one made for another URL) and return it."""
+    global _engine
+    if _engine is not None and _engine.url == make_url(url):
+        return _engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = _create_engine(make_url(url))
+    SessionLocal.configure(bind=_engine)
+    return _engine
+
+
+def get_engine() -> Engine:
+    """Return the process's engine, making it from the settings on first use."""
+    if _engine is not None:
+        return _engine
+    from core.config import load_settings
+
+    return configure_engine(load_settings().effective_database_url)
+
+
+def get_db() -> Iterator[Session]:
+    """FastAPI dependency: yield a ``Session``, roll back if the request fails, always close it."""
+    get_engine()
+    session = SessionLocal()
+    try:
+        yield session
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def init_db(tables: Iterable[Table]) -> None:
+    """Create the given tables where they are missing (the enabled modules' tables).
+
+    :raises DatabaseUnavailableError: the database does not answer.
+    """
+    engine = get_engine()
+    check_database(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
+        Base.metadata.create_all(connection, tables=list(tables))
+
+
+def check_database(engine: Engine) -> None:
+    """Run ``SELECT 1``.
+
+    :raises DatabaseUnavailableError: one line naming host, port and database, never the
+        password.
+    """
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        reason = _first_line(str(error.orig), secret=engine.url.password)
+        raise DatabaseUnavailableError(
+            f"cannot reach the database at {describe_database(engine.url)}: {reason}"
+        ) from None
+
+
+def describe_database(url: URL) -> str:
+    """Name where ``url`` points, without credentials: ``host:port/database`` or the file."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database or ':memory:'}"
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def is_connection_error(error: BaseException) -> bool:
+    """Whether ``error`` means the database is unreachable, rather than a bad statement."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError) and "locked" not in str(error.orig)
+
+
+def _first_line(message: str, secret: str | None) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else "no answer"
+    return line.replace(secret, "***") if secret else line
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": 5, "application_name": "hobbymatch"},
+    )
+
+
+def _create_sqlite_engine(url: URL) -> Engine:
+    # FastAPI runs sync routes in a thread pool: a connection may be used by another thread
+    # than the one that opened it. The timeout waits for a writer instead of failing at once.
+    engine = create_engine(
+        url, pool_pre_ping=True, connect_args={"check_same_thread": False, "timeout": 30}
+    )
+    event.listen(engine, "connect", _tune_sqlite_connection)
+    return engine
+
+
+def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,85 @@
+"""The module contract: every hook a HobbyMatch module may implement.
+
+A module implements a hook by defining a function of the same name, marked with
+``@hookimpl`` (``from core.modules import hookimpl``), in its package's ``__init__.py``.
+A marked function whose name matches no hook below stops startup with a clear line.
+Hooks are called once per process, never per request, in the modules' load order
+(a module after the modules it requires).
+"""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from fastapi import APIRouter, FastAPI
+    from sqlalchemy.orm import Session
+
+    from core.config import Settings
+    from core.database import Base
+
+hookspec = pluggy.HookspecMarker("hobbymatch")
+
+
+# --- What a module is made of: called during discovery, before the app exists. ---
+
+
+@hookspec
+def hobbymatch_models() -> "Sequence[type[Base]]":
+    """Return the module's declarative model classes (subclasses of ``core.database.Base``).
+
+    Their tables are the module's tables: ``init_db`` creates them, ``hobbymatch modules``
+    lists them, and a table that another module already defines stops startup.
+
+    :return: the model classes, in any order.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hobbymatch_routers() -> "Sequence[APIRouter]":
+    """Return the module's FastAPI routers.
+
+    Each is mounted at its own prefix with the module's name as its OpenAPI tag.
+
+    :return: the routers, mounted in the order given.
+    """
+    raise NotImplementedError
+
+
+# --- Lifecycle: called in the app's lifespan, once per process. ---
+
+
+@hookspec
+def hobbymatch_startup(app: "FastAPI", settings: "Settings", db: "Session") -> None:
+    """Prepare the module after every enabled module's tables exist, before the first request.
+
+    Use it for idempotent work such as loading reference data: several workers run it at
+    the same time, so it must tolerate rows that another worker has just inserted.
+
+    :param app: the application being started.
+    :param settings: the settings it was built with.
+    :param db: a session; the core commits it after every module's startup hook has run.
+    """
+
+
+@hookspec
+def hobbymatch_shutdown(app: "FastAPI") -> None:
+    """Release what ``hobbymatch_startup`` acquired, when the process stops.
+
+    :param app: the application being stopped.
+    """
+
+
+# --- Command line: called when the ``hobbymatch`` command starts. ---
+
+
+@hookspec
+def hobbymatch_cli_commands() -> "Sequence[click.Command]":
+    """Return extra ``hobbymatch`` subcommands (click commands or groups).
+
+    :return: the commands; their names must not clash with the core's or another module's.
+    """
+    raise NotImplementedError

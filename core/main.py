@@ -1,0 +1,207 @@
+"""The app factory.
+
+``create_app(settings)`` discovers the enabled modules, mounts their routers and returns the
+FastAPI app; its lifespan creates their tables and runs their startup hooks. ``core.main:app``
+is built on first access, so that ``uvicorn core.main:app --reload`` works and importing this
+file costs nothing.
+"""
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Message, Receive, Scope, Send
+
+from core import __version__
+from core.config import Settings, load_settings, resolve_secret_key
+from core.database import (
+    SessionLocal,
+    check_database,
+    configure_engine,
+    describe_database,
+    get_engine,
+    init_db,
+    is_connection_error,
+)
+from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
+from core.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
+from core.modules import ModuleRegistry, load_modules
+
+logger = logging.getLogger("hobbymatch")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the HobbyMatch app with the modules that ``settings`` enable.
+
+    :param settings: the configuration; read from the environment and ``.env`` when omitted.
+    :raises StartupError: an invalid setting or a module that cannot load (one line).
+    """
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    settings = resolve_secret_key(settings)
+    registry = load_modules(settings)
+    engine = configure_engine(settings.effective_database_url)
+    if settings.is_default_database:
+        logger.info(
+            "HOBBYMATCH_DATABASE_URL is unset: using the embedded %s", describe_database(engine.url)
+        )
+    app = FastAPI(title="HobbyMatch", version=__version__, lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.modules = registry
+    _add_middleware(app, settings)
+    _add_exception_handlers(app)
+    app.include_router(_core_router(), tags=["core"])
+    for module in registry.modules:
+        for router in module.routers:
+            app.include_router(router, tags=[module.name])
+    return app
+
+
+def configure_logging(level: str) -> None:
+    """Send HobbyMatch's log lines to stderr at ``level`` (once; later calls only set the level)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("hobbymatch").setLevel(level)
+
+
+def start_modules(app: FastAPI) -> None:
+    """Create the enabled modules' tables, then run their startup hooks in load order.
+
+    :raises DatabaseUnavailableError: the database does not answer.
+    """
+    registry: ModuleRegistry = app.state.modules
+    init_db(registry.tables)
+    with SessionLocal() as db:
+        registry.call_in_order("hobbymatch_startup", app=app, settings=app.state.settings, db=db)
+        db.commit()
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await run_in_threadpool(start_modules, app)
+    yield
+    app.state.modules.call_in_order("hobbymatch_shutdown", app=app)
+
+
+def _core_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/", summary="What this server is and which modules it runs")
+    async def describe(request: Request) -> dict[str, Any]:
+        return {
+            "name": "HobbyMatch",
+            "version": __version__,
+            "modules": request.app.state.modules.names,
+        }
+
+    @router.get("/health", summary="Liveness: the process answers (the database is not touched)")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/ready",
+        summary="Readiness: the database answers",
+        responses={503: {"description": "The database does not answer"}},
+    )
+    async def ready() -> JSONResponse:
+        try:
+            await run_in_threadpool(check_database, get_engine())
+        except DatabaseUnavailableError:
+            return JSONResponse(
+                {"status": "unavailable", "detail": "the database does not answer"}, status_code=503
+            )
+        return JSONResponse({"status": "ready"})
+
+    return router
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLogMiddleware)
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        body = {"detail": error.detail, **error.extra}
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
+        if is_connection_error(error):
+            return JSONResponse(
+                {"detail": "the database is unavailable; try again shortly"},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        if isinstance(error, IntegrityError):
+            return JSONResponse(
+                {"detail": "the request conflicts with existing data"}, status_code=409
+            )
+        return await _internal_error(request, error)
+
+    app.add_exception_handler(Exception, _internal_error)
+
+
+async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    logger.error("unhandled error in request %s", request_id, exc_info=error)
+    return JSONResponse(
+        {"detail": "internal server error", "request_id": request_id}, status_code=500
+    )
+
+
+def _report_startup_errors_in_one_line(
+    app: FastAPI,
+) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """Wrap ``app`` so that a ``StartupError`` in the lifespan is reported as its one line.
+
+    Starlette reports a failed startup with the whole traceback; Uvicorn prints it. The message
+    is replaced while the error is being handled, which is when Starlette sends it.
+    """
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def send_one_line(message: Message) -> None:
+            error = sys.exc_info()[1]
+            if message["type"] == "lifespan.startup.failed" and isinstance(error, StartupError):
+                message = {**message, "message": f"hobbymatch: {error}"}
+            await send(message)
+
+        await app(scope, receive, send_one_line)
+
+    return asgi
+
+
+def _build_served_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    try:
+        return _report_startup_errors_in_one_line(create_app())
+    except StartupError as error:
+        print(f"hobbymatch: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def __getattr__(name: str) -> Any:
+    """Build ``core.main:app`` on first access (this is what Uvicorn imports)."""
+    if name == "app":
+        served = _build_served_app()
+        globals()["app"] = served
+        return served
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,40 @@
+"""Pagination shared by every module: ``limit``/``offset`` query parameters and the page body."""
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+Item = TypeVar("Item")
+
+
+class PageParams(BaseModel):
+    """Which slice of a list the client asked for."""
+
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip")] = 0,
+) -> PageParams:
+    """FastAPI dependency: read and bound ``limit`` (1..100) and ``offset`` (>= 0)."""
+    return PageParams(limit=limit, offset=offset)
+
+
+Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list: ``{items, total, limit, offset}``."""
+
+    items: list[Item]
+    total: int
+    limit: int
+    offset: int
