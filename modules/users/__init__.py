@@ -1,0 +1,56 @@
+"""Users: accounts, Argon2 passwords, bearer-token login and public profiles.
+
+Other modules may use what this front door exports, and nothing else of the module:
+
+- ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
+  deleting an account deletes what your module keeps for it).
+- ``current_user`` / ``CurrentUser``: the dependency giving the signed-in caller (401 otherwise).
+- ``optional_current_user`` / ``OptionalCurrentUser``: the same, or ``None`` for anonymous callers.
+- ``UserPublic``: the public-profile schema (never an email or a password hash).
+- ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404).
+"""
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter
+
+from core.database import Base
+from core.modules import ModuleInfo, hookimpl
+from modules.users.dependencies import (
+    CurrentUser,
+    OptionalCurrentUser,
+    current_user,
+    optional_current_user,
+)
+from modules.users.exceptions import UserNotFoundError
+from modules.users.models import LoginAttempt, User
+from modules.users.schemas import UserPublic
+from modules.users.service import get_user
+
+MODULE_INFO = ModuleInfo(name="users", version="0.1.0")
+
+__all__ = [
+    "MODULE_INFO",
+    "CurrentUser",
+    "OptionalCurrentUser",
+    "User",
+    "UserNotFoundError",
+    "UserPublic",
+    "current_user",
+    "get_user",
+    "optional_current_user",
+]
+
+
+@hookimpl
+def hobbymatch_models() -> Sequence[type[Base]]:
+    """The users module's tables: accounts and failed login attempts."""
+    return [User, LoginAttempt]
+
+
+@hookimpl
+def hobbymatch_routers() -> Sequence[APIRouter]:
+    """``/users`` and ``/auth/token``."""
+    from modules.users.router import router
+
+    return [router]

@@ -1,0 +1,118 @@
+"""The users module's HTTP endpoints: a thin layer over :mod:`modules.users.service`."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
+
+from core.config import Settings, get_settings
+from core.database import get_db
+from core.pagination import Pagination
+from modules.users import service
+from modules.users.dependencies import CurrentUser
+from modules.users.models import User
+from modules.users.schemas import (
+    PasswordChange,
+    Token,
+    UserCreate,
+    UserPage,
+    UserPrivate,
+    UserPublic,
+    UserUpdate,
+)
+
+UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
+
+router = APIRouter()
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPrivate,
+    responses={409: {"description": "The email is already taken"}},
+)
+def register(body: UserCreate, db: Session = Depends(get_db)) -> User:
+    """Create an account."""
+    return service.register_user(db, data=body)
+
+
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    responses={
+        401: {"description": "Incorrect email or password"},
+        429: {"description": "Too many failed attempts"},
+    },
+)
+def log_in(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    settings: Annotated[Settings, Depends(get_settings)],
+    db: Session = Depends(get_db),
+) -> Token:
+    """Exchange email (as ``username``) and password for a bearer token."""
+    address = request.client.host if request.client else "unknown"
+    return service.log_in(
+        db, email=form.username, password=form.password, client_address=address, settings=settings
+    )
+
+
+@router.get("/users/me", response_model=UserPrivate, responses=UNAUTHENTICATED)
+def read_me(user: CurrentUser) -> User:
+    """The caller's own profile, email included."""
+    return user
+
+
+@router.patch("/users/me", response_model=UserPrivate, responses=UNAUTHENTICATED)
+def update_me(body: UserUpdate, user: CurrentUser, db: Session = Depends(get_db)) -> User:
+    """Change the caller's display name or bio."""
+    return service.update_profile(db, user=user, changes=body)
+
+
+@router.post(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHENTICATED, 403: {"description": "The current password is wrong"}},
+)
+def change_my_password(
+    body: PasswordChange, user: CurrentUser, db: Session = Depends(get_db)
+) -> Response:
+    """Change the caller's password; tokens issued before stop working."""
+    service.change_password(
+        db, user=user, current_password=body.current_password, new_password=body.new_password
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/users/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
+def delete_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+    """Delete the caller's account and everything every module keeps for it."""
+    service.delete_user(db, user=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/users", response_model=UserPage)
+def list_users(
+    page: Pagination,
+    q: Annotated[str | None, Query(max_length=100, description="Part of a display name")] = None,
+    db: Session = Depends(get_db),
+) -> UserPage:
+    """Public profiles, by display name, optionally filtered by part of it."""
+    users, total = service.list_users(db, query=q, page=page)
+    return UserPage(
+        items=[UserPublic.model_validate(user) for user in users],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get(
+    "/users/{user_id}", response_model=UserPublic, responses={404: {"description": "No such user"}}
+)
+def read_user(user_id: uuid.UUID, db: Session = Depends(get_db)) -> User:
+    """A user's public profile."""
+    return service.get_user(db, user_id=user_id)

@@ -1,0 +1,190 @@
+"""The users module's business rules: plain functions that take a session, never HTTP."""
+
+import math
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.database import utc_now
+from core.pagination import PageParams
+from modules.users.exceptions import (
+    EmailTakenError,
+    NotAuthenticatedError,
+    TooManyLoginAttemptsError,
+    UserNotFoundError,
+    WrongPasswordError,
+)
+from modules.users.models import LoginAttempt, User
+from modules.users.schemas import Token, UserCreate, UserUpdate
+from modules.users.security import (
+    InvalidTokenError,
+    hash_password,
+    issue_token,
+    read_token,
+    verify_against_dummy,
+    verify_password,
+)
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILED_LOGINS_PER_ACCOUNT = 5
+MAX_FAILED_LOGINS_PER_ADDRESS = 50
+BAD_CREDENTIALS = "incorrect email or password"
+
+
+def register_user(db: Session, *, data: UserCreate) -> User:
+    """Create an account; the database's unique constraint decides between concurrent twins.
+
+    :raises EmailTakenError: the email is already used, in any letter case.
+    """
+    user = User(
+        email=data.email,
+        password_hash=hash_password(data.password),
+        display_name=data.display_name,
+        bio=data.bio,
+    )
+    db.add(user)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise EmailTakenError("an account with this email already exists") from None
+    return user
+
+
+def log_in(
+    db: Session, *, email: str, password: str, client_address: str, settings: Settings
+) -> Token:
+    """Check the credentials and issue an access token.
+
+    Failures are counted per account and per client address in the database; past the limit
+    every attempt is refused until the window has passed.
+
+    :raises TooManyLoginAttemptsError: too many recent failures for the account or address.
+    :raises NotAuthenticatedError: unknown email or wrong password (the same answer for both).
+    """
+    email = email.strip().lower()
+    limits = {
+        f"account:{email}": MAX_FAILED_LOGINS_PER_ACCOUNT,
+        f"address:{client_address}": MAX_FAILED_LOGINS_PER_ADDRESS,
+    }
+    now = utc_now()
+    _refuse_when_locked_out(db, limits=limits, now=now)
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        verify_against_dummy(password)
+    if user is None or not user.is_active or not verify_password(password, user.password_hash):
+        _record_failure(db, keys=limits.keys(), now=now)
+        raise NotAuthenticatedError(BAD_CREDENTIALS)
+    db.execute(delete(LoginAttempt).where(LoginAttempt.key == f"account:{email}"))
+    db.commit()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    token = issue_token(
+        user_id=user.id,
+        token_version=user.token_version,
+        secret_key=_secret(settings),
+        lifetime=lifetime,
+    )
+    return Token(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+def user_for_token(db: Session, *, token: str, settings: Settings) -> User:
+    """Return the active user that ``token`` was issued to, under their current password.
+
+    :raises NotAuthenticatedError: the token is invalid, expired, or outdated, or its user is
+        gone or inactive.
+    """
+    try:
+        user_id, token_version = read_token(token, secret_key=_secret(settings))
+    except InvalidTokenError:
+        raise NotAuthenticatedError("invalid or expired token") from None
+    user = db.get(User, user_id)
+    if user is None or not user.is_active or user.token_version != token_version:
+        raise NotAuthenticatedError("invalid or expired token")
+    return user
+
+
+def get_user(db: Session, *, user_id: uuid.UUID) -> User:
+    """Return the active user with ``user_id``.
+
+    :raises UserNotFoundError: no active user has that id.
+    """
+    user = db.get(User, user_id)
+    if user is None or not user.is_active:
+        raise UserNotFoundError("user not found")
+    return user
+
+
+def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[list[User], int]:
+    """Return one page of active users, by display name then id, and how many match in all.
+
+    :param query: keep only display names containing it, ignoring case.
+    """
+    condition: ColumnElement[bool] = User.is_active.is_(True)
+    if query:
+        condition = condition & func.lower(User.display_name).contains(
+            query.lower(), autoescape=True
+        )
+    total = db.scalar(select(func.count()).select_from(User).where(condition)) or 0
+    users = db.scalars(
+        select(User)
+        .where(condition)
+        .order_by(func.lower(User.display_name), User.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    return list(users), total
+
+
+def update_profile(db: Session, *, user: User, changes: UserUpdate) -> User:
+    """Apply the fields present in ``changes`` to ``user``'s profile."""
+    for field, value in changes.model_dump(exclude_unset=True).items():
+        setattr(user, field, value)
+    db.commit()
+    return user
+
+
+def change_password(db: Session, *, user: User, current_password: str, new_password: str) -> None:
+    """Replace the password; every token issued before stops working.
+
+    :raises WrongPasswordError: ``current_password`` is wrong.
+    """
+    if not verify_password(current_password, user.password_hash):
+        raise WrongPasswordError("the current password is wrong")
+    user.password_hash = hash_password(new_password)
+    user.token_version += 1
+    db.commit()
+
+
+def delete_user(db: Session, *, user: User) -> None:
+    """Delete the account; the database removes what every module keeps for it (cascade)."""
+    db.execute(delete(User).where(User.id == user.id))
+    db.commit()
+
+
+def _refuse_when_locked_out(db: Session, *, limits: dict[str, int], now: datetime) -> None:
+    for key, limit in limits.items():
+        count, oldest = db.execute(
+            select(func.count(), func.min(LoginAttempt.attempted_at)).where(
+                LoginAttempt.key == key, LoginAttempt.attempted_at > now - LOGIN_WINDOW
+            )
+        ).one()
+        if count >= limit and oldest is not None:
+            retry_after = max(1, math.ceil((oldest + LOGIN_WINDOW - now).total_seconds()))
+            raise TooManyLoginAttemptsError(retry_after)
+
+
+def _record_failure(db: Session, *, keys: Iterable[str], now: datetime) -> None:
+    db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - LOGIN_WINDOW))
+    db.add_all(LoginAttempt(key=key, attempted_at=now) for key in keys)
+    db.commit()
+
+
+def _secret(settings: Settings) -> str:
+    if settings.secret_key is None:
+        raise RuntimeError("the app was built without resolving its secret key")
+    return settings.secret_key.get_secret_value()
