@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     modules: CommaSeparated | None = None
     disabled_modules: CommaSeparated = []
+    module_paths: Annotated[list[Path], NoDecode] = []
     secret_key: SecretStr | None = None
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -51,6 +52,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("module_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item for item in value.split(os.pathsep) if item.strip()]
+        return value
+
+    @field_validator("module_paths")
+    @classmethod
+    def _folders_exist(cls, value: list[Path]) -> list[Path]:
+        for folder in value:
+            if not folder.is_dir():
+                raise ValueError(f"{folder} is not a folder")
+        return [folder.resolve() for folder in value]
 
     @field_validator("log_level", mode="before")
     @classmethod

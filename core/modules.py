@@ -1,7 +1,8 @@
 """Module discovery and loading, in explicit phases.
 
-1. *Discover* candidates: every package under ``modules/`` (in-tree) and every entry point in
-   the group ``hobbymatch.modules`` (installed distributions).
+1. *Discover* candidates: every package under ``modules/`` and under the folders of
+   ``HOBBYMATCH_MODULE_PATHS`` (in-tree), and every entry point in the group
+   ``hobbymatch.modules`` (installed distributions).
 2. *Select* the enabled ones (``HOBBYMATCH_MODULES``, ``HOBBYMATCH_DISABLED_MODULES``).
 3. *Import* them and read their ``MODULE_INFO``.
 4. *Order* them so that each module loads after the modules it requires.
@@ -19,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
@@ -124,7 +126,7 @@ def load_modules(settings: Settings) -> ModuleRegistry:
 
     :raises ModuleLoadError: one line naming the module at fault.
     """
-    candidates = discover_candidates()
+    candidates = discover_candidates(settings.module_paths)
     enabled = select_enabled(candidates, settings)
     imported = [_import_module(candidate) for candidate in enabled]
     _check_requirements(imported, candidates, settings)
@@ -136,13 +138,14 @@ def load_modules(settings: Settings) -> ModuleRegistry:
     return ModuleRegistry(modules=ordered, plugin_manager=plugin_manager)
 
 
-def discover_candidates() -> list[Candidate]:
+def discover_candidates(extra_folders: Sequence[Path] = ()) -> list[Candidate]:
     """Find every module, in-tree and installed, without importing any.
 
+    :param extra_folders: folders whose packages are modules too, besides ``modules/``.
     :raises ModuleLoadError: two modules have one name.
     """
     found: dict[str, Candidate] = {}
-    for candidate in [*_in_tree_candidates(), *_installed_candidates()]:
+    for candidate in [*_in_tree_candidates(extra_folders), *_installed_candidates()]:
         if candidate.name in found:
             raise ModuleLoadError(
                 f"two modules are named {candidate.name!r}: {found[candidate.name].origin} and "
@@ -198,19 +201,27 @@ def resolve_load_order(modules: Sequence[LoadedModule]) -> list[LoadedModule]:
     return [by_name[name] for name in order]
 
 
-def _in_tree_candidates() -> Iterator[Candidate]:
+def _in_tree_candidates(extra_folders: Sequence[Path]) -> Iterator[Candidate]:
     package = importlib.import_module(IN_TREE_PACKAGE)
-    # Recomputed here so that a folder holding ``modules/`` added to sys.path after the
-    # package was first imported (a test, a plugin directory) is searched too.
-    package.__path__ = pkgutil.extend_path(list(package.__path__), IN_TREE_PACKAGE)
-    for entry in pkgutil.iter_modules(package.__path__):
-        if entry.ispkg and not entry.name.startswith("_"):
-            yield Candidate(
-                name=entry.name,
-                source="in-tree",
-                origin=f"{IN_TREE_PACKAGE}/{entry.name}",
-                load=_importer(f"{IN_TREE_PACKAGE}.{entry.name}"),
-            )
+    # Extra folders join the package's search path, so that their modules import as
+    # ``modules.<name>`` exactly like those in the repository.
+    for folder in extra_folders:
+        if str(folder) not in package.__path__:
+            package.__path__.append(str(folder))
+    for search_path in package.__path__:
+        for entry in pkgutil.iter_modules([search_path]):
+            if entry.ispkg and not entry.name.startswith("_"):
+                yield Candidate(
+                    name=entry.name,
+                    source="in-tree",
+                    origin=_describe_folder(Path(search_path) / entry.name),
+                    load=_importer(f"{IN_TREE_PACKAGE}.{entry.name}"),
+                )
+
+
+def _describe_folder(folder: Path) -> str:
+    in_repository = folder.parent.name == IN_TREE_PACKAGE
+    return f"{IN_TREE_PACKAGE}/{folder.name}" if in_repository else str(folder)
 
 
 def _installed_candidates() -> Iterator[Candidate]:
@@ -263,7 +274,9 @@ def _check_requirements(
             if required in enabled:
                 continue
             if required not in known:
-                why = "which is not installed" + _did_you_mean(required, sorted(known))
+                why = "which is not installed" + _did_you_mean(
+                    required, sorted(known - {module.name})
+                )
             elif required in settings.disabled_modules:
                 why = "which HOBBYMATCH_DISABLED_MODULES disables"
             else:
@@ -336,9 +349,13 @@ def _raise_if_table_conflict(error: InvalidRequestError, module_name: str) -> No
 
 
 def _owner_of_table(table_name: str) -> str:
-    for mapper in Base.registry.mappers:
-        if getattr(mapper.class_, "__tablename__", None) == table_name:
-            module_path = mapper.class_.__module__.split(".")
+    table = Base.metadata.tables.get(table_name)
+    pending = list(Base.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if table is not None and model.__dict__.get("__table__") is table:
+            module_path = model.__module__.split(".")
             is_in_tree = module_path[0] == IN_TREE_PACKAGE and len(module_path) > 1
             return module_path[1] if is_in_tree else module_path[0]
     return "another module"

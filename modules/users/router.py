@@ -23,7 +23,9 @@ from modules.users.schemas import (
     UserUpdate,
 )
 
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing, invalid or expired token"}}
+UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired token"}
+}
 
 router = APIRouter()
 

@@ -1,0 +1,139 @@
+"""The core's own endpoints and cross-cutting behaviour: health, readiness, request ids, errors."""
+
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core import __version__, hookspecs
+from core.config import load_settings
+from core.main import create_app, start_modules
+from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
+from tests.core.conftest import run_cli
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_root_names_the_service_and_its_modules(client: TestClient) -> None:
+    body = client.get("/").json()
+    assert body == {"name": "HobbyMatch", "version": __version__, "modules": body["modules"]}
+    assert body["modules"][0] == "users"
+
+
+def test_health_and_ready_answer_200(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").json() == {"status": "ready"}
+
+
+def test_openapi_and_docs_are_served(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["info"]["title"] == "HobbyMatch"
+    assert schema["paths"]["/users"]["post"]["tags"] == ["users"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    generated = client.get("/health").headers["x-request-id"]
+    assert len(generated) == 32
+    assert (
+        client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    unsafe = client.get("/health", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert unsafe.headers["x-request-id"] != "bad id\nwith newline"
+
+
+def test_one_access_log_line_per_request(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="hobbymatch.access"):
+        client.get("/health", headers={"X-Request-ID": "trace-me"})
+    lines = [record.getMessage() for record in caplog.records if record.name == "hobbymatch.access"]
+    assert len(lines) == 1
+    method, path, status, duration, request_id = lines[0].split()
+    assert (method, path, status, request_id) == ("GET", "/health", "200", "id=trace-me")
+    assert duration.endswith("ms")
+
+
+def test_body_over_the_limit_is_413_json(client: TestClient) -> None:
+    response = client.post(
+        "/users", content=b"x" * (1024 * 1024 + 1), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body is larger than 1048576 bytes"}
+
+
+def test_unknown_path_is_404_json(client: TestClient) -> None:
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+def test_every_hookspec_is_documented_and_in_the_readme() -> None:
+    readme = (REPOSITORY / "README.md").read_text()
+    names = [name for name in vars(hookspecs) if name.startswith("hobbymatch_")]
+    assert len(names) >= 5
+    for name in names:
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), f"{name} has no docstring"
+        assert name in readme, f"{name} is not documented in README.md"
+
+
+def test_module_boundaries_hold() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_embedded_default_is_announced_in_one_line(tmp_path: Path) -> None:
+    result = run_cli("db", "init", cwd=tmp_path, env={"HOBBYMATCH_DATABASE_URL": ""})
+    assert result.returncode == 0, result.stderr
+    announcements = [
+        line for line in result.stderr.splitlines() if "HOBBYMATCH_DATABASE_URL is unset" in line
+    ]
+    assert len(announcements) == 1
+    assert announcements[0].endswith("using the embedded SQLite file ./hobbymatch.db")
+    assert (tmp_path / "hobbymatch.db").exists()
+    assert oct((tmp_path / "hobbymatch.db.secret").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[TemporaryPostgres]:
+    """A PostgreSQL server of the test's own, which it may stop and start."""
+    try:
+        server = TemporaryPostgres()
+    except PostgresUnavailableError as error:
+        pytest.skip(str(error))
+    server.start()
+    yield server
+    server.cleanup()
+
+
+def test_ready_is_503_while_postgres_is_down_and_200_after(
+    own_postgres: TemporaryPostgres, secret_key: str
+) -> None:
+    settings = load_settings(_env_file=None, database_url=own_postgres.url, secret_key=secret_key)
+    app = create_app(settings)
+    start_modules(app)
+    client = TestClient(app)
+    assert client.get("/ready").status_code == 200
+    own_postgres.stop()
+    down = client.get("/ready")
+    assert down.status_code == 503
+    assert down.json() == {"status": "unavailable", "detail": "the database does not answer"}
+    assert client.get("/health").status_code == 200
+    api = client.get("/users")
+    assert api.status_code == 503
+    assert api.json() == {"detail": "the database is unavailable; try again shortly"}
+    own_postgres.start()
+    assert client.get("/ready").status_code == 200
+    assert client.get("/users").status_code == 200
