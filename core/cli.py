@@ -12,9 +12,9 @@ import click
 import uvicorn
 
 from core.config import load_settings
-from core.database import describe_database, get_engine
+from core.database import check_database, describe_database, get_engine
 from core.exceptions import ModuleLoadError, StartupError
-from core.main import create_app, start_modules
+from core.main import create_app, serveable, start_modules
 from core.modules import ModuleRegistry, load_modules
 
 
@@ -52,9 +52,13 @@ def main() -> None:
 def serve(host: str, port: int, reload: bool, workers: int) -> None:
     """Serve the API with Uvicorn, after checking the settings, the modules and the database."""
     with _startup_errors_reported():
-        start_modules(create_app())
+        app = create_app()
+        check_database(get_engine())
+    # One process serves the app just checked; reload and workers need an import string,
+    # so that every process builds its own.
+    single_process = not reload and workers == 1
     uvicorn.run(
-        "core.main:app",
+        serveable(app) if single_process else "core.main:app",
         host=host,
         port=port,
         reload=reload,

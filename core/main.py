@@ -165,7 +165,7 @@ async def _internal_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _report_startup_errors_in_one_line(
+def serveable(
     app: FastAPI,
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """Wrap ``app`` so that a ``StartupError`` in the lifespan is reported as its one line.
@@ -192,7 +192,7 @@ def _report_startup_errors_in_one_line(
 
 def _build_served_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     try:
-        return _report_startup_errors_in_one_line(create_app())
+        return serveable(create_app())
     except StartupError as error:
         print(f"hobbymatch: {error}", file=sys.stderr)
         raise SystemExit(1) from None
