@@ -5,7 +5,7 @@ carry a password. ``DomainError`` is the base of every module's business errors:
 :mod:`core.main` turns it into an HTTP response, so that services never raise ``HTTPException``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -41,7 +41,7 @@ class DomainError(Exception):
         self, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
     ) -> None:
         super().__init__(detail)
-        self.detail = detail
+        self.detail: str | list[dict[str, Any]] = detail
         self.headers = {**self.default_headers, **(headers or {})}
         self.extra = extra
 
@@ -65,6 +65,20 @@ class PermissionDeniedError(DomainError):
 
 
 class RuleViolationError(DomainError):
-    """The request is well-formed but breaks a business rule (reported like a validation error)."""
+    """The request is well-formed but breaks a business rule.
+
+    Answered with 422 and a ``detail`` shaped like FastAPI's validation errors, so that a client
+    handles every 422 alike.
+
+    :param message: what is wrong.
+    :param loc: where, as in FastAPI's errors (for example ``("body", "skill_id")``).
+    :param error_type: a short machine-readable kind.
+    """
 
     status_code = 422
+
+    def __init__(
+        self, message: str, *, loc: Sequence[str | int] = ("body",), error_type: str = "value_error"
+    ) -> None:
+        super().__init__(message)
+        self.detail = [{"type": error_type, "loc": list(loc), "msg": message}]

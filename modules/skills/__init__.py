@@ -1,0 +1,56 @@
+"""Skills: the catalog of hobbies and skills, and each user's ranked list of what they share,
+teach or want to learn.
+
+Requires the users module. Other modules may use what this front door exports, and nothing
+else of the module:
+
+- ``Skill`` and ``UserSkill``: the models, for foreign keys and read-only queries (a user's
+  entries have ``user_id``, ``skill_id``, ``intent`` and ``rank``; rank 1 matters most).
+- ``Category`` and ``Intent``: the fixed categories and the intents ``share``, ``teach``, ``learn``.
+- ``SkillOut``: the schema of a skill, ``{id, name, category}``.
+- ``MAX_SKILLS_PER_USER``: how many skills a list holds at most (10).
+"""
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.database import Base
+from core.modules import ModuleInfo, hookimpl
+from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent, Skill, UserSkill
+from modules.skills.schemas import SkillOut
+from modules.skills.service import load_starting_catalog
+
+MODULE_INFO = ModuleInfo(name="skills", version="0.1.0", requires=("users",))
+
+__all__ = [
+    "MAX_SKILLS_PER_USER",
+    "MODULE_INFO",
+    "Category",
+    "Intent",
+    "Skill",
+    "SkillOut",
+    "UserSkill",
+]
+
+
+@hookimpl
+def hobbymatch_models() -> Sequence[type[Base]]:
+    """The catalog and the users' ranked lists."""
+    return [Skill, UserSkill]
+
+
+@hookimpl
+def hobbymatch_routers() -> Sequence[APIRouter]:
+    """``/skills``, ``/users/me/skills`` and ``/users/{user_id}/skills``."""
+    from modules.skills.router import router
+
+    return [router]
+
+
+@hookimpl
+def hobbymatch_startup(app: FastAPI, settings: Settings, db: Session) -> None:
+    """Load the starting catalog's missing skills (idempotent, safe for concurrent workers)."""
+    load_starting_catalog(db)

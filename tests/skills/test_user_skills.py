@@ -1,0 +1,256 @@
+"""A user's ranked list: GET/PUT/POST/DELETE, "who teaches X", cascade and races."""
+
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from modules.skills import UserSkill
+from tests.accounts import Account
+from tests.skills.conftest import skill_id
+
+SignUp = Callable[..., Account]
+
+
+def choices(client: TestClient, *pairs: tuple[str, str]) -> list[dict[str, object]]:
+    return [{"skill_id": skill_id(client, name), "intent": intent} for name, intent in pairs]
+
+
+def summary(entries: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+    return [(entry["skill"]["name"], entry["intent"], entry["rank"]) for entry in entries]  # type: ignore[index]
+
+
+def first_skill_ids(client: TestClient, count: int) -> list[int]:
+    return [item["id"] for item in client.get("/skills", params={"limit": count}).json()["items"]]
+
+
+def test_put_replaces_the_list_and_get_returns_it_by_rank(
+    client: TestClient, sign_up: SignUp
+) -> None:
+    account = sign_up()
+    client.put(
+        "/users/me/skills", json=choices(client, ("Chess", "teach")), headers=account.headers
+    )
+    body = choices(client, ("Guitar", "learn"), ("Hiking", "share"), ("Chess", "teach"))
+    response = client.put("/users/me/skills", json=body, headers=account.headers)
+    assert response.status_code == 200
+    expected = [("Guitar", "learn", 1), ("Hiking", "share", 2), ("Chess", "teach", 3)]
+    assert summary(response.json()) == expected
+    assert summary(client.get("/users/me/skills", headers=account.headers).json()) == expected
+    assert summary(client.get(f"/users/{account.id}/skills").json()) == expected
+    assert set(response.json()[0]["skill"]) == {"id", "name", "category"}
+
+
+def test_put_of_an_empty_list_clears_it(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    client.put(
+        "/users/me/skills", json=choices(client, ("Chess", "teach")), headers=account.headers
+    )
+    assert client.put("/users/me/skills", json=[], headers=account.headers).json() == []
+
+
+def test_unknown_user_skills_are_404(client: TestClient) -> None:
+    response = client.get(f"/users/{uuid.uuid4()}/skills")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "user not found"}
+
+
+@pytest.mark.parametrize(
+    ("make_body", "status", "detail"),
+    [
+        (
+            lambda client: [
+                {"skill_id": i, "intent": "share"} for i in first_skill_ids(client, 11)
+            ],
+            422,
+            None,
+        ),
+        (lambda client: choices(client, ("Chess", "teach"), ("Chess", "learn")), 422, None),
+        (lambda client: [{"skill_id": skill_id(client, "Chess"), "intent": "master"}], 422, None),
+        (
+            lambda client: [{"skill_id": 999999, "intent": "share"}],
+            404,
+            {"detail": "no skill has id 999999"},
+        ),
+        (lambda client: {"skill_id": 1, "intent": "share"}, 422, None),
+    ],
+    ids=["eleven-entries", "skill-twice", "unknown-intent", "unknown-skill", "not-a-list"],
+)
+def test_failed_put_leaves_the_list_exactly_as_it_was(
+    client: TestClient,
+    sign_up: SignUp,
+    make_body: Callable[[TestClient], object],
+    status: int,
+    detail: object,
+) -> None:
+    account = sign_up()
+    stored = client.put(
+        "/users/me/skills",
+        json=choices(client, ("Yoga", "share"), ("Go", "learn")),
+        headers=account.headers,
+    ).json()
+    response = client.put("/users/me/skills", json=make_body(client), headers=account.headers)
+    assert response.status_code == status
+    if detail is not None:
+        assert response.json() == detail
+    else:
+        assert response.json()["detail"][0]["loc"][0] == "body"
+    assert client.get("/users/me/skills", headers=account.headers).json() == stored
+
+
+def test_put_without_token_is_401(client: TestClient) -> None:
+    assert client.put("/users/me/skills", json=[]).status_code == 401
+
+
+def test_post_appends_at_the_end(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    client.put("/users/me/skills", json=choices(client, ("Yoga", "share")), headers=account.headers)
+    response = client.post(
+        "/users/me/skills", json=choices(client, ("Baking", "teach"))[0], headers=account.headers
+    )
+    assert response.status_code == 201
+    assert (
+        response.json()["skill"]["name"],
+        response.json()["intent"],
+        response.json()["rank"],
+    ) == ("Baking", "teach", 2)
+    assert summary(client.get("/users/me/skills", headers=account.headers).json())[-1] == (
+        "Baking",
+        "teach",
+        2,
+    )
+
+
+def test_post_of_a_listed_skill_is_409(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    client.put("/users/me/skills", json=choices(client, ("Yoga", "share")), headers=account.headers)
+    response = client.post(
+        "/users/me/skills", json=choices(client, ("Yoga", "teach"))[0], headers=account.headers
+    )
+    assert response.status_code == 409
+    assert response.json() == {"detail": "this skill is already in your list"}
+
+
+def test_post_past_ten_is_422(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    ids = first_skill_ids(client, 11)
+    client.put(
+        "/users/me/skills",
+        json=[{"skill_id": i, "intent": "share"} for i in ids[:10]],
+        headers=account.headers,
+    )
+    response = client.post(
+        "/users/me/skills", json={"skill_id": ids[10], "intent": "share"}, headers=account.headers
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [{"type": "too_long", "loc": ["body"], "msg": "a list holds at most 10 skills"}]
+    }
+    assert len(client.get("/users/me/skills", headers=account.headers).json()) == 10
+
+
+def test_post_of_an_unknown_skill_is_404(client: TestClient, sign_up: SignUp) -> None:
+    response = client.post(
+        "/users/me/skills", json={"skill_id": 999999, "intent": "share"}, headers=sign_up().headers
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "skill not found"}
+
+
+def test_delete_closes_up_the_ranks(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    body = choices(client, ("Yoga", "share"), ("Go", "learn"), ("Baking", "teach"))
+    client.put("/users/me/skills", json=body, headers=account.headers)
+    response = client.delete(f"/users/me/skills/{body[0]['skill_id']}", headers=account.headers)
+    assert response.status_code == 204
+    assert summary(client.get("/users/me/skills", headers=account.headers).json()) == [
+        ("Go", "learn", 1),
+        ("Baking", "teach", 2),
+    ]
+
+
+def test_delete_of_an_unlisted_skill_is_404(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    response = client.delete(
+        f"/users/me/skills/{skill_id(client, 'Chess')}", headers=account.headers
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "this skill is not in your list"}
+
+
+def test_who_lists_a_skill_with_an_intent(client: TestClient, sign_up: SignUp) -> None:
+    teacher, learner, other_teacher = (
+        sign_up(display_name="T1"),
+        sign_up(display_name="L"),
+        sign_up(display_name="T2"),
+    )
+    client.put(
+        "/users/me/skills",
+        json=choices(client, ("Chess", "share"), ("Guitar", "teach")),
+        headers=teacher.headers,
+    )
+    client.put(
+        "/users/me/skills", json=choices(client, ("Guitar", "learn")), headers=learner.headers
+    )
+    client.put(
+        "/users/me/skills", json=choices(client, ("Guitar", "teach")), headers=other_teacher.headers
+    )
+    guitar = skill_id(client, "Guitar")
+    teachers = client.get(f"/skills/{guitar}/users", params={"intent": "teach"}).json()
+    assert [user["display_name"] for user in teachers["items"]] == ["T2", "T1"]
+    assert (teachers["total"], teachers["limit"], teachers["offset"]) == (2, 20, 0)
+    assert "email" not in teachers["items"][0]
+    everyone = client.get(f"/skills/{guitar}/users", params={"limit": 2, "offset": 2}).json()
+    assert (everyone["total"], len(everyone["items"])) == (3, 1)
+
+
+def test_who_lists_an_unknown_skill_is_404(client: TestClient) -> None:
+    response = client.get("/skills/999999/users")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "skill not found"}
+
+
+def test_who_lists_with_an_unknown_intent_is_422(client: TestClient) -> None:
+    response = client.get(f"/skills/{skill_id(client, 'Chess')}/users", params={"intent": "master"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "intent"]
+
+
+def test_deleting_a_user_removes_their_list(
+    client: TestClient, sign_up: SignUp, db: Session
+) -> None:
+    account = sign_up()
+    client.put(
+        "/users/me/skills",
+        json=choices(client, ("Yoga", "share"), ("Go", "learn")),
+        headers=account.headers,
+    )
+    assert client.delete("/users/me", headers=account.headers).status_code == 204
+    assert db.scalars(select(UserSkill).where(UserSkill.user_id == account.id)).all() == []
+
+
+def test_concurrent_changes_leave_a_valid_list(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    ids = first_skill_ids(client, 12)
+
+    def change(number: int) -> int:
+        if number % 3 == 0:
+            body = [{"skill_id": i, "intent": "share"} for i in ids[number % 4 : number % 4 + 8]]
+            return client.put("/users/me/skills", json=body, headers=account.headers).status_code
+        if number % 3 == 1:
+            entry = {"skill_id": ids[number % 12], "intent": "learn"}
+            return client.post("/users/me/skills", json=entry, headers=account.headers).status_code
+        return client.delete(
+            f"/users/me/skills/{ids[number % 12]}", headers=account.headers
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(change, range(30)))
+    assert set(statuses) <= {200, 201, 204, 404, 409, 422}
+    entries = client.get("/users/me/skills", headers=account.headers).json()
+    assert [entry["rank"] for entry in entries] == list(range(1, len(entries) + 1))
+    assert len({entry["skill"]["id"] for entry in entries}) == len(entries) <= 10
