@@ -1,0 +1,59 @@
+"""The matches module's table: connection requests between two users."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.database import Base, UtcDateTime, utc_now
+from modules.users import User
+
+
+class RequestStatus(StrEnum):
+    """Where a connection request stands."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+_OPEN = "status IN ('pending', 'accepted')"
+
+
+class ConnectionRequest(Base):
+    """A request from ``sender`` to connect with ``recipient``; accepted, it is a connection."""
+
+    __tablename__ = "match_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'accepted', 'declined')", name="status"),
+        CheckConstraint("sender_id <> recipient_id", name="not_to_self"),
+        # At most one open (pending or accepted) request per pair of users, in either
+        # direction: the database decides between concurrent twins.
+        Index(
+            "uq_match_requests_open_pair",
+            "pair_key",
+            unique=True,
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
+        ),
+        Index("ix_match_requests_recipient", "recipient_id", "status", "created_at"),
+        Index("ix_match_requests_sender", "sender_id", "status", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    sender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    # "<smaller id>:<larger id>": the same for both directions of one pair.
+    pair_key: Mapped[str] = mapped_column(String(73))
+    message: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(8), default=RequestStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def pair_key(first: uuid.UUID, second: uuid.UUID) -> str:
+    """The key of the unordered pair ``{first, second}``."""
+    low, high = sorted((str(first), str(second)))
+    return f"{low}:{high}"

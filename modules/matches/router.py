@@ -1,0 +1,156 @@
+"""The matches module's HTTP endpoints: a thin layer over :mod:`modules.matches.service`."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.orm import Session
+
+from core.database import get_db
+from core.pagination import Pagination
+from modules.matches import service
+from modules.matches.models import ConnectionRequest, RequestStatus
+from modules.matches.schemas import (
+    ConnectedUser,
+    Connection,
+    ConnectionPage,
+    ConnectionRequestCreate,
+    ConnectionRequestOut,
+    ConnectionRequestPage,
+    MatchPage,
+    MatchType,
+)
+from modules.users import CurrentUser, User, UserPublic
+
+UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired token"}
+}
+NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such request addressed to you"},
+    409: {"description": "The request was already answered"},
+}
+
+router = APIRouter(prefix="/matches")
+
+
+@router.get("", response_model=MatchPage, responses=UNAUTHENTICATED)
+def find_matches(
+    user: CurrentUser,
+    page: Pagination,
+    type: Annotated[MatchType, Query(description="shared or trade")] = MatchType.SHARED,
+    db: Session = Depends(get_db),
+) -> MatchPage:
+    """The caller's matches, best first, each with its score and the reasons for it."""
+    matches, total = service.find_matches(db, user_id=user.id, match_type=type, page=page)
+    return MatchPage(items=matches, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConnectionRequestOut,
+    responses={
+        **UNAUTHENTICATED,
+        404: {"description": "No such user"},
+        409: {"description": "A pending or accepted request already links you"},
+    },
+)
+def send_request(
+    body: ConnectionRequestCreate, user: CurrentUser, db: Session = Depends(get_db)
+) -> ConnectionRequestOut:
+    """Ask someone to connect."""
+    request = service.send_request(
+        db, sender_id=user.id, recipient_id=body.user_id, message=body.message
+    )
+    return _request_out(db, [request])[0]
+
+
+@router.get("/requests", response_model=ConnectionRequestPage, responses=UNAUTHENTICATED)
+def list_requests(
+    user: CurrentUser,
+    page: Pagination,
+    box: Literal["incoming", "outgoing"] = "incoming",
+    status: RequestStatus | None = None,
+    db: Session = Depends(get_db),
+) -> ConnectionRequestPage:
+    """The caller's incoming or outgoing requests, newest first, optionally by status."""
+    requests, total = service.list_requests(
+        db, user_id=user.id, incoming=box == "incoming", status=status, page=page
+    )
+    return ConnectionRequestPage(
+        items=_request_out(db, requests), total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.post(
+    "/requests/{request_id}/accept",
+    response_model=ConnectionRequestOut,
+    responses={**UNAUTHENTICATED, **NOT_YOURS},
+)
+def accept_request(
+    request_id: uuid.UUID, user: CurrentUser, db: Session = Depends(get_db)
+) -> ConnectionRequestOut:
+    """Accept a pending request addressed to the caller."""
+    request = service.answer_request(db, user_id=user.id, request_id=request_id, accept=True)
+    return _request_out(db, [request])[0]
+
+
+@router.post(
+    "/requests/{request_id}/decline",
+    response_model=ConnectionRequestOut,
+    responses={**UNAUTHENTICATED, **NOT_YOURS},
+)
+def decline_request(
+    request_id: uuid.UUID, user: CurrentUser, db: Session = Depends(get_db)
+) -> ConnectionRequestOut:
+    """Decline a pending request addressed to the caller."""
+    request = service.answer_request(db, user_id=user.id, request_id=request_id, accept=False)
+    return _request_out(db, [request])[0]
+
+
+@router.delete(
+    "/requests/{request_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        **UNAUTHENTICATED,
+        404: {"description": "No such request sent by you"},
+        409: {"description": "The request was already answered"},
+    },
+)
+def withdraw_request(
+    request_id: uuid.UUID, user: CurrentUser, db: Session = Depends(get_db)
+) -> Response:
+    """Withdraw a pending request the caller sent."""
+    service.withdraw_request(db, user_id=user.id, request_id=request_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/connections", response_model=ConnectionPage, responses=UNAUTHENTICATED)
+def list_connections(
+    user: CurrentUser, page: Pagination, db: Session = Depends(get_db)
+) -> ConnectionPage:
+    """The people the caller is connected with — the one place their email is shown."""
+    connections, total = service.list_connections(db, user_id=user.id, page=page)
+    items = [
+        Connection(user=ConnectedUser.model_validate(other), connected_at=at)
+        for other, at in connections
+    ]
+    return ConnectionPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _request_out(db: Session, requests: list[ConnectionRequest]) -> list[ConnectionRequestOut]:
+    people: dict[uuid.UUID, User] = service.users_by_id(
+        db, [person for request in requests for person in (request.sender_id, request.recipient_id)]
+    )
+    return [
+        ConnectionRequestOut(
+            id=request.id,
+            sender=UserPublic.model_validate(people[request.sender_id]),
+            recipient=UserPublic.model_validate(people[request.recipient_id]),
+            message=request.message,
+            status=request.status,
+            created_at=request.created_at,
+            responded_at=request.responded_at,
+        )
+        for request in requests
+    ]

@@ -1,0 +1,86 @@
+"""The matches module's request and response bodies."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.pagination import Page
+from modules.users import UserPublic
+
+
+class MatchType(StrEnum):
+    """``shared``: people who list the same skills; ``trade``: people who teach what you learn."""
+
+    SHARED = "shared"
+    TRADE = "trade"
+
+
+class MatchReason(BaseModel):
+    """One thing that adds to a match's score."""
+
+    kind: Literal["both_share", "both_learn", "same_category", "they_teach", "you_teach"]
+    text: str = Field(description="The reason in words")
+    skill: str | None = None
+    category: str
+    teacher: Literal["you", "them"] | None = None
+    your_rank: int
+    their_rank: int
+    points: float
+
+
+class Match(BaseModel):
+    """Someone to meet, how well they match, and why."""
+
+    user: UserPublic
+    score: float
+    type: MatchType
+    reasons: list[MatchReason]
+
+
+class MatchPage(Page[Match]):
+    """A page of matches, best first."""
+
+
+class ConnectionRequestCreate(BaseModel):
+    """``POST /matches/requests``: ask someone to connect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: uuid.UUID
+    message: Annotated[str, Field(max_length=500)] | None = None
+
+
+class ConnectionRequestOut(BaseModel):
+    """A connection request, as its sender or recipient sees it."""
+
+    id: uuid.UUID
+    sender: UserPublic
+    recipient: UserPublic
+    message: str | None
+    status: str
+    created_at: datetime
+    responded_at: datetime | None
+
+
+class ConnectionRequestPage(Page[ConnectionRequestOut]):
+    """A page of connection requests, newest first."""
+
+
+class ConnectedUser(UserPublic):
+    """Someone the caller is connected with, email included so that they can meet."""
+
+    email: str
+
+
+class Connection(BaseModel):
+    """A connection: the other person, and since when."""
+
+    user: ConnectedUser
+    connected_at: datetime
+
+
+class ConnectionPage(Page[Connection]):
+    """A page of connections, newest first."""

@@ -1,0 +1,195 @@
+"""The matches module's business rules: plain functions that take a session, never HTTP."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.database import utc_now
+from core.pagination import PageParams
+from modules.matches.exceptions import (
+    RequestExistsError,
+    RequestNotFoundError,
+    RequestNotPendingError,
+    RequestToSelfError,
+)
+from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
+from modules.matches.schemas import Match, MatchType
+from modules.matches.scoring import ListEntry, explain, ranking_query
+from modules.skills import Skill, UserSkill
+from modules.users import User, UserPublic, get_user
+
+
+def find_matches(
+    db: Session, *, user_id: uuid.UUID, match_type: MatchType, page: PageParams
+) -> tuple[list[Match], int]:
+    """One page of the caller's matches, best first (ties by user id), and how many in all.
+
+    Ranking runs in the database over every user; only the page's users are loaded.
+    """
+    parameters = {"me": user_id, "limit": page.limit, "offset": page.offset}
+    ranked = db.execute(ranking_query(match_type), parameters).all()
+    if ranked:
+        total = int(ranked[0].total)
+    elif page.offset:
+        total = int(db.scalar(ranking_query(match_type, counting=True), {"me": user_id}) or 0)
+    else:
+        total = 0
+    ids = [row.user_id for row in ranked]
+    users = users_by_id(db, ids)
+    lists = _lists_of(db, [user_id, *ids])
+    matches = [
+        Match(
+            user=UserPublic.model_validate(users[row.user_id]),
+            score=row.points / 100,
+            type=match_type,
+            reasons=explain(match_type, lists[user_id], lists[row.user_id]),
+        )
+        for row in ranked
+    ]
+    return matches, total
+
+
+def send_request(
+    db: Session, *, sender_id: uuid.UUID, recipient_id: uuid.UUID, message: str | None
+) -> ConnectionRequest:
+    """Ask ``recipient_id`` to connect.
+
+    :raises RequestToSelfError: the sender is the recipient.
+    :raises UserNotFoundError: no active user is the recipient.
+    :raises RequestExistsError: a pending or accepted request links the two, either way.
+    """
+    if sender_id == recipient_id:
+        raise RequestToSelfError("you cannot send a request to yourself", loc=("body", "user_id"))
+    get_user(db, user_id=recipient_id)
+    request = ConnectionRequest(
+        sender_id=sender_id,
+        recipient_id=recipient_id,
+        pair_key=pair_key(sender_id, recipient_id),
+        message=message,
+    )
+    db.add(request)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise RequestExistsError("a pending or accepted request already links you two") from None
+    return request
+
+
+def list_requests(
+    db: Session,
+    *,
+    user_id: uuid.UUID,
+    incoming: bool,
+    status: RequestStatus | None,
+    page: PageParams,
+) -> tuple[list[ConnectionRequest], int]:
+    """One page of the caller's incoming or outgoing requests, newest first."""
+    column = ConnectionRequest.recipient_id if incoming else ConnectionRequest.sender_id
+    conditions = [column == user_id]
+    if status is not None:
+        conditions.append(ConnectionRequest.status == status)
+    total = db.scalar(select(func.count()).select_from(ConnectionRequest).where(*conditions)) or 0
+    requests = db.scalars(
+        select(ConnectionRequest)
+        .where(*conditions)
+        .order_by(ConnectionRequest.created_at.desc(), ConnectionRequest.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    return list(requests), total
+
+
+def answer_request(
+    db: Session, *, user_id: uuid.UUID, request_id: uuid.UUID, accept: bool
+) -> ConnectionRequest:
+    """Accept or decline a pending request addressed to the caller.
+
+    :raises RequestNotFoundError: no such request addressed to the caller (others' look missing).
+    :raises RequestNotPendingError: it was already answered.
+    """
+    request = _request_for(
+        db, request_id=request_id, condition=ConnectionRequest.recipient_id == user_id
+    )
+    request.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
+    request.responded_at = utc_now()
+    db.commit()
+    return request
+
+
+def withdraw_request(db: Session, *, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
+    """Withdraw (delete) a pending request the caller sent.
+
+    :raises RequestNotFoundError: no such request sent by the caller.
+    :raises RequestNotPendingError: it was already answered.
+    """
+    request = _request_for(
+        db, request_id=request_id, condition=ConnectionRequest.sender_id == user_id
+    )
+    db.delete(request)
+    db.commit()
+
+
+def list_connections(
+    db: Session, *, user_id: uuid.UUID, page: PageParams
+) -> tuple[list[tuple[User, datetime]], int]:
+    """One page of the people the caller is connected with, newest connection first."""
+    conditions = [
+        ConnectionRequest.status == RequestStatus.ACCEPTED,
+        or_(ConnectionRequest.sender_id == user_id, ConnectionRequest.recipient_id == user_id),
+    ]
+    total = db.scalar(select(func.count()).select_from(ConnectionRequest).where(*conditions)) or 0
+    accepted = db.scalars(
+        select(ConnectionRequest)
+        .where(*conditions)
+        .order_by(ConnectionRequest.responded_at.desc(), ConnectionRequest.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    other_ids = [
+        request.recipient_id if request.sender_id == user_id else request.sender_id
+        for request in accepted
+    ]
+    users = users_by_id(db, other_ids)
+    connected_at = [request.responded_at or request.created_at for request in accepted]
+    return [(users[other], at) for other, at in zip(other_ids, connected_at, strict=True)], total
+
+
+def users_by_id(db: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """The users with these ids, by id."""
+    return {user.id: user for user in db.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _request_for(
+    db: Session, *, request_id: uuid.UUID, condition: ColumnElement[bool]
+) -> ConnectionRequest:
+    request = db.scalar(
+        select(ConnectionRequest)
+        .where(ConnectionRequest.id == request_id, condition)
+        .with_for_update()
+    )
+    if request is None:
+        raise RequestNotFoundError("request not found")
+    if request.status != RequestStatus.PENDING:
+        raise RequestNotPendingError(f"this request is already {request.status}")
+    return request
+
+
+def _lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListEntry]]:
+    rows = db.execute(
+        select(UserSkill.user_id, Skill.name, Skill.category, UserSkill.intent, UserSkill.rank)
+        .join(Skill, Skill.id == UserSkill.skill_id)
+        .where(UserSkill.user_id.in_(user_ids))
+        .order_by(UserSkill.user_id, UserSkill.rank)
+    ).all()
+    lists: dict[uuid.UUID, list[ListEntry]] = defaultdict(list)
+    for row in rows:
+        lists[row.user_id].append(
+            ListEntry(skill=row.name, category=row.category, intent=row.intent, rank=row.rank)
+        )
+    return lists

@@ -1,0 +1,30 @@
+"""The matches module is tested with users, skills and matches only."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.accounts import Account
+
+
+@pytest.fixture
+def enabled_modules() -> list[str]:
+    """Build the test app with the three modules matching needs."""
+    return ["users", "skills", "matches"]
+
+
+@pytest.fixture
+def person(client: TestClient, sign_up: Callable[..., Account]) -> Callable[..., Account]:
+    """Factory: sign up a user whose list is ``[(skill name, intent), ...]``, rank 1 first."""
+
+    def make(display_name: str, *entries: tuple[str, str]) -> Account:
+        account = sign_up(display_name=display_name)
+        catalog = client.get("/skills", params={"limit": 100}).json()["items"]
+        catalog += client.get("/skills", params={"limit": 100, "offset": 100}).json()["items"]
+        ids = {item["name"]: item["id"] for item in catalog}
+        body = [{"skill_id": ids[name], "intent": intent} for name, intent in entries]
+        assert client.put("/users/me/skills", json=body, headers=account.headers).status_code == 200
+        return account
+
+    return make
