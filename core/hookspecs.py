@@ -7,7 +7,7 @@ Hooks are called once per process, never per request, in the modules' load order
 (a module after the modules it requires).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -71,6 +71,25 @@ def hobbymatch_shutdown(app: "FastAPI") -> None:
 
     :param app: the application being stopped.
     """
+
+
+# --- Demo data: called by ``hobbymatch seed``. ---
+
+
+@hookspec
+def hobbymatch_seed(db: "Session", count: int, seed: int) -> "Iterable[int]":
+    """Add the module's demo data for ``count`` demo users, in bulk, deterministically for ``seed``.
+
+    Called in load order, so a module finds the demo data of the modules it requires (the users
+    module creates the users; the skills module gives them lists). Write with bulk statements,
+    never one ORM object at a time.
+
+    :param db: a session; the core commits it after the module's generator is exhausted.
+    :param count: how many demo users the run is for.
+    :param seed: the random seed: the same seed gives the same data.
+    :return: a generator yielding progress, as the number of users handled since its last yield.
+    """
+    raise NotImplementedError
 
 
 # --- Command line: called when the ``hobbymatch`` command starts. ---

@@ -113,12 +113,12 @@ class ModuleRegistry:
             if function is not None and _is_hookimpl(function):
                 function(**kwargs)
 
-    def results_in_order(self, hook_name: str) -> Iterator[tuple[LoadedModule, Any]]:
+    def results_in_order(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[LoadedModule, Any]]:
         """Yield ``(module, result)`` for every module implementing hook ``hook_name``."""
         for module in self.modules:
             function = getattr(module.plugin, hook_name, None)
             if function is not None and _is_hookimpl(function):
-                yield module, function()
+                yield module, function(**kwargs)
 
 
 def load_modules(settings: Settings) -> ModuleRegistry:
