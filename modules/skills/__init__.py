@@ -11,7 +11,7 @@ else of the module:
 - ``MAX_SKILLS_PER_USER``: how many skills a list holds at most (10).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.database import Base
 from core.modules import ModuleInfo, hookimpl
+from modules.skills.demo import seed_demo_lists
 from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent, Skill, UserSkill
 from modules.skills.schemas import SkillOut
 from modules.skills.service import load_starting_catalog
@@ -48,6 +49,12 @@ def hobbymatch_routers() -> Sequence[APIRouter]:
     from modules.skills.router import router
 
     return [router]
+
+
+@hookimpl
+def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
+    """Ten ranked skills for every demo user, popular hobbies often, the long tail rarely."""
+    return seed_demo_lists(db, count=count, seed=seed)
 
 
 @hookimpl

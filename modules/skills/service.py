@@ -4,10 +4,10 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.database import insert_ignoring_duplicates
 from core.pagination import PageParams
 from modules.skills.catalog import STARTING_CATALOG
 from modules.skills.exceptions import (
@@ -33,9 +33,7 @@ def load_starting_catalog(db: Session) -> None:
         {"name": name, "key": normalize_skill_name(name), "category": category}
         for name, category in STARTING_CATALOG
     ]
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Skill).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    db.execute(statement)
+    insert_ignoring_duplicates(db, Skill, rows, unique=["key"])
 
 
 def search_skills(

@@ -10,12 +10,14 @@ Other modules may use what this front door exports, and nothing else of the modu
 - ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from core.database import Base
 from core.modules import ModuleInfo, hookimpl
+from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
     CurrentUser,
     OptionalCurrentUser,
@@ -46,6 +48,12 @@ __all__ = [
 def hobbymatch_models() -> Sequence[type[Base]]:
     """The users module's tables: accounts and failed login attempts."""
     return [User, LoginAttempt]
+
+
+@hookimpl
+def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
+    """Demo users with plausible names, all with the password ``hobbymatch-demo``."""
+    return seed_demo_users(db, count=count, seed=seed)
 
 
 @hookimpl

@@ -1,0 +1,46 @@
+"""Demo skill lists for ``hobbymatch seed``: a few very popular hobbies and a long tail."""
+
+import random
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.database import insert_ignoring_duplicates
+from modules.skills.models import MAX_SKILLS_PER_USER, Intent, Skill, UserSkill
+from modules.users import User
+
+BATCH = 5_000
+# Roughly how people list hobbies: most share, some want to learn, fewer offer to teach.
+INTENT_WEIGHTS = {Intent.SHARE: 0.5, Intent.LEARN: 0.3, Intent.TEACH: 0.2}
+# Popularity falls as 1 / position ** SKEW: the favourite hobby is about 25 times as common as
+# the hundredth.
+SKEW = 0.7
+
+
+def seed_demo_lists(db: Session, *, count: int, seed: int) -> Iterator[int]:
+    """Give every user without a list 10 skills, drawn the same way for the same ``seed``."""
+    rng = random.Random(f"skills-{seed}")
+    skill_ids = list(db.scalars(select(Skill.id).order_by(Skill.id)))
+    popularity = rng.sample(skill_ids, len(skill_ids))
+    weights = [1 / (position + 1) ** SKEW for position in range(len(popularity))]
+    listed = select(UserSkill.user_id).distinct()
+    user_ids = list(
+        db.scalars(select(User.id).where(User.id.not_in(listed)).order_by(User.created_at, User.id))
+    )
+    intents, intent_weights = list(INTENT_WEIGHTS), list(INTENT_WEIGHTS.values())
+    for first in range(0, len(user_ids), BATCH):
+        rows = []
+        for user_id in user_ids[first : first + BATCH]:
+            chosen: dict[int, None] = {}
+            while len(chosen) < MAX_SKILLS_PER_USER:
+                chosen.update(
+                    dict.fromkeys(rng.choices(popularity, weights, k=MAX_SKILLS_PER_USER))
+                )
+            for rank, skill_id in enumerate(list(chosen)[:MAX_SKILLS_PER_USER], start=1):
+                intent = rng.choices(intents, intent_weights)[0]
+                rows.append(
+                    {"user_id": user_id, "skill_id": skill_id, "intent": intent, "rank": rank}
+                )
+        insert_ignoring_duplicates(db, UserSkill, rows, unique=["user_id", "skill_id"])
+        yield min(BATCH, len(user_ids) - first)
