@@ -31,7 +31,11 @@ from core.database import (
     is_connection_error,
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
-from core.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
+from core.middleware import (
+    BodySizeLimitMiddleware,
+    RejectNulInQueryMiddleware,
+    RequestLogMiddleware,
+)
 from core.modules import ModuleRegistry, load_modules
 
 logger = logging.getLogger("hobbymatch")
@@ -131,6 +135,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["*"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RejectNulInQueryMiddleware)
     app.add_middleware(RequestLogMiddleware)
 
 

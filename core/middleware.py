@@ -90,6 +90,26 @@ class BodySizeLimitMiddleware:
             await _send_too_large(send, self.max_bytes)
 
 
+class RejectNulInQueryMiddleware:
+    """Answer 422 to a query string holding a NUL character, which no text column can store
+    (PostgreSQL's driver refuses it outright), before any module sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" not in query and b"\x00" not in query:
+            await self.app(scope, receive, send)
+            return
+        body = (
+            b'{"detail":[{"type":"string_pattern_mismatch","loc":["query"],'
+            b'"msg":"query parameters may not contain NUL characters"}]}'
+        )
+        await _send_json(send, 422, body)
+
+
 class _BodyTooLargeError(Exception):
     pass
 
@@ -114,10 +134,13 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _send_too_large(send: Send, max_bytes: int) -> None:
-    body = b'{"detail":"request body is larger than %d bytes"}' % max_bytes
+    await _send_json(send, 413, b'{"detail":"request body is larger than %d bytes"}' % max_bytes)
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
     headers: list[Any] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -5,9 +5,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from core.pagination import Page
+from core.schemas import StrictBody
 from modules.users import UserPublic
 
 
@@ -44,10 +45,8 @@ class MatchPage(Page[Match]):
     """A page of matches, best first."""
 
 
-class ConnectionRequestCreate(BaseModel):
+class ConnectionRequestCreate(StrictBody):
     """``POST /matches/requests``: ask someone to connect."""
-
-    model_config = ConfigDict(extra="forbid")
 
     user_id: uuid.UUID
     message: Annotated[str, Field(max_length=500)] | None = None

@@ -40,23 +40,26 @@ pairs AS (
     WHERE other.user_id <> :me
 ),
 candidates AS (
-    SELECT user_id, SUM(points) AS points FROM pairs GROUP BY user_id
+    SELECT user_id, SUM(points) AS points, COUNT(DISTINCT category) AS common_categories
+    FROM pairs GROUP BY user_id
 ),
-bonus AS (
+their_categories AS (
+    -- How many of the caller's categories each candidate has skills in. Every category of a
+    -- common skill is among them, so the bonus counts the rest.
     SELECT theirs.user_id, COUNT(DISTINCT s.category) AS categories
     FROM candidates
     JOIN {user_skills} theirs ON theirs.user_id = candidates.user_id
     JOIN {skills} s ON s.id = theirs.skill_id
     WHERE s.category IN (SELECT category FROM mine)
-      AND s.category NOT IN (SELECT pairs.category FROM pairs WHERE pairs.user_id = theirs.user_id)
     GROUP BY theirs.user_id
 ),
 scored AS (
     SELECT candidates.user_id,
-           candidates.points + {bonus} * COALESCE(bonus.categories, 0) AS points
+           candidates.points
+           + {bonus} * (their_categories.categories - candidates.common_categories) AS points
     FROM candidates
+    JOIN their_categories ON their_categories.user_id = candidates.user_id
     JOIN {users} u ON u.id = candidates.user_id AND u.is_active = :active
-    LEFT JOIN bonus ON bonus.user_id = candidates.user_id
 )
 """
 

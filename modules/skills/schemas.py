@@ -6,16 +6,11 @@ from fastapi import Body
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from core.pagination import Page
+from core.schemas import StrictBody
 from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-
-
-class StrictBody(BaseModel):
-    """A request body that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class SkillCreate(StrictBody):

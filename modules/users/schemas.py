@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from core.pagination import Page
+from core.schemas import StrictBody
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Bio = Annotated[str, Field(max_length=500)]
@@ -26,12 +27,6 @@ NormalizedEmail = Annotated[
     AfterValidator(str.lower),
 ]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-
-
-class StrictBody(BaseModel):
-    """A request body that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class UserCreate(StrictBody):

@@ -1,0 +1,100 @@
+"""Hostile input: huge, deep, odd or malicious bodies get a clear 4xx, never a 500."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.accounts import Account
+
+SignUp = Callable[..., Account]
+
+ROUND_TRIPS = [
+    "Robert'); DROP TABLE users;--",
+    "1 OR 1=1; SELECT * FROM users WHERE ''=''",
+    "Zoë 漢字 🎉 مرحبا",
+    "\u202eevil\u202c right-to-left override",
+    "%_\\ wildcards",
+    "𝕌𝕟𝕚𝕔𝕠𝕕𝕖 ∑ 👩‍👩‍👧",
+]
+
+
+def test_body_over_one_mebibyte_is_413(client: TestClient) -> None:
+    body = b'{"email": "' + b"a" * (1024 * 1024) + b'"}'
+    response = client.post("/users", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert "detail" in response.json()
+
+
+def test_deeply_nested_json_is_400_and_the_process_lives_on(client: TestClient) -> None:
+    body = "[" * 200_000 + "]" * 200_000
+    response = client.post("/users", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "There was an error parsing the body"}
+    assert client.get("/health").status_code == 200
+
+
+def test_huge_flat_json_under_the_limit_is_422(client: TestClient) -> None:
+    body = "[" + ",".join(["1"] * 200_000) + "]"
+    response = client.post("/users", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("limit", [101, 10**12, -1, "1e9", "NaN"])
+def test_oversized_or_odd_limit_is_422(client: TestClient, limit: object) -> None:
+    for path in ("/users", "/skills"):
+        response = client.get(path, params={"limit": limit})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+@pytest.mark.parametrize("text", ROUND_TRIPS)
+def test_sql_looking_and_unicode_text_round_trips_unchanged(
+    client: TestClient, sign_up: SignUp, text: str
+) -> None:
+    account = sign_up()
+    response = client.patch(
+        "/users/me", json={"display_name": text[:50], "bio": text}, headers=account.headers
+    )
+    assert response.status_code == 200
+    profile = client.get(f"/users/{account.id}").json()
+    assert (profile["display_name"], profile["bio"]) == (text[:50].strip(), text)
+    found = client.get("/users", params={"q": text[:20]}).json()
+    assert str(account.id) in [item["id"] for item in found["items"]]
+
+
+def test_nul_characters_are_422_not_500(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    response = client.patch("/users/me", json={"bio": "before\x00after"}, headers=account.headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"].endswith("text may not contain NUL characters")
+    for path in ("/users", "/skills"):
+        refused = client.get(path, params={"q": "a\x00b"})
+        assert refused.status_code == 422
+        assert (
+            refused.json()["detail"][0]["msg"] == "query parameters may not contain NUL characters"
+        )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/users", "not json"),
+        ("POST", "/users", '{"email": 5}'),
+        ("PUT", "/users/me/skills", "[]"),
+        ("GET", "/skills/not-a-number", None),
+        ("GET", "/nowhere", None),
+        ("DELETE", "/skills", None),
+        ("POST", "/auth/token", "username=x"),
+    ],
+)
+def test_every_4xx_body_is_json_with_detail(
+    client: TestClient, method: str, path: str, body: str | None
+) -> None:
+    response = client.request(
+        method, path, content=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"].startswith("application/json")
+    assert "detail" in response.json()
