@@ -3,11 +3,12 @@
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
+from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
 from tests.accounts import Account, log_in
 
 _counter = itertools.count()
@@ -33,3 +34,15 @@ def sign_up(client: TestClient) -> Callable[..., Account]:
         )
 
     return make
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[TemporaryPostgres]:
+    """A PostgreSQL server of the test's own, which it may stop and start."""
+    try:
+        server = TemporaryPostgres()
+    except PostgresUnavailableError as error:
+        pytest.skip(str(error))
+    server.start()
+    yield server
+    server.cleanup()

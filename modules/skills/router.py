@@ -3,13 +3,13 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from core.database import get_db
 from core.pagination import Pagination
 from modules.skills import service
-from modules.skills.models import Category, Intent, Skill, UserSkill
+from modules.skills.models import MAX_SKILL_ID, Category, Intent, Skill, UserSkill
 from modules.skills.schemas import (
     CategoryCount,
     SkillChoice,
@@ -26,6 +26,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such skil
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired token"}
 }
+
+# Ids are PostgreSQL integers: larger numbers cannot name a skill, and are refused as invalid.
+SkillIdInPath = Annotated[int, Path(ge=1, le=MAX_SKILL_ID)]
 
 router = APIRouter()
 
@@ -54,7 +57,7 @@ def list_categories(db: Session = Depends(get_db)) -> list[CategoryCount]:
 
 
 @router.get("/skills/{skill_id}", response_model=SkillOut, responses=NOT_FOUND)
-def read_skill(skill_id: int, db: Session = Depends(get_db)) -> Skill:
+def read_skill(skill_id: SkillIdInPath, db: Session = Depends(get_db)) -> Skill:
     """One skill of the catalog."""
     return service.get_skill(db, skill_id=skill_id)
 
@@ -72,7 +75,7 @@ def create_skill(body: SkillCreate, user: CurrentUser, db: Session = Depends(get
 
 @router.get("/skills/{skill_id}/users", response_model=UserPublicPage, responses=NOT_FOUND)
 def users_listing_skill(
-    skill_id: int,
+    skill_id: SkillIdInPath,
     page: Pagination,
     intent: Intent | None = None,
     db: Session = Depends(get_db),
@@ -121,7 +124,9 @@ def add_my_skill(body: SkillChoice, user: CurrentUser, db: Session = Depends(get
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHENTICATED, 404: {"description": "Not in the list"}},
 )
-def remove_my_skill(skill_id: int, user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+def remove_my_skill(
+    skill_id: SkillIdInPath, user: CurrentUser, db: Session = Depends(get_db)
+) -> Response:
     """Remove a skill from the caller's list; the ones behind it move up."""
     service.remove_user_skill(db, user_id=user.id, skill_id=skill_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from core.pagination import Page
 from core.schemas import StrictBody
-from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
+from modules.skills.models import MAX_SKILL_ID, MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -44,7 +44,7 @@ class CategoryCount(BaseModel):
 class SkillChoice(StrictBody):
     """One skill a user lists, and why."""
 
-    skill_id: int = Field(ge=1)
+    skill_id: int = Field(ge=1, le=MAX_SKILL_ID)
     intent: Intent
 
 

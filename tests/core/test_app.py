@@ -3,7 +3,6 @@
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 from core import __version__, hookspecs
 from core.config import load_settings
 from core.main import create_app, start_modules
-from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
+from core.postgres_server import TemporaryPostgres
 from tests.core.conftest import run_cli
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -104,18 +103,6 @@ def test_embedded_default_is_announced_in_one_line(tmp_path: Path) -> None:
     assert announcements[0].endswith("using the embedded SQLite file ./hobbymatch.db")
     assert (tmp_path / "hobbymatch.db").exists()
     assert oct((tmp_path / "hobbymatch.db.secret").stat().st_mode & 0o777) == "0o600"
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[TemporaryPostgres]:
-    """A PostgreSQL server of the test's own, which it may stop and start."""
-    try:
-        server = TemporaryPostgres()
-    except PostgresUnavailableError as error:
-        pytest.skip(str(error))
-    server.start()
-    yield server
-    server.cleanup()
 
 
 def test_ready_is_503_while_postgres_is_down_and_200_after(

@@ -1,0 +1,87 @@
+"""Fuzzing: schemathesis generates requests from our own /openapi.json for every operation,
+anonymous and signed in. No response may be a 5xx, and every response must match what the
+schema documents (status code, content type, body).
+
+Operations are driven one by one with Hypothesis directly, rather than through schemathesis'
+pytest plugin, which does not run under pytest 9.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from tests.accounts import Account
+
+EXAMPLES_PER_OPERATION = 25
+# What "answers as documented" means. Business rules that a schema cannot express (a skill
+# listed twice, a full list) rightly answer 422 to schema-valid data, so the check that
+# schema-valid data is always accepted is not among them.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+
+
+@pytest.fixture
+def api_schema(app: FastAPI) -> OpenApiSchema:
+    """The schema the app serves, for schemathesis to generate requests from."""
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def operation_labels(schema: OpenApiSchema) -> list[str]:
+    return [result.ok().label for result in schema.get_all_operations()]
+
+
+def test_every_operation_answers_without_5xx_as_documented(
+    api_schema: OpenApiSchema, sign_up: Callable[..., Account]
+) -> None:
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    sent = 0
+    for operation in operations:
+        # A fresh account per operation: DELETE /users/me or a password change may end it.
+        sent += fuzz(operation, identities=[{}, sign_up(display_name="Fuzzer").headers])
+    print(f"fuzzed {len(operations)} operations with {sent} requests")
+    assert len(operations) >= 25
+    assert sent >= len(operations) * 2
+
+
+def fuzz(operation: Any, identities: list[dict[str, str]]) -> int:
+    """Send up to EXAMPLES_PER_OPERATION generated requests as each identity; return how many."""
+    sent = 0
+
+    @FUZZ_SETTINGS
+    @given(case=operation.as_strategy())
+    def check(case: schemathesis.Case) -> None:
+        nonlocal sent
+        for headers in identities:
+            response = case.call(headers=headers)
+            sent += 1
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
+            )
+            case.validate_response(response, checks=CHECKS)
+
+    check()
+    return sent
