@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 import uvicorn
@@ -18,6 +19,7 @@ from core.database import SessionLocal, check_database, describe_database, get_e
 from core.exceptions import ModuleLoadError, StartupError
 from core.main import create_app, serveable, start_modules
 from core.modules import ModuleRegistry, load_modules
+from core.scaffold import ScaffoldError, create_module
 
 
 class HobbyMatchCLI(click.Group):
@@ -124,6 +126,26 @@ def seed(count: int, seed: int) -> None:
                     bar.update(done)
             session.commit()
     click.echo(f"seeded {count} demo users on {describe_database(get_engine().url)}")
+
+
+@main.command("new-module")
+@click.argument("name")
+def new_module(name: str) -> None:
+    """Write a new module NAME in modules/ and its tests in tests/, from the core's templates.
+
+    Run it from the project's root. The module requires users and keeps private items per
+    user: rename and reshape it from there.
+    """
+    try:
+        written = create_module(name, project=Path.cwd())
+    except ScaffoldError as error:
+        click.echo(f"hobbymatch: error: {error}", err=True)
+        raise SystemExit(1) from None
+    for path in written:
+        click.echo(f"wrote {path.relative_to(Path.cwd())}")
+    click.echo(
+        f"module {name!r} is ready: restart the server, and run its tests with: pytest tests/{name}"
+    )
 
 
 @main.group()
