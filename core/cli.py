@@ -14,11 +14,18 @@ from pathlib import Path
 import click
 import uvicorn
 
+from core import migrations
 from core.config import load_settings
-from core.database import SessionLocal, check_database, describe_database, get_engine
+from core.database import (
+    SessionLocal,
+    check_database,
+    configure_engine,
+    describe_database,
+    get_engine,
+)
 from core.exceptions import ModuleLoadError, StartupError
 from core.main import create_app, serveable, start_modules
-from core.modules import ModuleRegistry, load_modules
+from core.modules import LoadedModule, ModuleRegistry, load_modules
 from core.scaffold import ScaffoldError, create_module
 
 
@@ -165,9 +172,68 @@ def db_init() -> None:
     )
 
 
+@db.command("upgrade")
+@click.option("--module", "module_name", help="Only this module (and the modules it requires).")
+def db_upgrade(module_name: str | None) -> None:
+    """Apply the enabled modules' migrations up to their heads."""
+    registry = _registry_or_exit()
+    migrations.upgrade(registry, _known(registry, module_name).name if module_name else None)
+    click.echo(f"upgraded {module_name or 'every module'} to head")
+
+
+@db.command("downgrade")
+@click.option(
+    "--to", "target", required=True, help="A revision, MODULE@base, or base for everything."
+)
+def db_downgrade(target: str) -> None:
+    """Revert migrations down to a target."""
+    migrations.downgrade(_registry_or_exit(), target)
+    click.echo(f"downgraded to {target}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the revisions the database is at, and each module's head."""
+    registry = _registry_or_exit()
+    behind = migrations.modules_behind(registry)
+    for name, head in migrations.module_heads(registry).items():
+        click.echo(f"{name:<12} head {head}  {'(behind)' if name in behind else '(current)'}")
+
+
+@db.command("history")
+def db_history() -> None:
+    """List every module's revisions."""
+    migrations.history(_registry_or_exit())
+
+
+@db.command("revision")
+@click.option("--module", "module_name", required=True, help="The module the revision belongs to.")
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+@click.option("--autogenerate", is_flag=True, help="Compare the module's models with the database.")
+def db_revision(module_name: str, message: str, autogenerate: bool) -> None:
+    """Write a new revision in a module's migrations/ folder, on the module's own branch."""
+    registry = _registry_or_exit()
+    migrations.new_revision(
+        registry, _known(registry, module_name), message, autogenerate=autogenerate
+    )
+
+
+def _known(registry: ModuleRegistry, name: str) -> LoadedModule:
+    for module in registry.modules:
+        if module.name == name:
+            return module
+    click.echo(
+        f"hobbymatch: error: no enabled module is named {name!r} ({', '.join(registry.names)})",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
 def _registry_or_exit() -> ModuleRegistry:
     with _startup_errors_reported():
-        registry = load_modules(load_settings())
+        settings = load_settings()
+        registry = load_modules(settings)
+        configure_engine(settings.effective_database_url)
     return registry
 
 

@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     """HobbyMatch's configuration; build one with :func:`load_settings` to get one-line errors."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HOBBYMATCH_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="HOBBYMATCH_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
     )
 
     database_url: str | None = None
@@ -42,6 +46,9 @@ class Settings(BaseSettings):
     module_paths: Annotated[list[Path], NoDecode] = []
     secret_key: SecretStr | None = None
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    schema_mode: Literal["create_all", "migrations"] = Field(
+        default="create_all", alias="HOBBYMATCH_SCHEMA"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -132,9 +139,9 @@ def get_settings(request: Request) -> Settings:
 def describe_validation_error(error: ValidationError) -> str:
     """Turn pydantic's error into one line naming the environment variable, not the value."""
     first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else "settings"
+    field = str(first["loc"][0]).upper() if first["loc"] else "SETTINGS"
     message = first["msg"].removeprefix("Value error, ")
-    return f"invalid setting HOBBYMATCH_{field.upper()}: {message}"
+    return f"invalid setting HOBBYMATCH_{field.removeprefix('HOBBYMATCH_')}: {message}"
 
 
 def resolve_secret_key(settings: Settings) -> Settings:

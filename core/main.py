@@ -36,6 +36,7 @@ from core.middleware import (
     RejectNulInQueryMiddleware,
     RequestLogMiddleware,
 )
+from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.modules import ModuleRegistry, load_modules
 
 logger = logging.getLogger("hobbymatch")
@@ -76,12 +77,22 @@ def configure_logging(level: str) -> None:
 
 
 def start_modules(app: FastAPI) -> None:
-    """Create the enabled modules' tables, then run their startup hooks in load order.
+    """Prepare the schema, then run the enabled modules' startup hooks in load order.
+
+    By default missing tables are created (and stamped at their modules' migration heads);
+    with ``HOBBYMATCH_SCHEMA=migrations`` the database must already be at every head.
 
     :raises DatabaseUnavailableError: the database does not answer.
+    :raises MigrationError: in migrations mode, a module is not at its head.
     """
     registry: ModuleRegistry = app.state.modules
-    init_db(registry.tables)
+    check_database(get_engine())
+    if app.state.settings.schema_mode == "migrations":
+        require_heads(registry)
+    else:
+        created = modules_without_tables(registry)
+        init_db(registry.tables)
+        stamp_created_modules(registry, created)
     with SessionLocal() as db:
         registry.call_in_order("hobbymatch_startup", app=app, settings=app.state.settings, db=db)
         db.commit()

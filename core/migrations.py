@@ -1,0 +1,182 @@
+"""Per-module schema migrations with Alembic: one version folder and one branch per module.
+
+Each module may keep revisions in ``migrations/`` beside its models. Its first revision carries
+the branch label ``<module name>`` and depends on the heads of the modules it requires, so that
+``users`` is always migrated before ``skills``. ``create_all`` stays the zero-setup default:
+on tables it has just created it stamps the modules' heads, so that later revisions apply.
+With ``HOBBYMATCH_SCHEMA=migrations`` the app instead checks that every module is at its head.
+"""
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from core.database import get_engine
+from core.exceptions import StartupError
+from core.modules import LoadedModule, ModuleRegistry
+
+SCRIPT_LOCATION = Path(__file__).parent / "alembic"
+FOLDER = "migrations"
+
+
+class MigrationError(StartupError):
+    """The schema is not where the enabled modules' migrations say it must be."""
+
+
+def migrations_folder(module: LoadedModule) -> Path:
+    """Where ``module`` keeps its revisions (which may not exist yet)."""
+    return Path(str(module.plugin.__file__)).parent / FOLDER
+
+
+def alembic_config(registry: ModuleRegistry, *, tables: set[str] | None = None) -> Config:
+    """An Alembic configuration over every enabled module that has revisions.
+
+    :param tables: restrict autogenerate to these tables.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("path_separator", "os")
+    folders = [str(folder) for folder in _existing_folders(registry)]
+    config.set_main_option("version_locations", os.pathsep.join(folders) or str(SCRIPT_LOCATION))
+    config.attributes["tables"] = tables
+    return config
+
+
+def module_heads(registry: ModuleRegistry) -> dict[str, str]:
+    """The head revision of every enabled module that has revisions."""
+    script = ScriptDirectory.from_config(alembic_config(registry))
+    heads: dict[str, str] = {}
+    for module in registry.modules:
+        if _has_revisions(module):
+            revision = script.get_revision(f"{module.name}@head")
+            if revision is not None:
+                heads[module.name] = revision.revision
+    return heads
+
+
+def database_heads() -> set[str]:
+    """The revisions the database is stamped at."""
+    with get_engine().connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def modules_behind(registry: ModuleRegistry) -> list[str]:
+    """The enabled modules whose head revision the database has not reached."""
+    script = ScriptDirectory.from_config(alembic_config(registry))
+    applied = _applied(script, database_heads())
+    return [name for name, head in module_heads(registry).items() if head not in applied]
+
+
+def require_heads(registry: ModuleRegistry) -> None:
+    """Check that the database is at every enabled module's head.
+
+    :raises MigrationError: one line naming the first module behind, and the command to run.
+    """
+    unmanaged = [m.name for m in registry.modules if m.tables and not _has_revisions(m)]
+    if unmanaged:
+        name = unmanaged[0]
+        command_line = f"hobbymatch db revision --module {name} -m 'create tables' --autogenerate"
+        raise MigrationError(
+            f"module {name!r} has tables but no migrations: add them with '{command_line}', "
+            "or use HOBBYMATCH_SCHEMA=create_all"
+        )
+    behind = modules_behind(registry)
+    if behind:
+        also = f" (also behind: {', '.join(behind[1:])})" if behind[1:] else ""
+        raise MigrationError(
+            f"module {behind[0]!r} is not migrated to its head revision: "
+            f"run 'hobbymatch db upgrade'{also}"
+        )
+
+
+def stamp_created_modules(registry: ModuleRegistry, created: Sequence[str]) -> None:
+    """Stamp the head of every module named in ``created`` whose tables were just created."""
+    heads = module_heads(registry)
+    for name in created:
+        if name in heads:
+            command.stamp(alembic_config(registry), f"{name}@head")
+
+
+def modules_without_tables(registry: ModuleRegistry) -> list[str]:
+    """The enabled modules none of whose tables exist yet."""
+    existing = set(inspect(get_engine()).get_table_names())
+    return [
+        module.name
+        for module in registry.modules
+        if module.tables and not any(table.name in existing for table in module.tables)
+    ]
+
+
+def upgrade(registry: ModuleRegistry, module: str | None = None) -> None:
+    """Apply every module's revisions up to its head (or one module's, with its requirements)."""
+    command.upgrade(alembic_config(registry), f"{module}@head" if module else "heads")
+
+
+def history(registry: ModuleRegistry) -> None:
+    """Print every enabled module's revisions, newest first."""
+    command.history(alembic_config(registry))
+
+
+def downgrade(registry: ModuleRegistry, target: str) -> None:
+    """Revert to ``target`` (a revision, ``<module>@base`` or ``base``)."""
+    command.downgrade(alembic_config(registry), target)
+
+
+def new_revision(
+    registry: ModuleRegistry, module: LoadedModule, message: str, *, autogenerate: bool
+) -> None:
+    """Write a new revision in ``module``'s folder, on its own branch.
+
+    Its first revision starts the branch and depends on the heads of the modules it requires;
+    autogenerate compares only the module's own tables.
+    """
+    folder = migrations_folder(module)
+    first = not _has_revisions(module)
+    folder.mkdir(exist_ok=True)
+    config = alembic_config(registry, tables={table.name for table in module.tables})
+    if first:
+        heads = module_heads(registry)
+        # Alembic takes a list here, though its signature says one revision.
+        depends_on = [heads[name] for name in module.info.requires if name in heads] or None
+        config.set_main_option(
+            "version_locations",
+            os.pathsep.join([*map(str, _existing_folders(registry)), str(folder)]),
+        )
+        command.revision(
+            config,
+            message,
+            autogenerate=autogenerate,
+            head="base",
+            branch_label=module.name,
+            version_path=str(folder),
+            depends_on=depends_on,  # type: ignore[arg-type]
+        )
+    else:
+        command.revision(config, message, autogenerate=autogenerate, head=f"{module.name}@head")
+
+
+def _applied(script: ScriptDirectory, current: set[str]) -> set[str]:
+    # A stamped head implies every revision below it, dependencies of other modules included.
+    if not current:
+        return set()
+    return {
+        revision.revision
+        for revision in script.revision_map.iterate_revisions(tuple(current), "base")
+    }
+
+
+def _existing_folders(registry: ModuleRegistry) -> Iterator[Path]:
+    for module in registry.modules:
+        if _has_revisions(module):
+            yield migrations_folder(module)
+
+
+def _has_revisions(module: LoadedModule) -> bool:
+    folder = migrations_folder(module)
+    return folder.is_dir() and any(folder.glob("*.py"))

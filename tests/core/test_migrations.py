@@ -1,0 +1,148 @@
+"""Per-module Alembic migrations: they build exactly what create_all builds, go down and up
+again, keep rows through a new revision, and gate startup in migrations mode."""
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from core import migrations
+from core.config import load_settings
+from core.database import Base, get_engine
+from core.main import create_app, start_modules
+from core.modules import ModuleRegistry
+from core.postgres_server import TemporaryPostgres
+from tests.core.conftest import ModuleFolder, run_cli
+
+IN_TREE = ["users", "skills", "matches"]
+
+
+def registry_on(url: str, secret_key: str) -> ModuleRegistry:
+    app = create_app(
+        load_settings(_env_file=None, database_url=url, modules=IN_TREE, secret_key=secret_key)
+    )
+    registry: ModuleRegistry = app.state.modules
+    return registry
+
+
+def differences(registry: ModuleRegistry) -> list[object]:
+    tables = {table.name for table in registry.tables}
+
+    def include(
+        obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+    ) -> bool:
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in tables
+
+    with get_engine().connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include, "compare_type": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def test_migrations_build_what_create_all_builds_on_postgres(
+    own_postgres: TemporaryPostgres, secret_key: str
+) -> None:
+    registry = registry_on(own_postgres.url, secret_key)
+    migrations.upgrade(registry)
+    assert differences(registry) == []
+    assert migrations.modules_behind(registry) == []
+
+
+def test_downgrade_to_base_and_up_again(own_postgres: TemporaryPostgres, secret_key: str) -> None:
+    registry = registry_on(own_postgres.url, secret_key)
+    migrations.upgrade(registry)
+    migrations.downgrade(registry, "base")
+    assert set(inspect(get_engine()).get_table_names()) == {"alembic_version"}
+    assert migrations.modules_behind(registry) == IN_TREE
+    migrations.upgrade(registry)
+    assert differences(registry) == []
+
+
+def test_create_all_stamps_a_new_database_at_every_head(tmp_path: Path, secret_key: str) -> None:
+    app = create_app(
+        load_settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
+            modules=IN_TREE,
+            secret_key=secret_key,
+        )
+    )
+    start_modules(app)
+    assert migrations.modules_behind(app.state.modules) == []
+
+
+def test_migrations_mode_refuses_a_database_behind(tmp_path: Path) -> None:
+    result = run_cli(
+        "db",
+        "init",
+        cwd=tmp_path,
+        env={"HOBBYMATCH_SCHEMA": "migrations", "HOBBYMATCH_MODULES": "users,skills,matches"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "hobbymatch: error: module 'users' is not migrated to its head revision: run 'hobbymatch db upgrade' "
+        "(also behind: skills, matches)"
+    )
+    upgraded = run_cli(
+        "db", "upgrade", cwd=tmp_path, env={"HOBBYMATCH_MODULES": "users,skills,matches"}
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    started = run_cli(
+        "db",
+        "init",
+        cwd=tmp_path,
+        env={"HOBBYMATCH_SCHEMA": "migrations", "HOBBYMATCH_MODULES": "users,skills,matches"},
+    )
+    assert started.returncode == 0, started.stderr
+
+
+DIARY = """
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from core.database import Base
+
+class Entry(Base):
+    __tablename__ = "diary_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(100))
+    {extra}
+
+@hookimpl
+def hobbymatch_models():
+    return [Entry]
+"""
+
+
+def test_new_revision_adds_a_column_and_rows_survive(
+    module_folder: ModuleFolder, tmp_path: Path
+) -> None:
+    package = module_folder.write("diary", body=DIARY.format(extra=""))
+    env = {"HOBBYMATCH_MODULES": "diary"}
+
+    def cli(*arguments: str) -> None:
+        result = run_cli(*arguments, cwd=tmp_path, module_folder=module_folder, env=env)
+        assert result.returncode == 0, result.stderr
+
+    cli("db", "revision", "--module", "diary", "-m", "create entries", "--autogenerate")
+    cli("db", "upgrade")
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        connection.executemany(
+            "INSERT INTO diary_entries (text) VALUES (?)", [("first",), ("second",)]
+        )
+    source = (package / "__init__.py").read_text()
+    (package / "__init__.py").write_text(
+        source.replace("{extra}", "").replace(
+            "    text: Mapped[str] = mapped_column(String(100))\n",
+            "    text: Mapped[str] = mapped_column(String(100))\n    mood: Mapped[str | None] = mapped_column(String(20))\n",
+        )
+    )
+    cli("db", "revision", "--module", "diary", "-m", "add mood", "--autogenerate")
+    cli("db", "upgrade")
+    assert len(list((package / "migrations").glob("*.py"))) == 2
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        rows = connection.execute("SELECT text, mood FROM diary_entries ORDER BY id").fetchall()
+    assert rows == [("first", None), ("second", None)]
