@@ -143,8 +143,9 @@ def new_module(name: str) -> None:
     Run it from the project's root. The module requires users and keeps private items per
     user: rename and reshape it from there.
     """
+    users_head = migrations.module_heads(_registry_or_exit()).get("users")
     try:
-        written = create_module(name, project=Path.cwd())
+        written = create_module(name, project=Path.cwd(), users_head=users_head)
     except ScaffoldError as error:
         click.echo(f"hobbymatch: error: {error}", err=True)
         raise SystemExit(1) from None

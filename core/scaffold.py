@@ -3,6 +3,7 @@
 
 import keyword
 import re
+import uuid
 from pathlib import Path
 from string import Template
 
@@ -14,21 +15,31 @@ class ScaffoldError(Exception):
     """The module cannot be written; nothing was."""
 
 
-def create_module(name: str, *, project: Path) -> list[Path]:
-    """Write ``modules/<name>/`` and ``tests/<name>/`` under ``project``; return the files.
+def create_module(name: str, *, project: Path, users_head: str | None) -> list[Path]:
+    """Write ``modules/<name>/`` (with its first migration) and ``tests/<name>/`` under
+    ``project``; return the files.
+
+    :param users_head: the users module's head revision, which the first migration depends on.
 
     :raises ScaffoldError: the name is not a lower-case Python identifier, the project has no
         ``modules/`` or ``tests/`` folder, or the module or its tests exist already.
     """
-    targets = {"module": project / "modules" / name, "tests": project / "tests" / name}
+    targets = {
+        "module": project / "modules" / name,
+        "tests": project / "tests" / name,
+        "migrations": project / "modules" / name / "migrations",
+    }
     _check(name, project, targets)
+    revision = uuid.uuid4().hex[:12]
     values = {
         "name": name,
         "Model": "Item",
         "Title": name.replace("_", " ").capitalize(),
+        "revision": revision,
+        "depends_on": f'"{users_head}"' if users_head else "None",
     }
     rendered = {
-        targets[kind] / template.name.removesuffix(".tmpl"): Template(
+        targets[kind] / _file_name(template, kind, revision): Template(
             template.read_text()
         ).substitute(values)
         for kind in targets
@@ -38,6 +49,12 @@ def create_module(name: str, *, project: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return sorted(rendered)
+
+
+def _file_name(template: Path, kind: str, revision: str) -> str:
+    name = template.name.removesuffix(".tmpl")
+    # Alembic names revision files after their id, so that they sort and never collide.
+    return f"{revision}_{name}" if kind == "migrations" else name
 
 
 def _check(name: str, project: Path, targets: dict[str, Path]) -> None:
@@ -51,7 +68,7 @@ def _check(name: str, project: Path, targets: dict[str, Path]) -> None:
             raise ScaffoldError(
                 f"no {folder}/ folder in {project}: run this from the project's root"
             )
-    for target in targets.values():
+    for target in (targets["module"], targets["tests"]):
         if target.exists():
             raise ScaffoldError(
                 f"{target.relative_to(project)} exists already; choose another name"

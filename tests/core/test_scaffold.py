@@ -59,6 +59,9 @@ def test_new_module_is_listed_and_passes_its_tests(project: Path) -> None:
         "router.py",
         "exceptions.py",
     }
+    revisions = list((project / "modules" / "notes" / "migrations").glob("*_create_items.py"))
+    assert len(revisions) == 1
+    assert 'branch_labels = ("notes",)' in revisions[0].read_text()
     listed = in_project(project, "-c", "from core.cli import main; main()", "modules")
     assert listed.returncode == 0, listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()]
