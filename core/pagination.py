@@ -4,11 +4,14 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 Item = TypeVar("Item")
+Entity = TypeVar("Entity")
 
 
 class PageParams(BaseModel):
@@ -38,3 +41,16 @@ class Page(BaseModel, Generic[Item]):
     total: int
     limit: int
     offset: int
+
+
+def fetch_page(
+    db: Session, statement: Select[Entity], page: PageParams
+) -> tuple[list[Entity], int]:
+    """One page of what ``statement`` selects, and how many rows it matches in all.
+
+    :param statement: a select of one entity, ordered stably (the ordering ends with a unique
+        column), without limit or offset.
+    """
+    total = db.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    items = db.scalars(statement.limit(page.limit).offset(page.offset)).all()
+    return list(items), total

@@ -5,12 +5,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.database import utc_now
-from core.pagination import PageParams
+from core.pagination import PageParams, fetch_page
 from modules.matches.exceptions import (
     RequestExistsError,
     RequestNotFoundError,
@@ -94,15 +94,12 @@ def list_requests(
     conditions = [column == user_id]
     if status is not None:
         conditions.append(ConnectionRequest.status == status)
-    total = db.scalar(select(func.count()).select_from(ConnectionRequest).where(*conditions)) or 0
-    requests = db.scalars(
+    statement = (
         select(ConnectionRequest)
         .where(*conditions)
         .order_by(ConnectionRequest.created_at.desc(), ConnectionRequest.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
-    return list(requests), total
+    )
+    return fetch_page(db, statement, page)
 
 
 def answer_request(
@@ -143,14 +140,12 @@ def list_connections(
         ConnectionRequest.status == RequestStatus.ACCEPTED,
         or_(ConnectionRequest.sender_id == user_id, ConnectionRequest.recipient_id == user_id),
     ]
-    total = db.scalar(select(func.count()).select_from(ConnectionRequest).where(*conditions)) or 0
-    accepted = db.scalars(
+    statement = (
         select(ConnectionRequest)
         .where(*conditions)
         .order_by(ConnectionRequest.responded_at.desc(), ConnectionRequest.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    )
+    accepted, total = fetch_page(db, statement, page)
     other_ids = [
         request.recipient_id if request.sender_id == user_id else request.sender_id
         for request in accepted

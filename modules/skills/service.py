@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.database import insert_ignoring_duplicates
-from core.pagination import PageParams
+from core.pagination import PageParams, fetch_page
 from modules.skills.catalog import STARTING_CATALOG
 from modules.skills.exceptions import (
     SkillAlreadyListedError,
@@ -52,15 +52,8 @@ def search_skills(
         ordering.append(case((Skill.key.startswith(key, autoescape=True), 0), else_=1))
     if category is not None:
         conditions.append(Skill.category == category)
-    total = db.scalar(select(func.count()).select_from(Skill).where(*conditions)) or 0
-    skills = db.scalars(
-        select(Skill)
-        .where(*conditions)
-        .order_by(*ordering, Skill.key, Skill.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
-    return list(skills), total
+    statement = select(Skill).where(*conditions).order_by(*ordering, Skill.key, Skill.id)
+    return fetch_page(db, statement, page)
 
 
 def count_by_category(db: Session) -> list[CategoryCount]:
@@ -182,11 +175,7 @@ def users_listing_skill(
     if intent is not None:
         conditions.append(UserSkill.intent == intent)
     joined = select(User).join(UserSkill, UserSkill.user_id == User.id).where(*conditions)
-    total = db.scalar(select(func.count()).select_from(joined.subquery())) or 0
-    users = db.scalars(
-        joined.order_by(UserSkill.rank, UserSkill.user_id).limit(page.limit).offset(page.offset)
-    )
-    return list(users), total
+    return fetch_page(db, joined.order_by(UserSkill.rank, UserSkill.user_id), page)
 
 
 def _entries_of(db: Session, user_id: uuid.UUID) -> list[UserSkill]:

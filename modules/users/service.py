@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.database import utc_now
-from core.pagination import PageParams
+from core.pagination import PageParams, fetch_page
 from modules.users.exceptions import (
     EmailTakenError,
     NotAuthenticatedError,
@@ -129,15 +129,8 @@ def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[lis
         condition = condition & func.lower(User.display_name).contains(
             query.lower(), autoescape=True
         )
-    total = db.scalar(select(func.count()).select_from(User).where(condition)) or 0
-    users = db.scalars(
-        select(User)
-        .where(condition)
-        .order_by(func.lower(User.display_name), User.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
-    return list(users), total
+    statement = select(User).where(condition).order_by(func.lower(User.display_name), User.id)
+    return fetch_page(db, statement, page)
 
 
 def update_profile(db: Session, *, user: User, changes: UserUpdate) -> User:
