@@ -83,28 +83,20 @@ def list_requests(
 
 
 @router.post(
-    "/requests/{request_id}/accept",
+    "/requests/{request_id}/{answer}",
     response_model=ConnectionRequestOut,
     responses={**UNAUTHENTICATED, **NOT_YOURS},
 )
-def accept_request(
-    request_id: uuid.UUID, user: CurrentUser, db: Session = Depends(get_db)
+def answer_request(
+    request_id: uuid.UUID,
+    answer: Literal["accept", "decline"],
+    user: CurrentUser,
+    db: Session = Depends(get_db),
 ) -> ConnectionRequestOut:
-    """Accept a pending request addressed to the caller."""
-    request = service.answer_request(db, user_id=user.id, request_id=request_id, accept=True)
-    return _request_out(db, [request])[0]
-
-
-@router.post(
-    "/requests/{request_id}/decline",
-    response_model=ConnectionRequestOut,
-    responses={**UNAUTHENTICATED, **NOT_YOURS},
-)
-def decline_request(
-    request_id: uuid.UUID, user: CurrentUser, db: Session = Depends(get_db)
-) -> ConnectionRequestOut:
-    """Decline a pending request addressed to the caller."""
-    request = service.answer_request(db, user_id=user.id, request_id=request_id, accept=False)
+    """Accept or decline a pending request addressed to the caller."""
+    request = service.answer_request(
+        db, user_id=user.id, request_id=request_id, accept=answer == "accept"
+    )
     return _request_out(db, [request])[0]
 
 
