@@ -41,6 +41,13 @@ NAMING_CONVENTION = {
 
 _MAX_PARAMETERS = 30_000
 
+# Connections per process, and (core.main) requests in flight per process: the two are equal,
+# so that a request never waits for a connection while holding one of Starlette's 40 threads.
+# Waiting there is how sync FastAPI apps freeze under bursts: every thread blocks on the pool
+# while the sessions that would free a connection need a thread to close. A fixed pool also
+# keeps PostgreSQL from opening and closing connections under load, as an overflow would.
+POOL_SIZE = 20
+
 # Any constant: it serialises create_all between workers that start at the same moment.
 _SCHEMA_LOCK_ID = 0x486F6262
 
@@ -189,8 +196,8 @@ def _create_engine(url: URL) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=POOL_SIZE,
+        max_overflow=0,
         # JIT compilation pays off for long analytic queries; for a web request it only adds
         # a few hundred milliseconds of compiling to any query the planner finds costly.
         connect_args={
@@ -205,7 +212,11 @@ def _create_sqlite_engine(url: URL) -> Engine:
     # FastAPI runs sync routes in a thread pool: a connection may be used by another thread
     # than the one that opened it. The timeout waits for a writer instead of failing at once.
     engine = create_engine(
-        url, pool_pre_ping=True, connect_args={"check_same_thread": False, "timeout": 30}
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=0,
+        connect_args={"check_same_thread": False, "timeout": 30},
     )
     event.listen(engine, "connect", _tune_sqlite_connection)
     return engine

@@ -22,6 +22,7 @@ from starlette.types import Message, Receive, Scope, Send
 from core import __version__
 from core.config import Settings, load_settings, resolve_secret_key
 from core.database import (
+    POOL_SIZE,
     SessionLocal,
     check_database,
     configure_engine,
@@ -33,6 +34,7 @@ from core.database import (
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
 from core.middleware import (
     BodySizeLimitMiddleware,
+    InFlightLimitMiddleware,
     RejectNulInQueryMiddleware,
     RequestLogMiddleware,
 )
@@ -145,6 +147,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulInQueryMiddleware)
     app.add_middleware(RequestLogMiddleware)

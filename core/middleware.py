@@ -4,6 +4,7 @@ Written against ASGI directly rather than ``BaseHTTPMiddleware``, which would ad
 stream copy to every request.
 """
 
+import asyncio
 import logging
 import re
 import time
@@ -88,6 +89,24 @@ class BodySizeLimitMiddleware:
             await self.app(scope, counting_receive, send)
         except _BodyTooLargeError:
             await _send_too_large(send, self.max_bytes)
+
+
+class InFlightLimitMiddleware:
+    """Let at most ``limit`` requests in at once; the rest wait in the event loop, holding no
+    thread and no database connection, until one finishes. Paths in ``exempt`` always pass."""
+
+    def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.exempt = exempt
+        self._slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        async with self._slots:
+            await self.app(scope, receive, send)
 
 
 class RejectNulInQueryMiddleware:
