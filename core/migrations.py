@@ -31,18 +31,23 @@ class MigrationError(StartupError):
 
 def migrations_folder(module: LoadedModule) -> Path:
     """Where ``module`` keeps its revisions (which may not exist yet)."""
-    return Path(str(module.plugin.__file__)).parent / FOLDER
+    return module.package / FOLDER
 
 
-def alembic_config(registry: ModuleRegistry, *, tables: set[str] | None = None) -> Config:
-    """An Alembic configuration over every enabled module that has revisions.
+def alembic_config(
+    registry: ModuleRegistry, *, tables: set[str] | None = None, enabled_only: bool = False
+) -> Config:
+    """An Alembic configuration over the revisions of every discovered module.
 
     :param tables: restrict autogenerate to these tables.
+    :param enabled_only: see only the enabled modules' revisions (autogenerate insists that the
+        database is at every head it sees, and disabled modules are not migrated).
     """
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
     config.set_main_option("path_separator", "os")
-    folders = [str(folder) for folder in _existing_folders(registry)]
+    packages = [module.package for module in registry.modules] if enabled_only else None
+    folders = [str(folder) for folder in _existing_folders(registry, packages)]
     config.set_main_option("version_locations", os.pathsep.join(folders) or str(SCRIPT_LOCATION))
     config.attributes["tables"] = tables
     return config
@@ -114,8 +119,12 @@ def modules_without_tables(registry: ModuleRegistry) -> list[str]:
 
 
 def upgrade(registry: ModuleRegistry, module: str | None = None) -> None:
-    """Apply every module's revisions up to its head (or one module's, with its requirements)."""
-    command.upgrade(alembic_config(registry), f"{module}@head" if module else "heads")
+    """Apply every enabled module's revisions up to its head (or one module's, with its
+    requirements); disabled modules' revisions are known but left alone."""
+    names = [module] if module else list(module_heads(registry))
+    config = alembic_config(registry)
+    for name in names:
+        command.upgrade(config, f"{name}@head")
 
 
 def history(registry: ModuleRegistry) -> None:
@@ -139,14 +148,16 @@ def new_revision(
     folder = migrations_folder(module)
     first = not _has_revisions(module)
     folder.mkdir(exist_ok=True)
-    config = alembic_config(registry, tables={table.name for table in module.tables})
+    tables = {table.name for table in module.tables}
+    config = alembic_config(registry, tables=tables, enabled_only=True)
+    enabled = [loaded.package for loaded in registry.modules]
     if first:
         heads = module_heads(registry)
         # Alembic takes a list here, though its signature says one revision.
         depends_on = [heads[name] for name in module.info.requires if name in heads] or None
         config.set_main_option(
             "version_locations",
-            os.pathsep.join([*map(str, _existing_folders(registry)), str(folder)]),
+            os.pathsep.join([*map(str, _existing_folders(registry, enabled)), str(folder)]),
         )
         command.revision(
             config,
@@ -171,10 +182,13 @@ def _applied(script: ScriptDirectory, current: set[str]) -> set[str]:
     }
 
 
-def _existing_folders(registry: ModuleRegistry) -> Iterator[Path]:
-    for module in registry.modules:
-        if _has_revisions(module):
-            yield migrations_folder(module)
+def _existing_folders(
+    registry: ModuleRegistry, packages: list[Path] | None = None
+) -> Iterator[Path]:
+    for package in registry.discovered_folders if packages is None else packages:
+        folder = package / FOLDER
+        if folder.is_dir() and any(folder.glob("*.py")):
+            yield folder
 
 
 def _has_revisions(module: LoadedModule) -> bool:

@@ -15,6 +15,7 @@ line naming the module. Module authors import :data:`hookimpl` and :class:`Modul
 import difflib
 import importlib
 import importlib.metadata
+import importlib.util
 import pkgutil
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -65,6 +66,7 @@ class Candidate:
     source: Literal["in-tree", "installed"]
     origin: str
     load: Callable[[], Any]
+    folder: Path | None = None
 
 
 @dataclass
@@ -84,6 +86,11 @@ class LoadedModule:
         return self.info.name
 
     @property
+    def package(self) -> Path:
+        """The folder of the module's package."""
+        return Path(str(self.plugin.__file__)).parent
+
+    @property
     def route_count(self) -> int:
         """How many routes the module's routers hold."""
         return sum(len(router.routes) for router in self.routers)
@@ -95,6 +102,9 @@ class ModuleRegistry:
 
     modules: list[LoadedModule]
     plugin_manager: pluggy.PluginManager
+    # Every discovered module's package folder, enabled or not: a database may carry the
+    # migration history of a module that this process does not load.
+    discovered_folders: list[Path] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -135,7 +145,10 @@ def load_modules(settings: Settings) -> ModuleRegistry:
     for module in ordered:
         module.tables = _collect_tables(module, ordered)
         module.routers = _collect_routers(module)
-    return ModuleRegistry(modules=ordered, plugin_manager=plugin_manager)
+    folders = [candidate.folder for candidate in candidates if candidate.folder is not None]
+    return ModuleRegistry(
+        modules=ordered, plugin_manager=plugin_manager, discovered_folders=folders
+    )
 
 
 def discover_candidates(extra_folders: Sequence[Path] = ()) -> list[Candidate]:
@@ -216,6 +229,7 @@ def _in_tree_candidates(extra_folders: Sequence[Path]) -> Iterator[Candidate]:
                     source="in-tree",
                     origin=_describe_folder(Path(search_path) / entry.name),
                     load=_importer(f"{IN_TREE_PACKAGE}.{entry.name}"),
+                    folder=Path(search_path) / entry.name,
                 )
 
 
@@ -232,7 +246,17 @@ def _installed_candidates() -> Iterator[Candidate]:
             source="installed",
             origin=f"entry point {entry_point.name!r} of {distribution}",
             load=entry_point.load,
+            folder=_package_folder(entry_point.module),
         )
+
+
+def _package_folder(dotted_name: str) -> Path | None:
+    # Only a top-level package can be located without running any of its code.
+    if "." in dotted_name:
+        return None
+    spec = importlib.util.find_spec(dotted_name)
+    locations = spec.submodule_search_locations if spec is not None else None
+    return Path(next(iter(locations))) if locations else None
 
 
 def _importer(dotted_name: str) -> Callable[[], ModuleType]:

@@ -146,3 +146,25 @@ def test_new_revision_adds_a_column_and_rows_survive(
     with sqlite3.connect(tmp_path / "cli.db") as connection:
         rows = connection.execute("SELECT text, mood FROM diary_entries ORDER BY id").fetchall()
     assert rows == [("first", None), ("second", None)]
+
+
+def test_a_module_added_to_a_database_that_knows_disabled_modules_is_stamped(
+    tmp_path: Path, secret_key: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    start_modules(
+        create_app(
+            load_settings(_env_file=None, database_url=url, modules=IN_TREE, secret_key=secret_key)
+        )
+    )
+    # matches is stamped in the database but not loaded now; events is new to the database.
+    later = create_app(
+        load_settings(
+            _env_file=None,
+            database_url=url,
+            modules=["users", "skills", "events"],
+            secret_key=secret_key,
+        )
+    )
+    start_modules(later)
+    assert migrations.modules_behind(later.state.modules) == []
