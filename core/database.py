@@ -48,6 +48,10 @@ _MAX_PARAMETERS = 30_000
 # keeps PostgreSQL from opening and closing connections under load, as an overflow would.
 POOL_SIZE = 20
 
+# The largest value of an Integer primary key on PostgreSQL: larger numbers name nothing, and
+# path or body ids beyond it are refused as invalid rather than sent to the driver.
+MAX_INTEGER_ID = 2**31 - 1
+
 # Any constant: it serialises create_all between workers that start at the same moment.
 _SCHEMA_LOCK_ID = 0x486F6262
 

@@ -19,14 +19,18 @@ class MatchType(StrEnum):
     TRADE = "trade"
 
 
+ReasonKind = Literal["both_share", "both_learn", "same_category", "they_teach", "you_teach"]
+Teacher = Literal["you", "them"]
+
+
 class MatchReason(BaseModel):
     """One thing that adds to a match's score."""
 
-    kind: Literal["both_share", "both_learn", "same_category", "they_teach", "you_teach"]
+    kind: ReasonKind
     text: str = Field(description="The reason in words")
     skill: str | None = None
     category: str
-    teacher: Literal["you", "them"] | None = None
+    teacher: Teacher | None = None
     your_rank: int
     their_rank: int
     points: float

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import TextClause, TextualSelect, Uuid, bindparam, text
 
-from modules.matches.schemas import MatchReason, MatchType
+from modules.matches.schemas import MatchReason, MatchType, ReasonKind, Teacher
 from modules.skills import Intent, Skill, UserSkill
 from modules.users import User
 
@@ -143,18 +143,9 @@ def _shared_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> l
         neither_learns = Intent.LEARN not in (my_entry.intent, their_entry.intent)
         if both_learn or neither_learns:
             verb = "want to learn" if both_learn else "do"
-            reasons.append(
-                MatchReason(
-                    kind="both_learn" if both_learn else "both_share",
-                    skill=my_entry.skill,
-                    category=my_entry.category,
-                    your_rank=my_entry.rank,
-                    their_rank=their_entry.rank,
-                    points=_points(my_entry.rank, their_entry.rank),
-                    text=f"You both {verb} {my_entry.skill} "
-                    + _ranks(my_entry.rank, their_entry.rank),
-                )
-            )
+            kind: ReasonKind = "both_learn" if both_learn else "both_share"
+            text = f"You both {verb} {my_entry.skill}"
+            reasons.append(_reason(kind, my_entry, their_entry, text=text))
     for category in sorted({entry.category for entry in mine} - common_categories):
         your_best = min(entry.rank for entry in mine if entry.category == category)
         their_ranks = [entry.rank for entry in theirs if entry.category == category]
@@ -180,32 +171,43 @@ def _trade_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> li
         if their_entry is None:
             continue
         if my_entry.intent == Intent.LEARN and their_entry.intent == Intent.TEACH:
-            reasons.append(
-                MatchReason(
-                    kind="they_teach",
-                    skill=my_entry.skill,
-                    category=my_entry.category,
-                    teacher="them",
-                    your_rank=my_entry.rank,
-                    their_rank=their_entry.rank,
-                    points=_points(my_entry.rank, their_entry.rank),
-                    text=f"They teach {my_entry.skill}, which you want to learn "
-                    + _ranks(my_entry.rank, their_entry.rank),
-                )
-            )
+            text = f"They teach {my_entry.skill}, which you want to learn"
+            reasons.append(_reason("they_teach", my_entry, their_entry, text=text, teacher="them"))
         if my_entry.intent == Intent.TEACH and their_entry.intent == Intent.LEARN:
+            text = f"You teach {my_entry.skill}, which they want to learn"
+            # It adds no points of its own: it doubles the trade's score.
             reasons.append(
-                MatchReason(
-                    kind="you_teach",
-                    skill=my_entry.skill,
-                    category=my_entry.category,
+                _reason(
+                    "you_teach",
+                    my_entry,
+                    their_entry,
+                    text=text,
                     teacher="you",
-                    your_rank=my_entry.rank,
-                    their_rank=their_entry.rank,
                     points=0,
-                    text=f"You teach {my_entry.skill}, which they want to learn "
-                    + _ranks(my_entry.rank, their_entry.rank)
-                    + ": a two-way trade doubles the score",
+                    note=": a two-way trade doubles the score",
                 )
             )
     return reasons
+
+
+def _reason(
+    kind: ReasonKind,
+    mine: ListEntry,
+    theirs: ListEntry,
+    *,
+    text: str,
+    teacher: Teacher | None = None,
+    points: float | None = None,
+    note: str = "",
+) -> MatchReason:
+    """A reason about one skill both list; ``points`` defaults to ``w(mine) * w(theirs)``."""
+    return MatchReason(
+        kind=kind,
+        skill=mine.skill,
+        category=mine.category,
+        teacher=teacher,
+        your_rank=mine.rank,
+        their_rank=theirs.rank,
+        points=_points(mine.rank, theirs.rank) if points is None else points,
+        text=f"{text} {_ranks(mine.rank, theirs.rank)}{note}",
+    )

@@ -11,7 +11,6 @@ from core.database import Base, UtcDateTime, utc_now
 from modules.users import User
 
 MAX_SKILLS_PER_USER = 10
-MAX_SKILL_ID = 2**31 - 1  # the largest value of the id column on PostgreSQL
 
 
 class Category(StrEnum):

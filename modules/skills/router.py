@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import get_db
+from core.database import MAX_INTEGER_ID, get_db
 from core.pagination import Pagination
 from modules.skills import service
-from modules.skills.models import MAX_SKILL_ID, Category, Intent, Skill, UserSkill
+from modules.skills.models import Category, Intent, Skill, UserSkill
 from modules.skills.schemas import (
     CategoryCount,
     SkillChoice,
@@ -28,7 +28,7 @@ UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
 }
 
 # Ids are PostgreSQL integers: larger numbers cannot name a skill, and are refused as invalid.
-SkillIdInPath = Annotated[int, Path(ge=1, le=MAX_SKILL_ID)]
+SkillIdInPath = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 
 router = APIRouter()
 

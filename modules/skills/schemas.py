@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import Body
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from core.database import MAX_INTEGER_ID
 from core.pagination import Page
 from core.schemas import StrictBody
-from modules.skills.models import MAX_SKILL_ID, MAX_SKILLS_PER_USER, Category, Intent
+from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -44,7 +45,7 @@ class CategoryCount(BaseModel):
 class SkillChoice(StrictBody):
     """One skill a user lists, and why."""
 
-    skill_id: int = Field(ge=1, le=MAX_SKILL_ID)
+    skill_id: int = Field(ge=1, le=MAX_INTEGER_ID)
     intent: Intent
 
 

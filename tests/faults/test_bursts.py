@@ -5,16 +5,13 @@ database connection, while the sessions that would free one need a thread to clo
 beyond the connection pool now wait in the event loop instead.
 """
 
-import os
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.database import POOL_SIZE
-from tests.faults.test_shutdown import HOBBYMATCH, free_port, wait_until_healthy
+from tests.faults.servers import serving
 
 CONCURRENT = POOL_SIZE * 6
 
@@ -28,25 +25,8 @@ def status_of(url: str) -> int:
 
 
 def test_a_burst_beyond_the_pool_is_served_without_errors(tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("HOBBYMATCH_")
-    }
-    environment["HOBBYMATCH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'burst.db'}"
-    server = subprocess.Popen(
-        [HOBBYMATCH, "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_healthy(base, time.monotonic() + 60)
+    with serving(tmp_path) as (base, _server):
         urls = [f"{base}/skills?q=guitar", f"{base}/users", f"{base}/ready"] * (CONCURRENT // 3)
         with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
             statuses = list(pool.map(status_of, urls))
-        assert statuses == [200] * len(urls)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    assert statuses == [200] * len(urls)

@@ -5,13 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import get_db
+from core.database import MAX_INTEGER_ID, get_db
 from core.pagination import Pagination
 from hobbymatch_events import service
 from hobbymatch_events.schemas import EventCreate, EventOut, EventPage
 from modules.users import CurrentUser
 
-EventId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+EventId = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such event"}}
 
 router = APIRouter(prefix="/events")

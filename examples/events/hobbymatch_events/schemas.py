@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from core.database import MAX_INTEGER_ID
 from core.pagination import Page
 from core.schemas import StrictBody
 from modules.skills import SkillOut
@@ -14,7 +15,7 @@ from modules.skills import SkillOut
 class EventCreate(StrictBody):
     """``POST /events``: a new meet-up."""
 
-    skill_id: int = Field(ge=1, le=2**31 - 1)
+    skill_id: int = Field(ge=1, le=MAX_INTEGER_ID)
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     location: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     starts_at: AwareDatetime
