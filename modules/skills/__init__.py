@@ -9,6 +9,9 @@ else of the module:
 - ``Category`` and ``Intent``: the fixed categories and the intents ``share``, ``teach``, ``learn``.
 - ``SkillOut``: the schema of a skill, ``{id, name, category}``.
 - ``MAX_SKILLS_PER_USER``: how many skills a list holds at most (10).
+- ``SkillProfile`` and ``category_bit``: one row per user with a list, kept in step with it;
+  ``category_mask`` holds the ``category_bit(category)`` of every category the list touches,
+  so that a query can test "has this user anything in category X" without reading the list.
 """
 
 from collections.abc import Iterator, Sequence
@@ -20,7 +23,15 @@ from core.config import Settings
 from core.database import Base
 from core.modules import ModuleInfo, hookimpl
 from modules.skills.demo import seed_demo_lists
-from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent, Skill, UserSkill
+from modules.skills.models import (
+    MAX_SKILLS_PER_USER,
+    Category,
+    Intent,
+    Skill,
+    SkillProfile,
+    UserSkill,
+    category_bit,
+)
 from modules.skills.schemas import SkillOut
 from modules.skills.service import load_starting_catalog
 
@@ -33,14 +44,16 @@ __all__ = [
     "Intent",
     "Skill",
     "SkillOut",
+    "SkillProfile",
     "UserSkill",
+    "category_bit",
 ]
 
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """The catalog and the users' ranked lists."""
-    return [Skill, UserSkill]
+    """The catalog, the users' ranked lists and their profiles."""
+    return [Skill, UserSkill, SkillProfile]
 
 
 @hookimpl

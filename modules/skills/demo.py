@@ -7,7 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.database import insert_ignoring_duplicates
-from modules.skills.models import MAX_SKILLS_PER_USER, Intent, Skill, UserSkill
+from modules.skills.models import (
+    MAX_SKILLS_PER_USER,
+    Intent,
+    Skill,
+    SkillProfile,
+    UserSkill,
+    category_bit,
+)
 from modules.users import User
 
 BATCH = 5_000
@@ -21,7 +28,8 @@ SKEW = 0.7
 def seed_demo_lists(db: Session, *, count: int, seed: int) -> Iterator[int]:
     """Give every user without a list 10 skills, drawn the same way for the same ``seed``."""
     rng = random.Random(f"skills-{seed}")
-    skill_ids = list(db.scalars(select(Skill.id).order_by(Skill.id)))
+    categories = dict(db.execute(select(Skill.id, Skill.category).order_by(Skill.id)).tuples())
+    skill_ids = list(categories)
     popularity = rng.sample(skill_ids, len(skill_ids))
     weights = [1 / (position + 1) ** SKEW for position in range(len(popularity))]
     listed = select(UserSkill.user_id).distinct()
@@ -30,17 +38,22 @@ def seed_demo_lists(db: Session, *, count: int, seed: int) -> Iterator[int]:
     )
     intents, intent_weights = list(INTENT_WEIGHTS), list(INTENT_WEIGHTS.values())
     for first in range(0, len(user_ids), BATCH):
-        rows = []
+        rows: list[dict[str, object]] = []
+        profiles: list[dict[str, object]] = []
         for user_id in user_ids[first : first + BATCH]:
             chosen: dict[int, None] = {}
             while len(chosen) < MAX_SKILLS_PER_USER:
                 chosen.update(
                     dict.fromkeys(rng.choices(popularity, weights, k=MAX_SKILLS_PER_USER))
                 )
-            for rank, skill_id in enumerate(list(chosen)[:MAX_SKILLS_PER_USER], start=1):
+            entries = list(chosen)[:MAX_SKILLS_PER_USER]
+            for rank, skill_id in enumerate(entries, start=1):
                 intent = rng.choices(intents, intent_weights)[0]
                 rows.append(
                     {"user_id": user_id, "skill_id": skill_id, "intent": intent, "rank": rank}
                 )
+            mask = sum({category_bit(categories[skill_id]) for skill_id in entries})
+            profiles.append({"user_id": user_id, "category_mask": mask})
         insert_ignoring_duplicates(db, UserSkill, rows, unique=["user_id", "skill_id"])
+        insert_ignoring_duplicates(db, SkillProfile, profiles, unique=["user_id"])
         yield min(BATCH, len(user_ids) - first)

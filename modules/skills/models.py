@@ -29,6 +29,11 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+def category_bit(category: str) -> int:
+    """The bit that stands for ``category`` in a ``SkillProfile.category_mask``."""
+    return 1 << list(Category).index(Category(category))
+
+
 class Intent(StrEnum):
     """Why a user lists a skill."""
 
@@ -87,6 +92,22 @@ class UserSkill(Base):
     rank: Mapped[int]
 
     skill: Mapped[Skill] = relationship(lazy="joined", innerjoin=True)
+
+
+class SkillProfile(Base):
+    """What a user's whole list adds up to, kept beside it so that other modules need not read
+    every entry: ``category_mask`` has the ``category_bit`` of each category the list touches.
+
+    Written in the same transaction as every change of the list; a user without a list has no
+    profile.
+    """
+
+    __tablename__ = "skill_profiles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    category_mask: Mapped[int]
 
 
 event.listen(

@@ -17,7 +17,15 @@ from modules.skills.exceptions import (
     SkillNotFoundError,
     SkillNotListedError,
 )
-from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent, Skill, UserSkill
+from modules.skills.models import (
+    MAX_SKILLS_PER_USER,
+    Category,
+    Intent,
+    Skill,
+    SkillProfile,
+    UserSkill,
+    category_bit,
+)
 from modules.skills.schemas import CategoryCount, SkillChoice
 from modules.users import User, get_user
 
@@ -144,6 +152,7 @@ def add_user_skill(db: Session, *, user_id: uuid.UUID, skill_id: int, intent: In
             user_id=user_id, skill_id=skill_id, intent=intent, rank=len(current) + 1
         )
     )
+    _refresh_profile(db, user_id)
     db.commit()
     return _entries_of(db, user_id)[-1]
 
@@ -202,4 +211,19 @@ def _write_list(db: Session, user_id: uuid.UUID, entries: Sequence[tuple[int, st
                 for rank, (skill_id, intent) in enumerate(entries, start=1)
             ],
         )
+    _refresh_profile(db, user_id)
     db.expire_all()
+
+
+def _refresh_profile(db: Session, user_id: uuid.UUID) -> None:
+    # Called under the list's lock, after the list changed, in the same transaction.
+    categories = db.scalars(
+        select(Skill.category)
+        .distinct()
+        .join(UserSkill, UserSkill.skill_id == Skill.id)
+        .where(UserSkill.user_id == user_id)
+    )
+    mask = sum(category_bit(category) for category in categories)
+    db.execute(delete(SkillProfile).where(SkillProfile.user_id == user_id))
+    if mask:
+        db.execute(insert(SkillProfile).values(user_id=user_id, category_mask=mask))

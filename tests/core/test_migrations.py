@@ -2,11 +2,13 @@
 again, keep rows through a new revision, and gate startup in migrations mode."""
 
 import sqlite3
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, text
 
 from core import migrations
 from core.config import load_settings
@@ -14,6 +16,8 @@ from core.database import Base, get_engine
 from core.main import create_app, start_modules
 from core.modules import ModuleRegistry
 from core.postgres_server import TemporaryPostgres
+from modules.skills import category_bit
+from modules.users import User
 from tests.core.conftest import ModuleFolder, run_cli
 
 IN_TREE = ["users", "skills", "matches"]
@@ -168,3 +172,43 @@ def test_a_module_added_to_a_database_that_knows_disabled_modules_is_stamped(
     )
     start_modules(later)
     assert migrations.modules_behind(later.state.modules) == []
+
+
+def test_skill_profiles_revision_fills_a_profile_for_every_existing_list(
+    own_postgres: TemporaryPostgres, secret_key: str
+) -> None:
+    registry = registry_on(own_postgres.url, secret_key)
+    migrations.upgrade(registry)
+    migrations.downgrade(registry, "1e04bda2fa6e")  # skills, before its profiles
+    assert "skill_profiles" not in inspect(get_engine()).get_table_names()
+    alice, bob = uuid.uuid4(), uuid.uuid4()
+    with get_engine().begin() as connection:
+        connection.execute(
+            insert(User),
+            [
+                {"id": user_id, "email": f"{user_id}@example.com", "password_hash": "x"}
+                | {"display_name": "someone", "is_active": True, "token_version": 0}
+                | {"created_at": datetime.now(UTC)}
+                for user_id in (alice, bob)
+            ],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO skills (id, name, key, category, created_at) VALUES "
+                "(1, 'Chess', 'chess', 'games', now()), (2, 'Go', 'go', 'games', now()), "
+                "(3, 'Cello', 'cello', 'music', now())"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO user_skills (user_id, skill_id, intent, rank) VALUES "
+                "(:alice, 1, 'share', 1), (:alice, 2, 'learn', 2), (:alice, 3, 'teach', 3)"
+            ),
+            {"alice": alice},
+        )
+    migrations.upgrade(registry)
+    with get_engine().connect() as connection:
+        profiles = connection.execute(
+            text("SELECT user_id, category_mask FROM skill_profiles")
+        ).all()
+    assert profiles == [(alice, category_bit("games") | category_bit("music"))]

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from modules.skills import UserSkill
+from modules.skills import SkillProfile, UserSkill, category_bit
 from tests.accounts import Account
 from tests.skills.conftest import skill_id
 
@@ -254,3 +254,45 @@ def test_concurrent_changes_leave_a_valid_list(client: TestClient, sign_up: Sign
     entries = client.get("/users/me/skills", headers=account.headers).json()
     assert [entry["rank"] for entry in entries] == list(range(1, len(entries) + 1))
     assert len({entry["skill"]["id"] for entry in entries}) == len(entries) <= 10
+
+
+def profile_of(db: Session, account: Account) -> int | None:
+    db.expire_all()
+    return db.scalar(select(SkillProfile.category_mask).where(SkillProfile.user_id == account.id))
+
+
+def test_the_profile_follows_every_change_of_the_list(
+    client: TestClient, sign_up: SignUp, db: Session
+) -> None:
+    account = sign_up()
+    headers = account.headers
+    assert profile_of(db, account) is None
+    body = choices(client, ("Guitar", "learn"), ("Cello", "share"), ("Chess", "teach"))
+    client.put("/users/me/skills", json=body, headers=headers)
+    assert profile_of(db, account) == category_bit("music") | category_bit("games")
+    knitting = skill_id(client, "Knitting")
+    client.post("/users/me/skills", json={"skill_id": knitting, "intent": "share"}, headers=headers)
+    assert profile_of(db, account) == (
+        category_bit("music") | category_bit("games") | category_bit("crafts")
+    )
+    client.delete(f"/users/me/skills/{skill_id(client, 'Chess')}", headers=headers)
+    client.delete(f"/users/me/skills/{skill_id(client, 'Guitar')}", headers=headers)
+    assert profile_of(db, account) == category_bit("music") | category_bit("crafts")
+    client.put("/users/me/skills", json=[], headers=headers)
+    assert profile_of(db, account) is None
+
+
+def test_a_refused_change_leaves_the_profile_as_it_was(
+    client: TestClient, sign_up: SignUp, db: Session
+) -> None:
+    account = sign_up()
+    client.put(
+        "/users/me/skills", json=choices(client, ("Chess", "teach")), headers=account.headers
+    )
+    refused = client.put(
+        "/users/me/skills",
+        json=[*choices(client, ("Guitar", "share")), {"skill_id": 999_999, "intent": "share"}],
+        headers=account.headers,
+    )
+    assert refused.status_code == 404
+    assert profile_of(db, account) == category_bit("games")
