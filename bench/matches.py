@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from core.config import load_settings
 from core.database import get_engine
@@ -115,17 +116,19 @@ def print_plan(client: TestClient, email: str) -> None:
     """Print PostgreSQL's plan of the shared ranking for one caller."""
     from modules.matches.schemas import MatchType
     from modules.matches.scoring import ranking_query
+    from modules.matches.service import lists_of
 
-    with get_engine().connect() as connection:
-        user_id = connection.execute(
+    with Session(get_engine()) as db:
+        user_id = db.execute(
             text("SELECT id FROM users WHERE email = :e"), {"e": email}
         ).scalar_one()
-        compiled = ranking_query(MatchType.SHARED).compile(connection)
-        raw = connection.connection.cursor()
-        parameters = {"me": str(user_id), "active": True, "limit": 20, "offset": 0}
-        raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), parameters)
+        query = ranking_query(MatchType.SHARED, lists_of(db, [user_id])[user_id]).bindparams(
+            me=user_id, limit=20, offset=0
+        )
+        sql = query.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = db.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
         print("\nPlan of the shared ranking (EXPLAIN ANALYZE):")
-        print("\n".join(row[0] for row in raw.fetchall()))
+        print("\n".join(row[0] for row in plan))
 
 
 if __name__ == "__main__":

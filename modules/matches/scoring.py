@@ -16,101 +16,137 @@ from dataclasses import dataclass
 from sqlalchemy import TextClause, TextualSelect, Uuid, bindparam, text
 
 from modules.matches.schemas import MatchReason, MatchType, ReasonKind, Teacher
-from modules.skills import Intent, Skill, UserSkill
+from modules.skills import Intent, SkillProfile, UserSkill, category_bit
 from modules.users import User
 
 CATEGORY_BONUS = 25  # hundredths
 _TABLES = {
     "user_skills": UserSkill.__tablename__,
-    "skills": Skill.__tablename__,
+    "skill_profiles": SkillProfile.__tablename__,
     "users": User.__tablename__,
 }
 
+# The caller's list arrives as a VALUES table ``mine`` (see ``_mine``): each entry's skill, its
+# weight ``11 - rank``, whether it is learnt, and a bit of its own (``1 << (rank - 1)``) so that
+# ``SUM(bit)`` over a candidate's rows says exactly which of the caller's skills they list.
 _SHARED = """
-WITH mine AS (
-    SELECT us.skill_id, us.intent, us.rank, s.category
-    FROM {user_skills} us JOIN {skills} s ON s.id = us.skill_id
-    WHERE us.user_id = :me
-),
-pairs AS (
-    SELECT other.user_id, mine.category,
-           CASE WHEN (mine.intent = 'learn') = (other.intent = 'learn')
-                THEN (11 - mine.rank) * (11 - other.rank) ELSE 0 END AS points
+WITH {mine},
+candidates AS (
+    SELECT other.user_id,
+           SUM(CASE WHEN mine.learns = CASE WHEN other.intent = 'learn' THEN 1 ELSE 0 END
+                    THEN mine.weight * (11 - other.rank) ELSE 0 END) AS points,
+           SUM(mine.bit) AS common
     FROM mine JOIN {user_skills} other ON other.skill_id = mine.skill_id
     WHERE other.user_id <> :me
-),
-candidates AS (
-    SELECT user_id, SUM(points) AS points, COUNT(DISTINCT category) AS common_categories
-    FROM pairs GROUP BY user_id
-),
-their_categories AS (
-    -- How many of the caller's categories each candidate has skills in. Every category of a
-    -- common skill is among them, so the bonus counts the rest.
-    SELECT theirs.user_id, COUNT(DISTINCT s.category) AS categories
-    FROM candidates
-    JOIN {user_skills} theirs ON theirs.user_id = candidates.user_id
-    JOIN {skills} s ON s.id = theirs.skill_id
-    WHERE s.category IN (SELECT category FROM mine)
-    GROUP BY theirs.user_id
+    GROUP BY other.user_id
 ),
 scored AS (
-    SELECT candidates.user_id,
-           candidates.points
-           + {bonus} * (their_categories.categories - candidates.common_categories) AS points
-    FROM candidates
-    JOIN their_categories ON their_categories.user_id = candidates.user_id
-    JOIN {users} u ON u.id = candidates.user_id AND u.is_active = :active
+    SELECT candidates.user_id, candidates.points + {bonus} AS points
+    FROM candidates JOIN {skill_profiles} profile ON profile.user_id = candidates.user_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {users} u WHERE u.id = candidates.user_id AND u.is_active = :inactive
+    )
 )
 """
 
+# One term per category of the caller's: the bonus, if the candidate has something in that
+# category (their profile) and lists none of the caller's skills in it (``common``).
+_CATEGORY_TERM = (
+    "CASE WHEN (profile.category_mask & :{name}_category) <> 0"
+    " AND (candidates.common & :{name}_skills) = 0 THEN {bonus} ELSE 0 END"
+)
+
 _TRADE = """
-WITH mine AS (
-    SELECT skill_id, intent, rank FROM {user_skills} WHERE user_id = :me
-),
+WITH {mine},
 taught AS (
-    SELECT other.user_id, SUM((11 - mine.rank) * (11 - other.rank)) AS points
+    SELECT other.user_id, SUM(mine.weight * (11 - other.rank)) AS points
     FROM mine JOIN {user_skills} other ON other.skill_id = mine.skill_id
-    WHERE mine.intent = 'learn' AND other.intent = 'teach' AND other.user_id <> :me
+    WHERE mine.learns = 1 AND other.intent = 'teach' AND other.user_id <> :me
     GROUP BY other.user_id
 ),
 two_way AS (
     SELECT DISTINCT other.user_id
     FROM mine JOIN {user_skills} other ON other.skill_id = mine.skill_id
-    WHERE mine.intent = 'teach' AND other.intent = 'learn' AND other.user_id <> :me
+    WHERE mine.teaches = 1 AND other.intent = 'learn' AND other.user_id <> :me
 ),
 scored AS (
     SELECT taught.user_id,
            taught.points * CASE WHEN two_way.user_id IS NULL THEN 1 ELSE 2 END AS points
     FROM taught
-    JOIN {users} u ON u.id = taught.user_id AND u.is_active = :active
     LEFT JOIN two_way ON two_way.user_id = taught.user_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {users} u WHERE u.id = taught.user_id AND u.is_active = :inactive
+    )
 )
 """
 
+# ``scored`` is read twice, so both databases compute it once; counting beside the page (rather
+# than COUNT(*) OVER ()) lets PostgreSQL keep only the page's rows in its sort.
 _PAGE = """
-SELECT user_id, points, COUNT(*) OVER () AS total FROM scored WHERE points > 0
-ORDER BY points DESC, user_id LIMIT :limit OFFSET :offset
+SELECT user_id, points, (SELECT COUNT(*) FROM scored WHERE points > 0) AS total
+FROM scored WHERE points > 0 ORDER BY points DESC, user_id LIMIT :limit OFFSET :offset
 """
 _COUNT = "SELECT COUNT(*) FROM scored WHERE points > 0"
-
-
-def ranking_query(match_type: MatchType, *, counting: bool = False) -> TextClause | TextualSelect:
-    """The SQL ranking every other active user for ``:me`` (or counting them), portable to
-    SQLite and PostgreSQL. Parameters: ``me``, ``active``, and ``limit``/``offset`` to rank."""
-    body = _SHARED if match_type is MatchType.SHARED else _TRADE
-    sql = body.format(bonus=CATEGORY_BONUS, **_TABLES) + (_COUNT if counting else _PAGE)
-    statement = text(sql).bindparams(bindparam("me", type_=Uuid), bindparam("active", value=True))
-    return statement if counting else statement.columns(user_id=Uuid)
 
 
 @dataclass(frozen=True)
 class ListEntry:
     """One entry of a user's skill list, with its skill's name and category."""
 
+    skill_id: int
     skill: str
     category: str
     intent: str
     rank: int
+
+
+def ranking_query(
+    match_type: MatchType, mine: Sequence[ListEntry], *, counting: bool = False
+) -> TextClause | TextualSelect:
+    """The SQL ranking every other active user for the caller, whose list is ``mine`` (or
+    counting them), portable to SQLite and PostgreSQL. Parameters left to bind: ``me`` (the
+    caller's id), and ``limit``/``offset`` to rank. ``mine`` must not be empty."""
+    values, parameters = _mine(mine)
+    if match_type is MatchType.SHARED:
+        bonus, bonus_parameters = _category_bonus(mine)
+        body = _SHARED.format(mine=values, bonus=bonus, **_TABLES)
+        parameters |= bonus_parameters
+    else:
+        body = _TRADE.format(mine=values, **_TABLES)
+    statement = text(body + (_COUNT if counting else _PAGE)).bindparams(
+        bindparam("me", type_=Uuid), bindparam("inactive", value=False), **parameters
+    )
+    return statement if counting else statement.columns(user_id=Uuid)
+
+
+def _mine(mine: Sequence[ListEntry]) -> tuple[str, dict[str, int]]:
+    rows: list[str] = []
+    parameters: dict[str, int] = {}
+    for number, entry in enumerate(mine):
+        columns = {
+            "skill_id": entry.skill_id,
+            "weight": 11 - entry.rank,
+            "learns": int(entry.intent == Intent.LEARN),
+            "teaches": int(entry.intent == Intent.TEACH),
+            "bit": 1 << (entry.rank - 1),
+        }
+        parameters |= {f"mine_{number}_{column}": value for column, value in columns.items()}
+        rows.append("(" + ", ".join(f":mine_{number}_{column}" for column in columns) + ")")
+    return f"mine({', '.join(columns)}) AS (VALUES {', '.join(rows)})", parameters
+
+
+def _category_bonus(mine: Sequence[ListEntry]) -> tuple[str, dict[str, int]]:
+    skills_by_category: dict[str, int] = {}
+    for entry in mine:
+        bit = 1 << (entry.rank - 1)
+        skills_by_category[entry.category] = skills_by_category.get(entry.category, 0) | bit
+    terms: list[str] = []
+    parameters: dict[str, int] = {}
+    for number, (category, skills) in enumerate(sorted(skills_by_category.items())):
+        name = f"bonus_{number}"
+        terms.append(_CATEGORY_TERM.format(name=name, bonus=CATEGORY_BONUS))
+        parameters |= {f"{name}_category": category_bit(category), f"{name}_skills": skills}
+    return " + ".join(terms), parameters
 
 
 def explain(

@@ -31,23 +31,27 @@ def find_matches(
 
     Ranking runs in the database over every user; only the page's users are loaded.
     """
+    mine = lists_of(db, [user_id])[user_id]
+    if not mine:
+        return [], 0
     parameters = {"me": user_id, "limit": page.limit, "offset": page.offset}
-    ranked = db.execute(ranking_query(match_type), parameters).all()
+    ranked = db.execute(ranking_query(match_type, mine), parameters).all()
     if ranked:
         total = int(ranked[0].total)
     elif page.offset:
-        total = int(db.scalar(ranking_query(match_type, counting=True), {"me": user_id}) or 0)
+        counting = ranking_query(match_type, mine, counting=True)
+        total = int(db.scalar(counting, {"me": user_id}) or 0)
     else:
         total = 0
     ids = [row.user_id for row in ranked]
     users = users_by_id(db, ids)
-    lists = _lists_of(db, [user_id, *ids])
+    lists = lists_of(db, ids)
     matches = [
         Match(
             user=UserPublic.model_validate(users[row.user_id]),
             score=row.points / 100,
             type=match_type,
-            reasons=explain(match_type, lists[user_id], lists[row.user_id]),
+            reasons=explain(match_type, mine, lists[row.user_id]),
         )
         for row in ranked
     ]
@@ -175,9 +179,17 @@ def _request_for(
     return request
 
 
-def _lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListEntry]]:
+def lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListEntry]]:
+    """The skill lists of these users, by user id, each in rank order (empty when none)."""
     rows = db.execute(
-        select(UserSkill.user_id, Skill.name, Skill.category, UserSkill.intent, UserSkill.rank)
+        select(
+            UserSkill.user_id,
+            UserSkill.skill_id,
+            Skill.name,
+            Skill.category,
+            UserSkill.intent,
+            UserSkill.rank,
+        )
         .join(Skill, Skill.id == UserSkill.skill_id)
         .where(UserSkill.user_id.in_(user_ids))
         .order_by(UserSkill.user_id, UserSkill.rank)
@@ -185,6 +197,12 @@ def _lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Li
     lists: dict[uuid.UUID, list[ListEntry]] = defaultdict(list)
     for row in rows:
         lists[row.user_id].append(
-            ListEntry(skill=row.name, category=row.category, intent=row.intent, rank=row.rank)
+            ListEntry(
+                skill_id=row.skill_id,
+                skill=row.name,
+                category=row.category,
+                intent=row.intent,
+                rank=row.rank,
+            )
         )
     return lists
