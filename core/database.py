@@ -39,8 +39,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-_MAX_PARAMETERS = 30_000
-
 # Connections per process, and (core.main) requests in flight per process: the two are equal,
 # so that a request never waits for a connection while holding one of Starlette's 40 threads.
 # Waiting there is how sync FastAPI apps freeze under bursts: every thread blocks on the pool
@@ -140,10 +138,15 @@ def insert_ignoring_duplicates(
     dialect_insert = (
         postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    statement = dialect_insert(cast(Table, model.__table__)).on_conflict_do_nothing(
-        index_elements=list(unique)
+    table = cast(Table, model.__table__)
+    # RETURNING makes SQLAlchemy send the rows as multi-row VALUES batches ("insertmanyvalues");
+    # without it, an upsert goes through the driver's executemany, one row per round trip.
+    statement = (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(*(table.c[name] for name in unique))
     )
-    db.connection().execute(statement, list(rows))
+    db.connection().execute(statement, list(rows)).close()
 
 
 def init_db(tables: Iterable[Table]) -> None:
