@@ -8,6 +8,9 @@ Other modules may use what this front door exports, and nothing else of the modu
 - ``optional_current_user`` / ``OptionalCurrentUser``: the same, or ``None`` for anonymous callers.
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
 - ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404).
+- ``is_active_user(column)``: a SQL condition, true when the user id in ``column`` is not a
+  deactivated account's; cheap over many rows (a NOT EXISTS against a small index). In raw
+  SQL, write ``NOT EXISTS (SELECT 1 FROM users u WHERE u.id = ... AND NOT u.is_active)``.
 """
 
 from collections.abc import Iterator, Sequence
@@ -25,7 +28,7 @@ from modules.users.dependencies import (
     optional_current_user,
 )
 from modules.users.exceptions import UserNotFoundError
-from modules.users.models import LoginAttempt, User
+from modules.users.models import LoginAttempt, User, is_active_user
 from modules.users.schemas import UserPublic
 from modules.users.service import get_user
 
@@ -40,6 +43,7 @@ __all__ = [
     "UserPublic",
     "current_user",
     "get_user",
+    "is_active_user",
     "optional_current_user",
 ]
 

@@ -3,8 +3,8 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ColumnElement, Index, String, Text, exists, text
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
 from core.database import Base, UtcDateTime, utc_now
 
@@ -13,6 +13,16 @@ class User(Base):
     """An account. Other modules point foreign keys at ``users.id`` with ``ON DELETE CASCADE``."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # The few deactivated accounts, so that "and the user is active" is a NOT EXISTS against
+        # this small index rather than a join with every user (see the module's front door).
+        Index(
+            "ix_users_inactive",
+            "id",
+            postgresql_where=text("NOT is_active"),
+            sqlite_where=text("NOT is_active"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -23,6 +33,19 @@ class User(Base):
     # Raised on every password change; a token carries the value it was issued under.
     token_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+def is_active_user(
+    user_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+) -> ColumnElement[bool]:
+    """A condition true when ``user_id`` is not a deactivated account's id.
+
+    Written as NOT EXISTS against the index of inactive accounts: a query over many rows of
+    another table stays on that table instead of joining every user to check the flag. (A
+    deleted account's rows are gone by cascade, so only deactivation needs checking.)
+    """
+    inactive = aliased(User, name="inactive_user")
+    return ~exists().where(inactive.id == user_id, ~inactive.is_active)
 
 
 class LoginAttempt(Base):
