@@ -1,6 +1,6 @@
 """Pagination shared by every module: ``limit``/``offset`` query parameters and the page body."""
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -44,13 +44,20 @@ class Page(BaseModel, Generic[Item]):
 
 
 def fetch_page(
-    db: Session, statement: Select[Entity], page: PageParams
+    db: Session,
+    statement: Select[Entity],
+    page: PageParams,
+    *,
+    counted: Select[Any] | None = None,
 ) -> tuple[list[Entity], int]:
     """One page of what ``statement`` selects, and how many rows it matches in all.
 
     :param statement: a select of one entity, ordered stably (the ordering ends with a unique
         column), without limit or offset.
+    :param counted: a cheaper select matching exactly as many rows (for example without a join
+        that only adds columns), counted instead of ``statement``.
     """
-    total = db.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    source = (counted if counted is not None else statement).order_by(None).subquery()
+    total = db.scalar(select(func.count()).select_from(source)) or 0
     items = db.scalars(statement.limit(page.limit).offset(page.offset)).all()
     return list(items), total

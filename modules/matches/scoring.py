@@ -44,7 +44,7 @@ scored AS (
     SELECT candidates.user_id, candidates.points + {bonus} AS points
     FROM candidates JOIN {skill_profiles} profile ON profile.user_id = candidates.user_id
     WHERE NOT EXISTS (
-        SELECT 1 FROM {users} u WHERE u.id = candidates.user_id AND u.is_active = :inactive
+        SELECT 1 FROM {users} u WHERE u.id = candidates.user_id AND NOT u.is_active
     )
 )
 """
@@ -75,7 +75,7 @@ scored AS (
     FROM taught
     LEFT JOIN two_way ON two_way.user_id = taught.user_id
     WHERE NOT EXISTS (
-        SELECT 1 FROM {users} u WHERE u.id = taught.user_id AND u.is_active = :inactive
+        SELECT 1 FROM {users} u WHERE u.id = taught.user_id AND NOT u.is_active
     )
 )
 """
@@ -114,7 +114,7 @@ def ranking_query(
     else:
         body = _TRADE.format(mine=values, **_TABLES)
     statement = text(body + (_COUNT if counting else _PAGE)).bindparams(
-        bindparam("me", type_=Uuid), bindparam("inactive", value=False), **parameters
+        bindparam("me", type_=Uuid), **parameters
     )
     return statement if counting else statement.columns(user_id=Uuid)
 

@@ -28,7 +28,9 @@ SKEW = 0.7
 def seed_demo_lists(db: Session, *, count: int, seed: int) -> Iterator[int]:
     """Give every user without a list 10 skills, drawn the same way for the same ``seed``."""
     rng = random.Random(f"skills-{seed}")
-    categories = dict(db.execute(select(Skill.id, Skill.category).order_by(Skill.id)).tuples().all())
+    categories = dict(
+        db.execute(select(Skill.id, Skill.category).order_by(Skill.id)).tuples().all()
+    )
     skill_ids = list(categories)
     popularity = rng.sample(skill_ids, len(skill_ids))
     weights = [1 / (position + 1) ** SKEW for position in range(len(popularity))]

@@ -27,7 +27,7 @@ from modules.skills.models import (
     category_bit,
 )
 from modules.skills.schemas import CategoryCount, SkillChoice
-from modules.users import User, get_user
+from modules.users import User, get_user, is_active_user
 
 
 def normalize_skill_name(name: str) -> str:
@@ -180,11 +180,14 @@ def users_listing_skill(
     :raises SkillNotFoundError: the catalog has no such skill.
     """
     get_skill(db, skill_id=skill_id)
-    conditions = [UserSkill.skill_id == skill_id, User.is_active.is_(True)]
+    conditions = [UserSkill.skill_id == skill_id, is_active_user(UserSkill.user_id)]
     if intent is not None:
         conditions.append(UserSkill.intent == intent)
     joined = select(User).join(UserSkill, UserSkill.user_id == User.id).where(*conditions)
-    return fetch_page(db, joined.order_by(UserSkill.rank, UserSkill.user_id), page)
+    # Counted on the list alone: the join with users only adds the page's columns.
+    counted = select(UserSkill.user_id).where(*conditions)
+    ordered = joined.order_by(UserSkill.rank, UserSkill.user_id)
+    return fetch_page(db, ordered, page, counted=counted)
 
 
 def _entries_of(db: Session, user_id: uuid.UUID) -> list[UserSkill]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.skills import SkillProfile, UserSkill, category_bit
+from modules.users import User
 from tests.accounts import Account
 from tests.skills.conftest import skill_id
 
@@ -206,6 +207,21 @@ def test_who_lists_a_skill_with_an_intent(client: TestClient, sign_up: SignUp) -
     assert "email" not in teachers["items"][0]
     everyone = client.get(f"/skills/{guitar}/users", params={"limit": 2, "offset": 2}).json()
     assert (everyone["total"], len(everyone["items"])) == (3, 1)
+
+
+def test_who_lists_a_skill_leaves_out_deactivated_accounts(
+    client: TestClient, sign_up: SignUp, db: Session
+) -> None:
+    active, deactivated = sign_up(display_name="Active"), sign_up(display_name="Gone")
+    for account in (active, deactivated):
+        client.put(
+            "/users/me/skills", json=choices(client, ("Chess", "share")), headers=account.headers
+        )
+    db.get_one(User, deactivated.id).is_active = False
+    db.commit()
+    body = client.get(f"/skills/{skill_id(client, 'Chess')}/users").json()
+    assert [user["display_name"] for user in body["items"]] == ["Active"]
+    assert body["total"] == 1
 
 
 def test_who_lists_an_unknown_skill_is_404(client: TestClient) -> None:
