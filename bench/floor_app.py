@@ -1,6 +1,6 @@
-"""The floor for bench/http_reads.py: GET /users/{id} as a bare Starlette endpoint with one raw
-psycopg query on an async pool of 4 autocommit connections. No ORM, no validation, no thread
-hops: the fastest this read is served from Python here, measured in the same run as HobbyMatch.
+"""Baseline (a) of bench/http_load.py, the floor: GET /users/{id} as a bare Starlette endpoint with
+one raw psycopg query on an async pool of 4 autocommit connections, and GET /health. No ORM, no
+validation, no thread hops: the fastest these are served from Python here.
 """
 
 import json
@@ -33,6 +33,11 @@ async def read_user(request: Request) -> Response:
     return Response(json.dumps(body), media_type="application/json")
 
 
+async def health(_request: Request) -> Response:
+    """Liveness, as HobbyMatch answers it."""
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
 @asynccontextmanager
 async def lifespan(_app: Starlette) -> AsyncIterator[None]:
     """Open the pool with the app, close it with the app."""
@@ -41,4 +46,6 @@ async def lifespan(_app: Starlette) -> AsyncIterator[None]:
     await pool.close()
 
 
-app = Starlette(routes=[Route("/users/{user_id}", read_user)], lifespan=lifespan)
+app = Starlette(
+    routes=[Route("/users/{user_id}", read_user), Route("/health", health)], lifespan=lifespan
+)

@@ -1,0 +1,314 @@
+"""Benchmark: how the costly reads grow with data, and how start-up grows with modules.
+
+Starts a throwaway PostgreSQL and grows one database through 1,000, 10,000 and 100,000 demo
+users (10,000, 100,000 and 1,000,000 user-skill rows), vacuumed and analyzed as autovacuum
+would leave it. At each size it times, through the app in this process, GET /matches (shared
+and trade, for sampled callers) and GET /skills/{id}/users (sampled skills, popular ones
+included), beside GET /health through the same app (the framework's floor, same run), and
+prints PostgreSQL's plan of each endpoint's costliest query. Then it times `hobbymatch serve`
+from launch to its first answer with 2 and with 50 modules (48 made by `hobbymatch
+new-module`), on an empty database and again on the created one. Writes
+bench/results/scale-<time>.json and .png.
+
+    .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/scale.py
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from fastapi.testclient import TestClient
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from core.config import load_settings
+from core.database import get_engine
+from core.main import create_app, start_modules
+from core.postgres_server import TemporaryPostgres
+from core.scaffold import create_module
+
+BENCH = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+SECRET = "bench-" + "k" * 40
+TARGETS_MS = {
+    "GET /matches?type=shared": 50,
+    "GET /matches?type=trade": 50,
+    "GET /skills/{id}/users": 10,
+}
+
+
+def main() -> None:
+    """Run both parts; print; write the results."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--callers", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5)
+    arguments = parser.parse_args()
+    server = TemporaryPostgres()
+    server.start()
+    try:
+        growth = [
+            measure_size(server, users, arguments.callers, arguments.repeats)
+            for users in arguments.sizes
+        ]
+        startup = measure_startup(server)
+    finally:
+        server.cleanup()
+    write_results(growth, startup)
+
+
+def measure_size(
+    server: TemporaryPostgres, users: int, callers: int, repeats: int
+) -> dict[str, Any]:
+    """Grow the database to ``users`` demo users; time the endpoints; print their plans."""
+    started = time.perf_counter()
+    environment = {
+        **os.environ,
+        "HOBBYMATCH_DATABASE_URL": server.url,
+        "HOBBYMATCH_SECRET_KEY": SECRET,
+        "HOBBYMATCH_MODULES": "users,skills,matches",
+    }
+    subprocess.run(
+        [str(BIN / "hobbymatch"), "seed", "--users", str(users)],
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    seeded = time.perf_counter() - started
+    administer(server, "VACUUM ANALYZE")
+    settings = load_settings(
+        _env_file=None,
+        database_url=server.url,
+        secret_key=SECRET,
+        modules=["users", "skills", "matches"],
+    )
+    app = create_app(settings)
+    start_modules(app)
+    client = TestClient(app)
+    draw = random.Random(users)
+    emails = [f"demo-0-{n}@example.com" for n in draw.sample(range(users), callers)]
+    headers = [{"Authorization": f"Bearer {log_in(client, email)}"} for email in emails]
+    with get_engine().connect() as connection:
+        skills = [
+            row[0]
+            for row in connection.execute(
+                text("SELECT skill_id FROM user_skills GROUP BY skill_id ORDER BY COUNT(*) DESC")
+            )
+        ]
+    sampled_skills = skills[:3] + draw.sample(skills[3:], min(callers, len(skills) - 3))
+    rows = 10 * users
+    print(f"\n== {users} users, {rows} user-skill rows (seeded in {seeded:.0f} s)")
+
+    def get(path: str, headers: dict[str, str] | None = None) -> Callable[[], object]:
+        return lambda: client.get(path, headers=headers)
+
+    floor = latencies([get("/health")] * callers, repeats)
+    figures: dict[str, Any] = {
+        "users": users,
+        "user_skill_rows": rows,
+        "seed_seconds": seeded,
+        "endpoints": {},
+        "plans": {},
+    }
+    report(figures, "GET /health", floor, floor)
+    for match_type in ("shared", "trade"):
+        name, path = f"GET /matches?type={match_type}", f"/matches?type={match_type}"
+        report(figures, name, latencies([get(path, h) for h in headers], repeats), floor)
+        figures["plans"][name] = costliest_plan(get(path, headers[0]))
+    name, paths = "GET /skills/{id}/users", [f"/skills/{skill}/users" for skill in sampled_skills]
+    report(figures, name, latencies([get(path) for path in paths], repeats), floor)
+    figures["plans"][name] = costliest_plan(get(paths[0]))
+    for plan_name, plan in figures["plans"].items():
+        print(f"\nplan of the costliest query of {plan_name} (EXPLAIN ANALYZE):\n{plan}")
+    return figures
+
+
+def administer(server: TemporaryPostgres, statement: str) -> None:
+    """Run a statement that cannot run in a transaction (VACUUM, CREATE DATABASE)."""
+    connection = psycopg2.connect(server.url.replace("postgresql+psycopg2", "postgresql"))
+    try:
+        connection.autocommit = True
+        connection.cursor().execute(statement)
+    finally:
+        connection.close()
+
+
+def log_in(client: TestClient, email: str) -> str:
+    """A bearer token for a demo user."""
+    response = client.post("/auth/token", data={"username": email, "password": "hobbymatch-demo"})
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def latencies(calls: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Milliseconds of each call: one warm-up, then ``repeats`` timed calls of each."""
+    samples = []
+    for call in calls:
+        call()
+        for _ in range(repeats):
+            started = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def report(figures: dict[str, Any], name: str, samples: list[float], floor: list[float]) -> None:
+    """Print and keep p50 and p99 of ``samples``, beside the floor's p50."""
+    p50, p99 = percentile(samples, 50), percentile(samples, 99)
+    ratio = p50 / percentile(floor, 50)
+    target = TARGETS_MS.get(name)
+    verdict = (
+        f"target p50 <= {target} ms: {'met' if p50 <= target else 'NOT met'}" if target else ""
+    )
+    print(f"{name:<26} p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  {ratio:7.1f}x /health  {verdict}")
+    figures["endpoints"][name] = {
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "x_health": ratio,
+        "samples": len(samples),
+    }
+
+
+def percentile(samples: list[float], percent: int) -> float:
+    """The ``percent``-th percentile (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[max(0, round(percent / 100 * len(ordered)) - 1)]
+
+
+def costliest_plan(request: Callable[[], object]) -> str:
+    """PostgreSQL's EXPLAIN ANALYZE of the slowest SELECT that ``request`` sends."""
+    statements: list[tuple[str, Any]] = []
+    with captured(get_engine(), statements):
+        request()
+    plans = []
+    with get_engine().connect() as connection:
+        cursor = connection.connection.cursor()
+        for sql, parameters in statements:
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters)
+            lines = [row[0] for row in cursor.fetchall()]
+            took = float(lines[-1].split(":")[1].split()[0])  # "Execution Time: X ms"
+            plans.append((took, "\n".join(lines)))
+        connection.rollback()
+    return max(plans)[1]
+
+
+@contextmanager
+def captured(engine: Engine, statements: list[tuple[str, Any]]) -> Iterator[None]:
+    """Record every statement (and its parameters) sent on ``engine`` meanwhile."""
+
+    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        statements.append((sql, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def measure_startup(server: TemporaryPostgres) -> dict[str, dict[str, float]]:
+    """Seconds from launching `hobbymatch serve` to its first answer, with 2 and 50 modules."""
+    project = Path(tempfile.mkdtemp())
+    (project / "modules").mkdir()
+    (project / "tests").mkdir()
+    generated = [f"generated_{number:02d}" for number in range(48)]
+    for name in generated:
+        create_module(name, project=project, users_head=None)
+    print("\n== start-up: launch of `hobbymatch serve` to its first answer on /health")
+    results = {}
+    for label, modules in (
+        ("2 modules", ["users", "skills"]),
+        ("50 modules", ["users", "skills", *generated]),
+    ):
+        database = "startup_" + label.split()[0]
+        administer(server, f"CREATE DATABASE {database}")
+        url = server.url.rsplit("/", 1)[0] + "/" + database
+        environment = {
+            **os.environ,
+            "HOBBYMATCH_DATABASE_URL": url,
+            "HOBBYMATCH_SECRET_KEY": SECRET,
+            "HOBBYMATCH_MODULES": ",".join(modules),
+            "HOBBYMATCH_MODULE_PATHS": str(project / "modules"),
+            "HOBBYMATCH_LOG_LEVEL": "WARNING",
+        }
+        first, again = time_to_first_answer(environment), time_to_first_answer(environment)
+        results[label] = {"empty_database_s": first, "existing_tables_s": again}
+        print(f"{label:<11} empty database {first:5.2f} s   tables already there {again:5.2f} s")
+    return results
+
+
+def time_to_first_answer(environment: dict[str, str]) -> float:
+    """Launch `hobbymatch serve`, wait for GET /health, stop it; return the seconds taken."""
+    port = 18_000 + random.randrange(1000)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(BIN / "hobbymatch"), "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.02)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def write_results(growth: list[dict[str, Any]], startup: dict[str, dict[str, float]]) -> None:
+    """bench/results/scale-<time>.json, and a PNG of p50 against data size."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = BENCH / "results"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"scale-{stamp}.json"
+    path.write_text(
+        json.dumps(
+            {"when": stamp, "cores": os.cpu_count(), "growth": growth, "startup": startup}, indent=1
+        )
+    )
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 5))
+    sizes = [size["user_skill_rows"] for size in growth]
+    for name in growth[0]["endpoints"]:
+        for key, style in (("p50_ms", "-o"), ("p99_ms", ":x")):
+            values = [size["endpoints"][name][key] for size in growth]
+            axes.plot(sizes, values, style, label=f"{name} {key[:3]}")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("user-skill rows")
+    axes.set_ylabel("latency, ms (log)")
+    axes.set_title("Latency against data size (PostgreSQL 15, same run)")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(folder / f"scale-{stamp}.png", dpi=100)
+    print(f"\nwrote {path.relative_to(BENCH.parent)} and its .png")
+
+
+if __name__ == "__main__":
+    main()
