@@ -119,20 +119,24 @@ def ranking_query(
     return statement if counting else statement.columns(user_id=Uuid)
 
 
+_MINE_COLUMNS = ("skill_id", "weight", "learns", "teaches", "bit")
+
+
 def _mine(mine: Sequence[ListEntry]) -> tuple[str, dict[str, int]]:
     rows: list[str] = []
     parameters: dict[str, int] = {}
     for number, entry in enumerate(mine):
-        columns = {
-            "skill_id": entry.skill_id,
-            "weight": 11 - entry.rank,
-            "learns": int(entry.intent == Intent.LEARN),
-            "teaches": int(entry.intent == Intent.TEACH),
-            "bit": 1 << (entry.rank - 1),
-        }
-        parameters |= {f"mine_{number}_{column}": value for column, value in columns.items()}
-        rows.append("(" + ", ".join(f":mine_{number}_{column}" for column in columns) + ")")
-    return f"mine({', '.join(columns)}) AS (VALUES {', '.join(rows)})", parameters
+        values = (
+            entry.skill_id,
+            11 - entry.rank,
+            int(entry.intent == Intent.LEARN),
+            int(entry.intent == Intent.TEACH),
+            1 << (entry.rank - 1),
+        )
+        names = [f"mine_{number}_{column}" for column in _MINE_COLUMNS]
+        parameters |= dict(zip(names, values, strict=True))
+        rows.append("(" + ", ".join(f":{name}" for name in names) + ")")
+    return f"mine({', '.join(_MINE_COLUMNS)}) AS (VALUES {', '.join(rows)})", parameters
 
 
 def _category_bonus(mine: Sequence[ListEntry]) -> tuple[str, dict[str, int]]:
