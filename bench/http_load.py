@@ -12,7 +12,8 @@ Prints requests/s, p50 and p99 latency and errors, each HobbyMatch figure as a r
 baselines that serve the same endpoint, whether two workers shared the load, and a 256-connection
 run; writes bench/results/http-load-<time>.json and .png.
 
-    .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/http_load.py
+    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python bench/http_load.py
 
 Needs Debian's wrk (installed when missing).
 """
@@ -336,10 +337,7 @@ def chart(results: list[Figures], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    groups = sorted(
-        {(r.endpoint, r.workers, r.connections) for r in results},
-        key=lambda group: (group[1], group[2]),
-    )
+    groups = list(dict.fromkeys((r.endpoint, r.workers, r.connections) for r in results))
     apps = (*BASELINES, "hobbymatch")
     figure, axes = plt.subplots(figsize=(12, 5))
     width = 0.2
@@ -358,8 +356,11 @@ def chart(results: list[Figures], path: Path) -> None:
         positions = [index + (offset - 1.5) * width for index in range(len(groups))]
         axes.bar(positions, values, width, label=app)
     axes.set_xticks(range(len(groups)))
-    axes.set_xticklabels([f"{e}\n{w} wk, {c} conn" for e, w, c in groups], fontsize=7)
-    axes.set_ylabel("requests/s")
+    axes.set_xticklabels(
+        [f"{e}\n{w} wk, {c} conn" for e, w, c in groups], fontsize=7, rotation=30, ha="right"
+    )
+    axes.set_yscale("log")
+    axes.set_ylabel("requests/s (log)")
     axes.set_title("HobbyMatch and its baselines, same run, same data (wrk, PostgreSQL 15)")
     axes.legend()
     figure.tight_layout()

@@ -10,7 +10,7 @@ from launch to its first answer with 2 and with 50 modules (48 made by `hobbymat
 new-module`), on an empty database and again on the created one. Writes
 bench/results/scale-<time>.json and .png.
 
-    .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/scale.py
+    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/scale.py
 """
 
 import argparse
@@ -288,6 +288,12 @@ def write_results(growth: list[dict[str, Any]], startup: dict[str, dict[str, flo
             {"when": stamp, "cores": os.cpu_count(), "growth": growth, "startup": startup}, indent=1
         )
     )
+    chart(growth, folder / f"scale-{stamp}.png")
+    print(f"\nwrote {path.relative_to(BENCH.parent)} and its .png")
+
+
+def chart(growth: list[dict[str, Any]], path: Path) -> None:
+    """p50 (line) and p99 (dotted) of each endpoint against data size, log-log."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -295,10 +301,11 @@ def write_results(growth: list[dict[str, Any]], startup: dict[str, dict[str, flo
 
     figure, axes = plt.subplots(figsize=(8, 5))
     sizes = [size["user_skill_rows"] for size in growth]
-    for name in growth[0]["endpoints"]:
+    for number, name in enumerate(growth[0]["endpoints"]):
+        color = f"C{number}"
         for key, style in (("p50_ms", "-o"), ("p99_ms", ":x")):
             values = [size["endpoints"][name][key] for size in growth]
-            axes.plot(sizes, values, style, label=f"{name} {key[:3]}")
+            axes.plot(sizes, values, style, color=color, label=f"{name} {key[:3]}")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("user-skill rows")
@@ -306,8 +313,7 @@ def write_results(growth: list[dict[str, Any]], startup: dict[str, dict[str, flo
     axes.set_title("Latency against data size (PostgreSQL 15, same run)")
     axes.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(folder / f"scale-{stamp}.png", dpi=100)
-    print(f"\nwrote {path.relative_to(BENCH.parent)} and its .png")
+    figure.savefig(path, dpi=100)
 
 
 if __name__ == "__main__":
