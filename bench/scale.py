@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -255,7 +256,9 @@ def measure_startup(server: TemporaryPostgres) -> dict[str, dict[str, float]]:
 
 def time_to_first_answer(environment: dict[str, str]) -> float:
     """Launch `hobbymatch serve`, wait for GET /health, stop it; return the seconds taken."""
-    port = 18_000 + random.randrange(1000)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(BIN / "hobbymatch"), "serve", "--port", str(port)],
