@@ -40,7 +40,7 @@ NAMING_CONVENTION = {
 }
 
 # Connections per process, and (core.main) requests in flight per process: the two are equal,
-# so that a request never waits for a connection while holding one of Starlette's 40 threads.
+# so that a request never waits for a connection while holding a worker thread (core.main).
 # Waiting there is how sync FastAPI apps freeze under bursts: every thread blocks on the pool
 # while the sessions that would free a connection need a thread to close. A fixed pool also
 # keeps PostgreSQL from opening and closing connections under load, as an overflow would.

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio.to_thread import current_default_thread_limiter
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -100,9 +101,19 @@ def start_modules(app: FastAPI) -> None:
         db.commit()
 
 
+# Threads per process for `def` routes and sync dependencies (Starlette's default is 40). The
+# GIL runs one at a time; four still overlap one request's database round trip with another's
+# Python work. More only queue for the GIL, and under overload a thread preempted while holding
+# it stalls them all: with 40, two workers and 256 connections on a 2-core machine, some
+# requests waited over 5 s; with 4, none over 0.6 s, at the same throughput (README,
+# "Performance, measured"). Requests beyond the threads wait in the event loop, as with the pool.
+WORKER_THREADS = 4
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(start_modules, app)
+    current_default_thread_limiter().total_tokens = WORKER_THREADS
     yield
     app.state.modules.call_in_order("hobbymatch_shutdown", app=app)
 

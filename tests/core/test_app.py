@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
 
 from core import __version__, hookspecs
-from core.config import load_settings
-from core.main import create_app, start_modules
+from core.config import Settings, load_settings
+from core.main import WORKER_THREADS, create_app, start_modules
 from core.postgres_server import TemporaryPostgres
 from tests.core.conftest import run_cli
 
@@ -124,3 +125,13 @@ def test_ready_is_503_while_postgres_is_down_and_200_after(
     own_postgres.start()
     assert client.get("/ready").status_code == 200
     assert client.get("/users").status_code == 200
+
+
+def test_a_served_app_runs_sync_work_on_a_few_threads(settings: Settings) -> None:
+    async def threads_allowed() -> float:
+        return current_default_thread_limiter().total_tokens
+
+    with TestClient(create_app(settings)) as client:  # runs the lifespan, as Uvicorn does
+        assert client.get("/health").status_code == 200
+        assert client.portal is not None
+        assert client.portal.call(threads_allowed) == WORKER_THREADS == 4
