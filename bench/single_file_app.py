@@ -1,17 +1,22 @@
 """Baseline (b) of bench/http_load.py: HobbyMatch's endpoint code in one hand-written app.
 
 The users module's router, ``core.database.get_db`` with the same engine and pool, the same
-middleware and error handlers — but no settings object, no discovery, no pluggy, no hooks. The
-difference between this and ``hobbymatch serve`` is what the module system costs per request.
+thread pool, middleware and error handlers — but no settings object, no discovery, no pluggy,
+no hooks. The difference between this and ``hobbymatch serve`` is what the module system costs
+per request.
 """
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from anyio.to_thread import current_default_thread_limiter
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from core.database import POOL_SIZE, configure_engine
 from core.exceptions import DomainError
+from core.main import WORKER_THREADS
 from core.middleware import (
     BodySizeLimitMiddleware,
     InFlightLimitMiddleware,
@@ -21,7 +26,16 @@ from core.middleware import (
 from modules.users.router import router
 
 configure_engine(os.environ["HOBBYMATCH_DATABASE_URL"])
-app = FastAPI()
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """The same thread pool as HobbyMatch's."""
+    current_default_thread_limiter().total_tokens = WORKER_THREADS
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
 app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=1_048_576)
 app.add_middleware(RejectNulInQueryMiddleware)
