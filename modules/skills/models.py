@@ -29,9 +29,12 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+_CATEGORY_BITS = {category: 1 << position for position, category in enumerate(Category)}
+
+
 def category_bit(category: str) -> int:
     """The bit that stands for ``category`` in a ``SkillProfile.category_mask``."""
-    return 1 << list(Category).index(Category(category))
+    return _CATEGORY_BITS[Category(category)]
 
 
 class Intent(StrEnum):
