@@ -25,26 +25,20 @@ import platform
 import random
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 from sqlalchemy import create_engine, text
 
 from core.postgres_server import TemporaryPostgres
 from modules.users.security import issue_token
 
-BENCH = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
-SECRET = "bench-" + "k" * 40
 BASELINES = ("floor", "single-file", "plain")
 UVICORN = [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning"]
 COMMANDS = {
@@ -216,7 +210,7 @@ def measure(
     environment: dict[str, str],
 ) -> Figures:
     """Serve ``app`` on a free port, drive ``endpoint`` with wrk, stop it, return the figures."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*COMMANDS[app], "--port", str(port), "--workers", str(workers)],
         env=environment,
@@ -227,7 +221,7 @@ def measure(
     script = Path(tempfile.mkdtemp()) / "request.lua"
     script.write_text(endpoint.lua)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/health")
+        wait_until_up(f"http://127.0.0.1:{port}/health", process)
         if workers > 1:
             # /health answered from the first worker up; let the others finish their startup
             # too, or the first one takes every connection wrk opens.
@@ -397,25 +391,6 @@ def _parse_wrk(output: str) -> tuple[float, float, float, int]:
     errors += sum(int(value) for value in socket_errors.groups()) if socket_errors else 0
     rps = float(requests.group(1)) if requests else 0.0
     return rps, latency("50"), latency("99"), errors
-
-
-def _wait_until_up(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 if __name__ == "__main__":

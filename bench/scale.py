@@ -17,12 +17,9 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +28,7 @@ from typing import Any
 
 import psycopg2
 from fastapi.testclient import TestClient
+from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -40,9 +38,6 @@ from core.main import create_app, start_modules
 from core.postgres_server import TemporaryPostgres
 from core.scaffold import create_module
 
-BENCH = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
-SECRET = "bench-" + "k" * 40
 TARGETS_MS = {
     "GET /matches?type=shared": 50,
     "GET /matches?type=trade": 50,
@@ -256,9 +251,7 @@ def measure_startup(server: TemporaryPostgres) -> dict[str, dict[str, float]]:
 
 def time_to_first_answer(environment: dict[str, str]) -> float:
     """Launch `hobbymatch serve`, wait for GET /health, stop it; return the seconds taken."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(BIN / "hobbymatch"), "serve", "--port", str(port)],
@@ -267,14 +260,8 @@ def time_to_first_answer(environment: dict[str, str]) -> float:
         stderr=subprocess.PIPE,
     )
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-                return time.perf_counter() - started
-            except OSError:
-                time.sleep(0.02)
+        wait_until_up(f"http://127.0.0.1:{port}/health", process)
+        return time.perf_counter() - started
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -129,9 +129,9 @@ def insert_ignoring_duplicates(
 ) -> None:
     """Insert ``rows`` in bulk, skipping those whose ``unique`` columns already exist.
 
-    ``INSERT ... ON CONFLICT DO NOTHING`` on both backends, sent as multi-row statements sized
-    to the driver's parameter limits: safe when several workers load the same reference data
-    at once, and fast enough for demo data by the million.
+    ``INSERT ... ON CONFLICT DO NOTHING`` on both backends, sent in multi-row batches: safe when
+    several workers load the same reference data at once, and fast enough for demo data by the
+    million.
     """
     if not rows:
         return
