@@ -4,8 +4,10 @@ Starts a throwaway PostgreSQL and grows one database through 1,000, 10,000 and 1
 users (10,000, 100,000 and 1,000,000 user-skill rows), vacuumed and analyzed as autovacuum
 would leave it. At each size it times, through the app in this process, GET /matches (shared
 and trade, for sampled callers) and GET /skills/{id}/users (sampled skills, popular ones
-included), beside GET /health through the same app (the framework's floor, same run), and
-prints PostgreSQL's plan of each endpoint's costliest query. Then it times `hobbymatch serve`
+included), beside GET /health through the same app (the framework's floor, same run) and, for
+the shared ranking, beside the bare SQL that any exact ranking must run at the least (every row
+sharing a skill with the caller, summed per person); it prints PostgreSQL's plan of each
+endpoint's costliest query. Then it times `hobbymatch serve`
 from launch to its first answer with 2 and with 50 modules (48 made by `hobbymatch
 new-module`), on an empty database and again on the created one. Writes
 bench/results/scale-<time>.json and .png.
@@ -23,13 +25,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 from fastapi.testclient import TestClient
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine
 
 from core.config import load_settings
@@ -125,12 +128,45 @@ def measure_size(
         name, path = f"GET /matches?type={match_type}", f"/matches?type={match_type}"
         report(figures, name, latencies([get(path, h) for h in headers], repeats), floor)
         figures["plans"][name] = costliest_plan(get(path, headers[0]))
+    report(figures, EXACT_FLOOR, latencies(pair_aggregations(emails), repeats), floor)
     name, paths = "GET /skills/{id}/users", [f"/skills/{skill}/users" for skill in sampled_skills]
     report(figures, name, latencies([get(path) for path in paths], repeats), floor)
     figures["plans"][name] = costliest_plan(get(paths[0]))
     for plan_name, plan in figures["plans"].items():
         print(f"\nplan of the costliest query of {plan_name} (EXPLAIN ANALYZE):\n{plan}")
     return figures
+
+
+EXACT_FLOOR = "  SQL floor, exact shared"
+_PAIR_AGGREGATION = text(
+    """
+    SELECT COUNT(*) FROM (
+        SELECT user_id, SUM(11 - rank) AS points FROM user_skills
+        WHERE skill_id IN :skills AND user_id <> :me GROUP BY user_id
+    ) candidates WHERE points > 0
+    """
+).bindparams(bindparam("skills", expanding=True))
+_LIST_OF = text(
+    "SELECT users.id, user_skills.skill_id FROM users"
+    " JOIN user_skills ON user_skills.user_id = users.id WHERE users.email = :email"
+)
+
+
+def pair_aggregations(emails: list[str]) -> list[Callable[[], object]]:
+    """For each caller, the least work any exact shared ranking does, straight in SQL: read
+    every user-skill row that shares a skill with the caller and add it up per person."""
+
+    def aggregate(parameters: dict[str, Any]) -> object:
+        with get_engine().connect() as connection:
+            return connection.execute(_PAIR_AGGREGATION, parameters).scalar_one()
+
+    calls: list[Callable[[], object]] = []
+    with get_engine().connect() as connection:
+        for email in emails:
+            rows = connection.execute(_LIST_OF, {"email": email}).all()
+            parameters = {"me": rows[0][0], "skills": [skill for _, skill in rows]}
+            calls.append(partial(aggregate, parameters))
+    return calls
 
 
 def administer(server: TemporaryPostgres, statement: str) -> None:
