@@ -7,10 +7,9 @@ and trade, for sampled callers) and GET /skills/{id}/users (sampled skills, popu
 included), beside GET /health through the same app (the framework's floor, same run) and, for
 the shared ranking, beside the bare SQL that any exact ranking must run at the least (every row
 sharing a skill with the caller, summed per person); it prints PostgreSQL's plan of each
-endpoint's costliest query. Then it times `hobbymatch serve`
-from launch to its first answer with 2 and with 50 modules (48 made by `hobbymatch
-new-module`), on an empty database and again on the created one. Writes
-bench/results/scale-<time>.json and .png.
+endpoint's costliest query. Then it times `hobbymatch serve` from launch to its first answer
+with 2 and with 50 modules (48 made by `hobbymatch new-module`), on an empty database and again
+on the created one. Writes bench/results/scale-<time>.json and .png.
 
     python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/scale.py
 """
