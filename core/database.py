@@ -22,7 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, ExecutionContext, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -226,6 +226,7 @@ def _create_sqlite_engine(url: URL) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 30},
     )
     event.listen(engine, "connect", _tune_sqlite_connection)
+    event.listen(engine, "before_cursor_execute", _take_write_lock_for_update)
     return engine
 
 
@@ -235,3 +236,24 @@ def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _take_write_lock_for_update(
+    connection: Connection,
+    _cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: ExecutionContext | None,
+    _executemany: bool,
+) -> None:
+    # SQLite has no row locks and drops FOR UPDATE, and the driver opens a transaction only
+    # before a write: two requests that read, then write, would interleave and lose an update.
+    # A SELECT ... FOR UPDATE therefore opens the transaction with BEGIN IMMEDIATE: it waits
+    # for the database's one write lock and holds it until commit or rollback, so what it reads
+    # stays as read, as FOR UPDATE promises on PostgreSQL.
+    compiled = context.compiled if context is not None else None
+    if compiled is None or getattr(compiled.statement, "_for_update_arg", None) is None:
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")

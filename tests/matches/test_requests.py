@@ -1,6 +1,7 @@
 """Connection requests: the lifecycle, who may see and answer them, and connections."""
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -126,6 +127,30 @@ def test_recipient_accepts_once(client: TestClient, trio: tuple[Account, Account
     again = client.post(f"/matches/requests/{request['id']}/decline", headers=recipient.headers)
     assert again.status_code == 409
     assert again.json() == {"detail": "this request is already accepted"}
+
+
+def test_concurrent_answers_and_a_withdrawal_settle_the_request_once(
+    client: TestClient, trio: tuple[Account, Account, Account]
+) -> None:
+    sender, recipient, _ = trio
+    request = send(client, sender, recipient)
+
+    def act(number: int) -> tuple[str, int]:
+        if number % 5 == 4:
+            response = client.delete(f"/matches/requests/{request['id']}", headers=sender.headers)
+            return "withdraw", response.status_code
+        answer = ("accept", "decline")[number % 2]
+        url = f"/matches/requests/{request['id']}/{answer}"
+        return answer, client.post(url, headers=recipient.headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(act, range(20)))
+    winners = [action for action, status in outcomes if status in (200, 204)]
+    assert len(winners) == 1, outcomes
+    assert {status for _, status in outcomes} - {200, 204} <= {404, 409}
+    incoming = client.get("/matches/requests", headers=recipient.headers).json()["items"]
+    expected = {"accept": ["accepted"], "decline": ["declined"], "withdraw": []}[winners[0]]
+    assert [item["status"] for item in incoming] == expected
 
 
 def test_nobody_but_the_recipient_may_answer_or_see(
