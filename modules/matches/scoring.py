@@ -26,6 +26,10 @@ _TABLES = {
     "users": User.__tablename__,
 }
 
+# Inactive users are left out with NOT IN over their few ids, a set PostgreSQL hashes once. (A
+# NOT EXISTS per candidate made it expect a few hundred candidates instead of tens of thousands,
+# and so probe the skill profiles with one index lookup per candidate: 30 % slower.)
+#
 # The caller's list arrives as a VALUES table ``mine`` (see ``_mine``): each entry's skill, its
 # weight ``11 - rank``, whether it is learnt, and a bit of its own (``1 << (rank - 1)``) so that
 # ``SUM(bit)`` over a candidate's rows says exactly which of the caller's skills they list.
@@ -43,9 +47,7 @@ candidates AS (
 scored AS (
     SELECT candidates.user_id, candidates.points + {bonus} AS points
     FROM candidates JOIN {skill_profiles} profile ON profile.user_id = candidates.user_id
-    WHERE NOT EXISTS (
-        SELECT 1 FROM {users} u WHERE u.id = candidates.user_id AND NOT u.is_active
-    )
+    WHERE candidates.user_id NOT IN (SELECT id FROM {users} WHERE NOT is_active)
 )
 """
 
@@ -74,9 +76,7 @@ scored AS (
            taught.points * CASE WHEN two_way.user_id IS NULL THEN 1 ELSE 2 END AS points
     FROM taught
     LEFT JOIN two_way ON two_way.user_id = taught.user_id
-    WHERE NOT EXISTS (
-        SELECT 1 FROM {users} u WHERE u.id = taught.user_id AND NOT u.is_active
-    )
+    WHERE taught.user_id NOT IN (SELECT id FROM {users} WHERE NOT is_active)
 )
 """
 
