@@ -250,7 +250,8 @@ def _take_write_lock_for_update(
     # before a write: two requests that read, then write, would interleave and lose an update.
     # A SELECT ... FOR UPDATE therefore opens the transaction with BEGIN IMMEDIATE: it waits
     # for the database's one write lock and holds it until commit or rollback, so what it reads
-    # stays as read, as FOR UPDATE promises on PostgreSQL.
+    # stays as read, as FOR UPDATE promises on PostgreSQL. (``_for_update_arg`` is how
+    # SQLAlchemy marks such a SELECT; tests/core/test_row_locks.py fails if that changes.)
     compiled = context.compiled if context is not None else None
     if compiled is None or getattr(compiled.statement, "_for_update_arg", None) is None:
         return
