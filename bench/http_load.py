@@ -101,7 +101,7 @@ def run(server: TemporaryPostgres, users: int, seconds: int, burst_seconds: int)
     environment = {
         **os.environ,
         "HOBBYMATCH_DATABASE_URL": server.url,
-        "HOBBYMATCH_SECRET_KEY": SECRET,
+        "HOBBYMATCH_USERS_SECRET_KEY": SECRET,
         "HOBBYMATCH_LOG_LEVEL": "WARNING",
         "BENCH_DSN": f"host=127.0.0.1 port={server.port} user=postgres dbname={server.database}",
     }

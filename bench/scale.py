@@ -35,8 +35,8 @@ from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine
 
 from core.config import load_settings
-from core.database import get_engine
 from core.main import create_app, start_modules
+from core.platform import Platform
 from core.postgres_server import TemporaryPostgres
 from core.scaffold import create_module
 
@@ -77,7 +77,7 @@ def measure_size(
     environment = {
         **os.environ,
         "HOBBYMATCH_DATABASE_URL": server.url,
-        "HOBBYMATCH_SECRET_KEY": SECRET,
+        "HOBBYMATCH_USERS_SECRET_KEY": SECRET,
         "HOBBYMATCH_MODULES": "users,skills,matches",
     }
     subprocess.run(
@@ -91,16 +91,17 @@ def measure_size(
     settings = load_settings(
         _env_file=None,
         database_url=server.url,
-        secret_key=SECRET,
+        module_settings={"users": {"secret_key": SECRET}},
         modules=["users", "skills", "matches"],
     )
     app = create_app(settings)
     start_modules(app)
+    engine = Platform.of(app).engine
     client = TestClient(app)
     draw = random.Random(users)
     emails = [f"demo-0-{n}@example.com" for n in draw.sample(range(users), callers)]
     headers = [{"Authorization": f"Bearer {log_in(client, email)}"} for email in emails]
-    with get_engine().connect() as connection:
+    with engine.connect() as connection:
         skills = [
             row[0]
             for row in connection.execute(
@@ -126,11 +127,11 @@ def measure_size(
     for match_type in ("shared", "trade"):
         name, path = f"GET /matches?type={match_type}", f"/matches?type={match_type}"
         report(figures, name, latencies([get(path, h) for h in headers], repeats), floor)
-        figures["plans"][name] = costliest_plan(get(path, headers[0]))
-    report(figures, EXACT_FLOOR, latencies(pair_aggregations(emails), repeats), floor)
+        figures["plans"][name] = costliest_plan(engine, get(path, headers[0]))
+    report(figures, EXACT_FLOOR, latencies(pair_aggregations(engine, emails), repeats), floor)
     name, paths = "GET /skills/{id}/users", [f"/skills/{skill}/users" for skill in sampled_skills]
     report(figures, name, latencies([get(path) for path in paths], repeats), floor)
-    figures["plans"][name] = costliest_plan(get(paths[0]))
+    figures["plans"][name] = costliest_plan(engine, get(paths[0]))
     for plan_name, plan in figures["plans"].items():
         print(f"\nplan of the costliest query of {plan_name} (EXPLAIN ANALYZE):\n{plan}")
     return figures
@@ -151,16 +152,16 @@ _LIST_OF = text(
 )
 
 
-def pair_aggregations(emails: list[str]) -> list[Callable[[], object]]:
+def pair_aggregations(engine: Engine, emails: list[str]) -> list[Callable[[], object]]:
     """For each caller, the least work any exact shared ranking does, straight in SQL: read
     every user-skill row that shares a skill with the caller and add it up per person."""
 
     def aggregate(parameters: dict[str, Any]) -> object:
-        with get_engine().connect() as connection:
+        with engine.connect() as connection:
             return connection.execute(_PAIR_AGGREGATION, parameters).scalar_one()
 
     calls: list[Callable[[], object]] = []
-    with get_engine().connect() as connection:
+    with engine.connect() as connection:
         for email in emails:
             rows = connection.execute(_LIST_OF, {"email": email}).all()
             parameters = {"me": rows[0][0], "skills": [skill for _, skill in rows]}
@@ -220,13 +221,13 @@ def percentile(samples: list[float], percent: int) -> float:
     return ordered[max(0, round(percent / 100 * len(ordered)) - 1)]
 
 
-def costliest_plan(request: Callable[[], object]) -> str:
+def costliest_plan(engine: Engine, request: Callable[[], object]) -> str:
     """PostgreSQL's EXPLAIN ANALYZE of the slowest SELECT that ``request`` sends."""
     statements: list[tuple[str, Any]] = []
-    with captured(get_engine(), statements):
+    with captured(engine, statements):
         request()
     plans = []
-    with get_engine().connect() as connection:
+    with engine.connect() as connection:
         cursor = connection.connection.cursor()
         for sql, parameters in statements:
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
@@ -260,7 +261,7 @@ def measure_startup(server: TemporaryPostgres) -> dict[str, dict[str, float]]:
     (project / "tests").mkdir()
     generated = [f"generated_{number:02d}" for number in range(48)]
     for name in generated:
-        create_module(name, project=project, users_head=None)
+        create_module(name, project=project, depends_on=[])
     print("\n== start-up: launch of `hobbymatch serve` to its first answer on /health")
     results = {}
     for label, modules in (
@@ -273,7 +274,7 @@ def measure_startup(server: TemporaryPostgres) -> dict[str, dict[str, float]]:
         environment = {
             **os.environ,
             "HOBBYMATCH_DATABASE_URL": url,
-            "HOBBYMATCH_SECRET_KEY": SECRET,
+            "HOBBYMATCH_USERS_SECRET_KEY": SECRET,
             "HOBBYMATCH_MODULES": ",".join(modules),
             "HOBBYMATCH_MODULE_PATHS": str(project / "modules"),
             "HOBBYMATCH_LOG_LEVEL": "WARNING",

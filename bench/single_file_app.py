@@ -1,12 +1,11 @@
 """Baseline (b) of bench/http_load.py: HobbyMatch's endpoint code in one hand-written app.
 
 The users module's router, ``core.database.get_db`` with the same engine and pool, the same
-thread pool, middleware and error handlers — but no settings object, no discovery, no pluggy,
-no hooks. The difference between this and ``hobbymatch serve`` is what the module system costs
-per request.
+thread pool, middleware and error handlers — but no app factory, no other module and no hook
+called per request. The difference between this and ``hobbymatch serve`` is what the module
+system costs per request.
 """
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +13,8 @@ from anyio.to_thread import current_default_thread_limiter
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from core.database import POOL_SIZE, configure_engine
+from core.config import load_settings
+from core.database import POOL_SIZE
 from core.exceptions import DomainError
 from core.main import WORKER_THREADS
 from core.middleware import (
@@ -23,9 +23,8 @@ from core.middleware import (
     RejectNulInQueryMiddleware,
     RequestLogMiddleware,
 )
+from core.platform import create_platform
 from modules.users.router import router
-
-configure_engine(os.environ["HOBBYMATCH_DATABASE_URL"])
 
 
 @asynccontextmanager
@@ -36,6 +35,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(lifespan=lifespan)
+# The users router reads its database and settings from the app's platform; no module hook runs.
+app.state.platform = create_platform(load_settings(modules=["users"]))
 app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=1_048_576)
 app.add_middleware(RejectNulInQueryMiddleware)

@@ -15,18 +15,13 @@ import click
 import uvicorn
 
 from core import migrations
-from core.config import load_settings
-from core.database import (
-    SessionLocal,
-    check_database,
-    configure_engine,
-    describe_database,
-    get_engine,
-)
+from core.config import ModuleSettings, env_prefix_of, load_settings
+from core.database import check_database, describe_database
 from core.exceptions import ModuleLoadError, StartupError
-from core.main import create_app, serveable, start_modules
+from core.main import configure_logging, create_app, serveable, start_modules
 from core.modules import LoadedModule, ModuleRegistry, load_modules
-from core.scaffold import ScaffoldError, create_module
+from core.platform import Platform, create_platform
+from core.scaffold import ScaffoldError, create_module, required_modules
 
 
 class HobbyMatchCLI(click.Group):
@@ -64,7 +59,7 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     """Serve the API with Uvicorn, after checking the settings, the modules and the database."""
     with _startup_errors_reported():
         app = create_app()
-        check_database(get_engine())
+        check_database(Platform.of(app).engine)
     # One process serves the app just checked; reload and workers need an import string,
     # so that every process builds its own.
     single_process = not reload and workers == 1
@@ -88,8 +83,10 @@ def _exit_cleanly(_signal_number: int, _frame: object) -> None:
 
 @main.command()
 def modules() -> None:
-    """List the enabled modules: name, version, source, requires, tables, routes."""
-    registry = _registry_or_exit()
+    """List the enabled modules (name, version, source, requires, tables, routes), then each
+    module's hooks: those it implements, those it declares for others, and its settings."""
+    platform = _platform_or_exit()
+    registry = platform.registry
     rows = [("NAME", "VERSION", "SOURCE", "REQUIRES", "TABLES", "ROUTES")]
     for module in registry.modules:
         rows.append(
@@ -103,6 +100,24 @@ def modules() -> None:
             )
         )
     click.echo(_format_table(rows))
+    for module in registry.modules:
+        click.echo(f"\n{module.name}")
+        click.echo(f"  implements: {', '.join(registry.implemented_hooks(module)) or '-'}")
+        click.echo(f"  declares:   {', '.join(registry.declared_hooks[module.name]) or '-'}")
+        for line in _describe_settings(module.name, platform.module_settings.get(module.name)):
+            click.echo(f"  {line}")
+
+
+def _describe_settings(module_name: str, loaded: ModuleSettings | None) -> list[str]:
+    """One line per setting: its variable and its default, never its value."""
+    if loaded is None:
+        return ["settings:   -"]
+    lines = ["settings:"]
+    for name, field in type(loaded).model_fields.items():
+        default = "required" if field.is_required() else f"default {field.get_default()!r}"
+        secret = ", secret" if "Secret" in repr(field.annotation) else ""
+        lines.append(f"  {env_prefix_of(module_name)}{name.upper()} ({default}{secret})")
+    return lines
 
 
 @main.command()
@@ -115,15 +130,15 @@ def modules() -> None:
 def seed(count: int, seed: int) -> None:
     """Load demo data for COUNT users into the configured database, module by module.
 
-    Every module contributes its own data through the ``hobbymatch_seed`` hook, in bulk. All
-    demo users share one password, ``hobbymatch-demo``, hashed once, so that loading stays fast.
+    Every module contributes its own data through the ``hobbymatch_seed`` hook, in bulk; the
+    modules' own settings say how demo accounts sign in (see ``hobbymatch modules``).
     """
     with _startup_errors_reported():
         app = create_app()
         start_modules(app)
-    registry: ModuleRegistry = app.state.modules
-    with SessionLocal() as session:
-        for module, steps in registry.results_in_order(
+    platform = Platform.of(app)
+    with platform.session_factory() as session:
+        for module, steps in platform.registry.call_each(
             "hobbymatch_seed", db=session, count=count, seed=seed
         ):
             with click.progressbar(
@@ -132,7 +147,7 @@ def seed(count: int, seed: int) -> None:
                 for done in steps:
                     bar.update(done)
             session.commit()
-    click.echo(f"seeded {count} demo users on {describe_database(get_engine().url)}")
+    click.echo(f"seeded {count} demo users on {describe_database(platform.engine.url)}")
 
 
 @main.command("new-module")
@@ -140,12 +155,13 @@ def seed(count: int, seed: int) -> None:
 def new_module(name: str) -> None:
     """Write a new module NAME in modules/ and its tests in tests/, from the core's templates.
 
-    Run it from the project's root. The module requires users and keeps private items per
-    user: rename and reshape it from there.
+    Run it from the project's root. The module keeps private items per signed-in person:
+    rename and reshape it from there.
     """
-    users_head = migrations.module_heads(_registry_or_exit()).get("users")
+    heads = migrations.module_heads(_registry_or_exit())
+    depends_on = [heads[required] for required in required_modules() if required in heads]
     try:
-        written = create_module(name, project=Path.cwd(), users_head=users_head)
+        written = create_module(name, project=Path.cwd(), depends_on=depends_on)
     except ScaffoldError as error:
         click.echo(f"hobbymatch: error: {error}", err=True)
         raise SystemExit(1) from None
@@ -167,9 +183,10 @@ def db_init() -> None:
     with _startup_errors_reported():
         app = create_app()
         start_modules(app)
+    platform = Platform.of(app)
     click.echo(
-        f"tables ready for {len(app.state.modules.modules)} modules on "
-        f"{describe_database(get_engine().url)}"
+        f"tables ready for {len(platform.registry.modules)} modules on "
+        f"{describe_database(platform.engine.url)}"
     )
 
 
@@ -177,8 +194,9 @@ def db_init() -> None:
 @click.option("--module", "module_name", help="Only this module (and the modules it requires).")
 def db_upgrade(module_name: str | None) -> None:
     """Apply the enabled modules' migrations up to their heads."""
-    registry = _registry_or_exit()
-    migrations.upgrade(registry, _known(registry, module_name).name if module_name else None)
+    platform = _platform_or_exit()
+    chosen = _known(platform, module_name).name if module_name else None
+    migrations.upgrade(platform.registry, platform.engine, chosen)
     click.echo(f"upgraded {module_name or 'every module'} to head")
 
 
@@ -188,16 +206,17 @@ def db_upgrade(module_name: str | None) -> None:
 )
 def db_downgrade(target: str) -> None:
     """Revert migrations down to a target."""
-    migrations.downgrade(_registry_or_exit(), target)
+    platform = _platform_or_exit()
+    migrations.downgrade(platform.registry, platform.engine, target)
     click.echo(f"downgraded to {target}")
 
 
 @db.command("current")
 def db_current() -> None:
     """Show the revisions the database is at, and each module's head."""
-    registry = _registry_or_exit()
-    behind = migrations.modules_behind(registry)
-    for name, head in migrations.module_heads(registry).items():
+    platform = _platform_or_exit()
+    behind = migrations.modules_behind(platform.registry, platform.engine)
+    for name, head in migrations.module_heads(platform.registry).items():
         click.echo(f"{name:<12} head {head}  {'(behind)' if name in behind else '(current)'}")
 
 
@@ -213,34 +232,39 @@ def db_history() -> None:
 @click.option("--autogenerate", is_flag=True, help="Compare the module's models with the database.")
 def db_revision(module_name: str, message: str, autogenerate: bool) -> None:
     """Write a new revision in a module's migrations/ folder, on the module's own branch."""
-    registry = _registry_or_exit()
+    platform = _platform_or_exit()
+    module = _known(platform, module_name)
     migrations.new_revision(
-        registry, _known(registry, module_name), message, autogenerate=autogenerate
+        platform.registry, platform.engine, module, message, autogenerate=autogenerate
     )
 
 
-def _known(registry: ModuleRegistry, name: str) -> LoadedModule:
-    for module in registry.modules:
+def _known(platform: Platform, name: str) -> LoadedModule:
+    for module in platform.registry.modules:
         if module.name == name:
             return module
-    click.echo(
-        f"hobbymatch: error: no enabled module is named {name!r} ({', '.join(registry.names)})",
-        err=True,
-    )
+    names = ", ".join(platform.registry.names)
+    click.echo(f"hobbymatch: error: no enabled module is named {name!r} ({names})", err=True)
     raise SystemExit(1)
 
 
-def _registry_or_exit() -> ModuleRegistry:
+def _platform_or_exit() -> Platform:
+    """The same state an app builds (modules, hooks, settings, engine), without the app."""
     with _startup_errors_reported():
         settings = load_settings()
-        registry = load_modules(settings)
-        configure_engine(settings.effective_database_url)
-    return registry
+        configure_logging(settings.log_level)
+        return create_platform(settings)
+
+
+def _registry_or_exit() -> ModuleRegistry:
+    """The enabled modules and their hooks, for commands that need no database."""
+    with _startup_errors_reported():
+        return load_modules(load_settings())
 
 
 def _module_commands(registry: ModuleRegistry) -> dict[str, click.Command]:
     commands: dict[str, click.Command] = {}
-    for _module, provided in registry.results_in_order("hobbymatch_cli_commands"):
+    for provided in registry.hook.hobbymatch_cli_commands():
         for command in provided:
             if command.name:
                 commands[command.name] = command

@@ -1,28 +1,29 @@
 """Settings, read from the environment and from an optional ``.env`` in the working directory.
 
-Every setting is named ``HOBBYMATCH_<FIELD>``; ``.env.example`` lists them all. An invalid value
-raises :class:`~core.exceptions.SettingsError` with one line naming the setting, never its value
-(a database URL may hold a password).
+The core's settings are named ``HOBBYMATCH_<FIELD>``; a module's own settings (a subclass of
+:class:`ModuleSettings` named by its ``MODULE_INFO``) are named ``HOBBYMATCH_<MODULE>_<FIELD>``.
+``.env.example`` lists them all. An invalid value raises :class:`~core.exceptions.SettingsError`
+with one line naming the setting, never its value (a database URL may hold a password).
 """
 
 import logging
 import os
-import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from dotenv import dotenv_values
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from starlette.requests import Request
 
 from core.exceptions import SettingsError
 
 logger = logging.getLogger("hobbymatch")
 
 DEFAULT_DATABASE_URL = "sqlite:///./hobbymatch.db"
-MIN_SECRET_KEY_LENGTH = 32
+ENV_PREFIX = "HOBBYMATCH_"
 _DRIVERS = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2"}
 _SUPPORTED_BACKENDS = {"sqlite", "postgresql"}
 
@@ -33,7 +34,7 @@ class Settings(BaseSettings):
     """HobbyMatch's configuration; build one with :func:`load_settings` to get one-line errors."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HOBBYMATCH_",
+        env_prefix=ENV_PREFIX,
         env_file=".env",
         extra="ignore",
         frozen=True,
@@ -44,14 +45,18 @@ class Settings(BaseSettings):
     modules: CommaSeparated | None = None
     disabled_modules: CommaSeparated = []
     module_paths: Annotated[list[Path], NoDecode] = []
-    secret_key: SecretStr | None = None
-    access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     schema_mode: Literal["create_all", "migrations"] = Field(
         default="create_all", alias="HOBBYMATCH_SCHEMA"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    trace_hooks: bool = False
+
+    # Set by load_settings, never from the environment: where the modules' settings are read.
+    _env_file: Path | None = PrivateAttr(default=None)
+    _module_overrides: Mapping[str, Mapping[str, Any]] = PrivateAttr(default_factory=dict)
+    _for_tests: bool = PrivateAttr(default=False)
 
     @field_validator("modules", "disabled_modules", "cors_origins", mode="before")
     @classmethod
@@ -116,82 +121,120 @@ def normalize_database_url(raw: str) -> str:
         raise ValueError(
             f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql"
         )
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ValueError("an in-memory SQLite database vanishes with each connection; give a file")
     return url.render_as_string(hide_password=False)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings from the environment and ``.env``, with ``overrides`` taking precedence.
+def load_settings(
+    _env_file: Path | str | None = ".env",
+    *,
+    module_settings: Mapping[str, Mapping[str, Any]] | None = None,
+    for_tests: bool = False,
+    **overrides: object,
+) -> Settings:
+    """Read the settings from the environment and ``_env_file``, ``overrides`` taking precedence.
 
+    :param _env_file: the dotenv file to read (``None``: the environment alone); the modules'
+        settings are read from the same places.
+    :param module_settings: overrides of modules' settings, by module name, then field name.
+    :param for_tests: apply each module's :meth:`ModuleSettings.test_overrides` (the test kit
+        sets it; no environment variable can).
     :raises SettingsError: one line naming the first invalid setting.
     """
+    env_file = Path(_env_file) if _env_file is not None else None
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type,call-arg]
     except ValidationError as error:
-        raise SettingsError(describe_validation_error(error)) from None
-
-
-def get_settings(request: Request) -> Settings:
-    """FastAPI dependency: the settings the running app was built with."""
-    settings: Settings = request.app.state.settings
+        raise SettingsError(describe_validation_error(error, ENV_PREFIX)) from None
+    settings._env_file = env_file
+    settings._module_overrides = dict(module_settings or {})
+    settings._for_tests = for_tests
     return settings
 
 
-def describe_validation_error(error: ValidationError) -> str:
+def describe_validation_error(error: ValidationError, prefix: str) -> str:
     """Turn pydantic's error into one line naming the environment variable, not the value."""
     first = error.errors()[0]
     field = str(first["loc"][0]).upper() if first["loc"] else "SETTINGS"
     message = first["msg"].removeprefix("Value error, ")
-    return f"invalid setting HOBBYMATCH_{field.removeprefix('HOBBYMATCH_')}: {message}"
+    return f"invalid setting {prefix}{field.removeprefix(prefix)}: {message}"
 
 
-def resolve_secret_key(settings: Settings) -> Settings:
-    """Return ``settings`` with a usable signing key, or stop with one line.
+class ModuleSettings(BaseSettings):
+    """The base of a module's own settings, declared as ``MODULE_INFO.settings``.
 
-    A configured key must have at least 32 characters. With no key on the embedded SQLite
-    default, one is generated once into a file beside the database (mode 0600), so that
-    restarts and several workers agree; on PostgreSQL a missing key is an error.
-
-    :raises SettingsError: the key is short, or missing outside the embedded default.
+    Each field is read from ``HOBBYMATCH_<MODULE>_<FIELD>`` (the environment, then ``.env``)
+    when the app is built; an invalid value stops startup with one line naming the variable.
+    Read them with ``Platform.of(request_or_db).settings_of(YourSettings)``.
     """
-    if settings.secret_key is not None:
-        if len(settings.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
-            raise SettingsError(
-                f"invalid setting HOBBYMATCH_SECRET_KEY: it must have at least "
-                f"{MIN_SECRET_KEY_LENGTH} characters"
-            )
-        return settings
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() != "sqlite":
-        raise SettingsError(
-            "HOBBYMATCH_SECRET_KEY is not set; it is required on PostgreSQL "
-            "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-        )
-    key = _key_beside_sqlite_file(url)
-    return settings.model_copy(update={"secret_key": SecretStr(key)})
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    # Earlier environment variable names still honoured, by field: {"field": "HOBBYMATCH_OLD"}.
+    # Each use logs a deprecation line naming the new variable.
+    deprecated_names: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def test_overrides(cls) -> dict[str, Any]:
+        """Values that the test kit sets for every test app (for example a signing key or a
+        cheap password hash); never applied outside tests."""
+        return {}
+
+    def completed(self, settings: Settings, *, prefix: str) -> Self:
+        """Fill in what depends on the core's settings, or refuse the combination.
+
+        :param prefix: the module's environment prefix, for naming a setting in an error.
+        :raises SettingsError: one line naming the setting at fault.
+        """
+        return self
 
 
-def _key_beside_sqlite_file(url: URL) -> str:
-    if not url.database or url.database == ":memory:":
-        logger.warning(
-            "HOBBYMATCH_SECRET_KEY is unset: using a key that lives until this process ends"
-        )
-        return secrets.token_urlsafe(48)
-    path = Path(f"{url.database}.secret")
-    if path.exists():
-        return path.read_text().strip()
-    # Written aside, then linked into place: a worker starting at the same moment either wins
-    # the link or reads the complete key of the one that did, never a half-written file.
-    draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(48))
+ModuleSettingsT = TypeVar("ModuleSettingsT", bound=ModuleSettings)
+
+
+def env_prefix_of(module_name: str) -> str:
+    """The environment prefix of a module's settings: ``HOBBYMATCH_<MODULE>_``."""
+    return f"{ENV_PREFIX}{module_name.upper()}_"
+
+
+def load_module_settings(
+    settings_class: type[ModuleSettingsT], module_name: str, settings: Settings
+) -> ModuleSettingsT:
+    """Read a module's settings from the same places as ``settings``.
+
+    :raises SettingsError: one line naming the first invalid setting, never its value.
+    """
+    prefix = env_prefix_of(module_name)
+    values = {
+        **_deprecated_values(settings_class, prefix, settings._env_file),
+        **(settings_class.test_overrides() if settings._for_tests else {}),
+        **settings._module_overrides.get(module_name, {}),
+    }
     try:
-        os.link(draft, path)
-        logger.warning(
-            "HOBBYMATCH_SECRET_KEY is unset: generated one into %s (keep it private)", path
+        loaded = settings_class(
+            _env_prefix=prefix,  # type: ignore[call-arg]
+            _env_file=settings._env_file,
+            **values,
         )
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
-    return path.read_text().strip()
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error, prefix)) from None
+    return loaded.completed(settings, prefix=prefix)
+
+
+def _deprecated_values(
+    settings_class: type[ModuleSettings], prefix: str, env_file: Path | None
+) -> dict[str, str]:
+    if not settings_class.deprecated_names:
+        return {}
+    from_file = dotenv_values(env_file) if env_file is not None and env_file.is_file() else {}
+    sources = {**from_file, **os.environ}
+    values: dict[str, str] = {}
+    for field, old_name in settings_class.deprecated_names.items():
+        new_name = f"{prefix}{field.upper()}"
+        old_value = sources.get(old_name)
+        if old_value is None or new_name in sources:
+            continue
+        logger.warning("%s is deprecated and will be removed: set %s instead", old_name, new_name)
+        values[field] = old_value
+    return values

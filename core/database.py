@@ -1,15 +1,17 @@
-"""The database layer: one engine per process, the shared declarative ``Base``, and ``get_db``.
+"""The database layer: the shared declarative ``Base``, engines, and the ``get_db`` dependency.
 
-The engine is made on first use (or by :func:`configure_engine`), never when this file is
-imported, so that tests and the CLI choose the URL first. Every module's models subclass
-:class:`Base`; :func:`init_db` creates the tables of the enabled modules.
+Nothing here holds a connection or an engine: the app object (:class:`core.platform.Platform`)
+owns its engine and session factory, and ``get_db`` reads them from the request's app, so that
+two apps in one process never share a database. Every module's models subclass :class:`Base`;
+:func:`init_db` creates the tables of the enabled modules.
 """
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
+from fastapi import Depends
 from sqlalchemy import (
     DateTime,
     Dialect,
@@ -22,11 +24,15 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Connection, ExecutionContext, make_url
+from sqlalchemy.engine import URL, Connection, ExecutionContext
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.requests import HTTPConnection
 
 from core.exceptions import DatabaseUnavailableError
+
+if TYPE_CHECKING:
+    from core.platform import Platform
 
 logger = logging.getLogger("hobbymatch")
 
@@ -86,35 +92,29 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-SessionLocal = sessionmaker(autoflush=False, expire_on_commit=False)
-_engine: Engine | None = None
+def create_database_engine(url: URL) -> Engine:
+    """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL)."""
+    if url.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url)
+    return _create_postgresql_engine(url)
 
 
-def configure_engine(url: str) -> Engine:
-    """Make the process's engine for ``url`` (replacing one made for another URL) and return it."""
-    global _engine
-    if _engine is not None and _engine.url == make_url(url):
-        return _engine
-    if _engine is not None:
-        _engine.dispose()
-    _engine = _create_engine(make_url(url))
-    SessionLocal.configure(bind=_engine)
-    return _engine
+def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker[Session]:
+    """Sessions bound to ``engine`` that know their app: ``Platform.of(db)`` finds it."""
+    return sessionmaker(
+        bind=engine, autoflush=False, expire_on_commit=False, info={PLATFORM_KEY: platform}
+    )
 
 
-def get_engine() -> Engine:
-    """Return the process's engine, making it from the settings on first use."""
-    if _engine is not None:
-        return _engine
-    from core.config import load_settings
-
-    return configure_engine(load_settings().effective_database_url)
+# Where a session keeps the app object that made it (see create_session_factory).
+PLATFORM_KEY = "hobbymatch.platform"
 
 
-def get_db() -> Iterator[Session]:
-    """FastAPI dependency: yield a ``Session``, roll back if the request fails, always close it."""
-    get_engine()
-    session = SessionLocal()
+def get_db(connection: HTTPConnection) -> Iterator[Session]:
+    """FastAPI dependency: yield a ``Session`` of the request's app, roll back if the request
+    fails, always close it."""
+    platform: Platform = connection.app.state.platform
+    session = platform.session_factory()
     try:
         yield session
     except Exception:
@@ -122,6 +122,9 @@ def get_db() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
 
 
 def insert_ignoring_duplicates(
@@ -149,12 +152,11 @@ def insert_ignoring_duplicates(
     db.connection().execute(statement, list(rows)).close()
 
 
-def init_db(tables: Iterable[Table]) -> None:
+def init_db(engine: Engine, tables: Iterable[Table]) -> None:
     """Create the given tables where they are missing (the enabled modules' tables).
 
     :raises DatabaseUnavailableError: the database does not answer.
     """
-    engine = get_engine()
     check_database(engine)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -197,9 +199,7 @@ def _first_line(message: str, secret: str | None) -> str:
     return line.replace(secret, "***") if secret else line
 
 
-def _create_engine(url: URL) -> Engine:
-    if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url)
+def _create_postgresql_engine(url: URL) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,

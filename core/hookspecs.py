@@ -1,10 +1,13 @@
-"""The module contract: every hook a HobbyMatch module may implement.
+"""The module contract: every hook of the core that a HobbyMatch module may implement.
 
 A module implements a hook by defining a function of the same name, marked with
 ``@hookimpl`` (``from core.modules import hookimpl``), in its package's ``__init__.py``.
-A marked function whose name matches no hook below stops startup with a clear line.
-Hooks are called once per process, never per request, in the modules' load order
-(a module after the modules it requires).
+A marked function whose name matches no hook stops startup with a clear line. The core's
+hooks are called through the plugin manager (``registry.hook.<name>(...)``) once per process,
+never per request, in the modules' load order (a module after the modules it requires).
+
+Modules declare hooks of their own for each other (extension points and events) in a
+``hookspecs.py`` of their own, registered from :func:`hobbymatch_addhooks`.
 """
 
 from collections.abc import Iterable, Sequence
@@ -20,7 +23,24 @@ if TYPE_CHECKING:
     from core.config import Settings
     from core.database import Base
 
-hookspec = pluggy.HookspecMarker("hobbymatch")
+PROJECT = "hobbymatch"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+# --- Hooks of hooks: called first, when each module is registered. ---
+
+
+@hookspec(historic=True)
+def hobbymatch_addhooks(plugin_manager: "pluggy.PluginManager") -> None:
+    """Declare the module's own hooks, for other modules to implement.
+
+    Call ``plugin_manager.add_hookspecs(your_hookspecs_module)``, whose functions are marked
+    with ``@hookspec`` (``from core.modules import hookspec``) and named after your module
+    (``<module>_<what>``). Like pytest's ``pytest_addhooks``, it is historic: every module is
+    asked as it is registered, before any other hook runs.
+
+    :param plugin_manager: the app's pluggy plugin manager.
+    """
 
 
 # --- What a module is made of: called during discovery, before the app exists. ---
@@ -80,9 +100,9 @@ def hobbymatch_shutdown(app: "FastAPI") -> None:
 def hobbymatch_seed(db: "Session", count: int, seed: int) -> "Iterable[int]":
     """Add the module's demo data for ``count`` demo users, in bulk, deterministically for ``seed``.
 
-    Called in load order, so a module finds the demo data of the modules it requires (the users
-    module creates the users; the skills module gives them lists). Write with bulk statements,
-    never one ORM object at a time.
+    Called in load order, so a module finds the demo data of the modules it requires (the
+    module that keeps accounts creates the people first; the others give them their data).
+    Write with bulk statements, never one ORM object at a time.
 
     :param db: a session; the core commits it after the module's generator is exhausted.
     :param count: how many demo users the run is for.

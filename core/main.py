@@ -1,9 +1,9 @@
 """The app factory.
 
-``create_app(settings)`` discovers the enabled modules, mounts their routers and returns the
-FastAPI app; its lifespan creates their tables and runs their startup hooks. ``core.main:app``
-is built on first access, so that ``uvicorn core.main:app --reload`` works and importing this
-file costs nothing.
+``create_app(settings)`` builds the app's :class:`~core.platform.Platform` (modules, hooks,
+settings, database), mounts the modules' routers and returns the FastAPI app; its lifespan
+creates their tables and runs their startup hooks. ``core.main:app`` is built on first access,
+so that ``uvicorn core.main:app --reload`` works and importing this file costs nothing.
 """
 
 import logging
@@ -21,14 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
 
 from core import __version__
-from core.config import Settings, load_settings, resolve_secret_key
+from core.config import Settings, load_settings
 from core.database import (
     POOL_SIZE,
-    SessionLocal,
     check_database,
-    configure_engine,
     describe_database,
-    get_engine,
     init_db,
     is_connection_error,
 )
@@ -40,7 +37,7 @@ from core.middleware import (
     RequestLogMiddleware,
 )
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
-from core.modules import ModuleRegistry, load_modules
+from core.platform import Platform, create_platform
 
 logger = logging.getLogger("hobbymatch")
 
@@ -53,20 +50,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    settings = resolve_secret_key(settings)
-    registry = load_modules(settings)
-    engine = configure_engine(settings.effective_database_url)
+    platform = create_platform(settings)
     if settings.is_default_database:
         logger.info(
-            "HOBBYMATCH_DATABASE_URL is unset: using the embedded %s", describe_database(engine.url)
+            "HOBBYMATCH_DATABASE_URL is unset: using the embedded %s",
+            describe_database(platform.engine.url),
         )
     app = FastAPI(title="HobbyMatch", version=__version__, lifespan=_lifespan)
-    app.state.settings = settings
-    app.state.modules = registry
+    app.state.platform = platform
     _add_middleware(app, settings)
     _add_exception_handlers(app)
     app.include_router(_core_router(), tags=["core"])
-    for module in registry.modules:
+    for module in platform.registry.modules:
         for router in module.routers:
             app.include_router(router, tags=[module.name])
     return app
@@ -88,16 +83,16 @@ def start_modules(app: FastAPI) -> None:
     :raises DatabaseUnavailableError: the database does not answer.
     :raises MigrationError: in migrations mode, a module is not at its head.
     """
-    registry: ModuleRegistry = app.state.modules
-    check_database(get_engine())
-    if app.state.settings.schema_mode == "migrations":
-        require_heads(registry)
+    platform = Platform.of(app)
+    check_database(platform.engine)
+    if platform.settings.schema_mode == "migrations":
+        require_heads(platform.registry, platform.engine)
     else:
-        created = modules_without_tables(registry)
-        init_db(registry.tables)
-        stamp_created_modules(registry, created)
-    with SessionLocal() as db:
-        registry.call_in_order("hobbymatch_startup", app=app, settings=app.state.settings, db=db)
+        created = modules_without_tables(platform.registry, platform.engine)
+        init_db(platform.engine, platform.registry.tables)
+        stamp_created_modules(platform.registry, platform.engine, created)
+    with platform.session_factory() as db:
+        platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
         db.commit()
 
 
@@ -115,7 +110,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(start_modules, app)
     current_default_thread_limiter().total_tokens = WORKER_THREADS
     yield
-    app.state.modules.call_in_order("hobbymatch_shutdown", app=app)
+    platform = Platform.of(app)
+    platform.hook.hobbymatch_shutdown(app=app)
+    platform.close()
 
 
 def _core_router() -> APIRouter:
@@ -126,7 +123,7 @@ def _core_router() -> APIRouter:
         return {
             "name": "HobbyMatch",
             "version": __version__,
-            "modules": request.app.state.modules.names,
+            "modules": Platform.of(request).registry.names,
         }
 
     @router.get("/health", summary="Liveness: the process answers (the database is not touched)")
@@ -138,9 +135,9 @@ def _core_router() -> APIRouter:
         summary="Readiness: the database answers",
         responses={503: {"description": "The database does not answer"}},
     )
-    async def ready() -> JSONResponse:
+    async def ready(request: Request) -> JSONResponse:
         try:
-            await run_in_threadpool(check_database, get_engine())
+            await run_in_threadpool(check_database, Platform.of(request).engine)
         except DatabaseUnavailableError:
             return JSONResponse(
                 {"status": "unavailable", "detail": "the database does not answer"}, status_code=503

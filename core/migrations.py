@@ -2,7 +2,7 @@
 
 Each module may keep revisions in ``migrations/`` beside its models. Its first revision carries
 the branch label ``<module name>`` and depends on the heads of the modules it requires, so that
-``users`` is always migrated before ``skills``. ``create_all`` stays the zero-setup default:
+a required module is always migrated first. ``create_all`` stays the zero-setup default:
 on tables it has just created it stamps the modules' heads, so that later revisions apply.
 With ``HOBBYMATCH_SCHEMA=migrations`` the app instead checks that every module is at its head.
 """
@@ -15,9 +15,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
-from core.database import get_engine
 from core.exceptions import StartupError
 from core.modules import LoadedModule, ModuleRegistry
 
@@ -35,9 +34,14 @@ def migrations_folder(module: LoadedModule) -> Path:
 
 
 def alembic_config(
-    registry: ModuleRegistry, *, tables: set[str] | None = None, enabled_only: bool = False
+    registry: ModuleRegistry,
+    engine: Engine | None = None,
+    *,
+    tables: set[str] | None = None,
+    enabled_only: bool = False,
 ) -> Config:
-    """An Alembic configuration over the revisions of every discovered module.
+    """An Alembic configuration over the revisions of every discovered module, on ``engine``
+    (none is needed to read revisions).
 
     :param tables: restrict autogenerate to these tables.
     :param enabled_only: see only the enabled modules' revisions (autogenerate insists that the
@@ -50,12 +54,13 @@ def alembic_config(
     folders = [str(folder) for folder in _existing_folders(registry, packages)]
     config.set_main_option("version_locations", os.pathsep.join(folders) or str(SCRIPT_LOCATION))
     config.attributes["tables"] = tables
+    config.attributes["engine"] = engine
     return config
 
 
 def module_heads(registry: ModuleRegistry) -> dict[str, str]:
     """The head revision of every enabled module that has revisions."""
-    script = ScriptDirectory.from_config(alembic_config(registry))
+    script = _script_directory(registry)
     heads: dict[str, str] = {}
     for module in registry.modules:
         if _has_revisions(module):
@@ -65,20 +70,20 @@ def module_heads(registry: ModuleRegistry) -> dict[str, str]:
     return heads
 
 
-def database_heads() -> set[str]:
+def database_heads(engine: Engine) -> set[str]:
     """The revisions the database is stamped at."""
-    with get_engine().connect() as connection:
+    with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def modules_behind(registry: ModuleRegistry) -> list[str]:
+def modules_behind(registry: ModuleRegistry, engine: Engine) -> list[str]:
     """The enabled modules whose head revision the database has not reached."""
-    script = ScriptDirectory.from_config(alembic_config(registry))
-    applied = _applied(script, database_heads())
+    script = _script_directory(registry)
+    applied = _applied(script, database_heads(engine))
     return [name for name, head in module_heads(registry).items() if head not in applied]
 
 
-def require_heads(registry: ModuleRegistry) -> None:
+def require_heads(registry: ModuleRegistry, engine: Engine) -> None:
     """Check that the database is at every enabled module's head.
 
     :raises MigrationError: one line naming the first module behind, and the command to run.
@@ -91,7 +96,7 @@ def require_heads(registry: ModuleRegistry) -> None:
             f"module {name!r} has tables but no migrations: add them with '{command_line}', "
             "or use HOBBYMATCH_SCHEMA=create_all"
         )
-    behind = modules_behind(registry)
+    behind = modules_behind(registry, engine)
     if behind:
         also = f" (also behind: {', '.join(behind[1:])})" if behind[1:] else ""
         raise MigrationError(
@@ -100,17 +105,17 @@ def require_heads(registry: ModuleRegistry) -> None:
         )
 
 
-def stamp_created_modules(registry: ModuleRegistry, created: Sequence[str]) -> None:
+def stamp_created_modules(registry: ModuleRegistry, engine: Engine, created: Sequence[str]) -> None:
     """Stamp the head of every module named in ``created`` whose tables were just created."""
     heads = module_heads(registry)
     for name in created:
         if name in heads:
-            command.stamp(alembic_config(registry), f"{name}@head")
+            command.stamp(alembic_config(registry, engine), f"{name}@head")
 
 
-def modules_without_tables(registry: ModuleRegistry) -> list[str]:
+def modules_without_tables(registry: ModuleRegistry, engine: Engine) -> list[str]:
     """The enabled modules none of whose tables exist yet."""
-    existing = set(inspect(get_engine()).get_table_names())
+    existing = set(inspect(engine).get_table_names())
     return [
         module.name
         for module in registry.modules
@@ -118,11 +123,11 @@ def modules_without_tables(registry: ModuleRegistry) -> list[str]:
     ]
 
 
-def upgrade(registry: ModuleRegistry, module: str | None = None) -> None:
+def upgrade(registry: ModuleRegistry, engine: Engine, module: str | None = None) -> None:
     """Apply every enabled module's revisions up to its head (or one module's, with its
     requirements); disabled modules' revisions are known but left alone."""
     names = [module] if module else list(module_heads(registry))
-    config = alembic_config(registry)
+    config = alembic_config(registry, engine)
     for name in names:
         command.upgrade(config, f"{name}@head")
 
@@ -132,13 +137,18 @@ def history(registry: ModuleRegistry) -> None:
     command.history(alembic_config(registry))
 
 
-def downgrade(registry: ModuleRegistry, target: str) -> None:
+def downgrade(registry: ModuleRegistry, engine: Engine, target: str) -> None:
     """Revert to ``target`` (a revision, ``<module>@base`` or ``base``)."""
-    command.downgrade(alembic_config(registry), target)
+    command.downgrade(alembic_config(registry, engine), target)
 
 
 def new_revision(
-    registry: ModuleRegistry, module: LoadedModule, message: str, *, autogenerate: bool
+    registry: ModuleRegistry,
+    engine: Engine,
+    module: LoadedModule,
+    message: str,
+    *,
+    autogenerate: bool,
 ) -> None:
     """Write a new revision in ``module``'s folder, on its own branch.
 
@@ -149,7 +159,7 @@ def new_revision(
     first = not _has_revisions(module)
     folder.mkdir(exist_ok=True)
     tables = {table.name for table in module.tables}
-    config = alembic_config(registry, tables=tables, enabled_only=True)
+    config = alembic_config(registry, engine, tables=tables, enabled_only=True)
     enabled = [loaded.package for loaded in registry.modules]
     if first:
         heads = module_heads(registry)
@@ -170,6 +180,10 @@ def new_revision(
         )
     else:
         command.revision(config, message, autogenerate=autogenerate, head=f"{module.name}@head")
+
+
+def _script_directory(registry: ModuleRegistry) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(registry))
 
 
 def _applied(script: ScriptDirectory, current: set[str]) -> set[str]:

@@ -6,19 +6,26 @@
 2. *Select* the enabled ones (``HOBBYMATCH_MODULES``, ``HOBBYMATCH_DISABLED_MODULES``).
 3. *Import* them and read their ``MODULE_INFO``.
 4. *Order* them so that each module loads after the modules it requires.
-5. *Register* their hook implementations and collect their models and routers.
+5. *Register* the hooks that modules declare for each other and their implementations, check
+   every implementation against a specification, and collect the models and routers.
 
 Every problem stops startup with a :class:`~core.exceptions.ModuleLoadError` whose message is one
-line naming the module. Module authors import :data:`hookimpl` and :class:`ModuleInfo` from here.
+line naming the module. Discovery leaves ``sys.path`` and the ``modules`` package's search path
+as it found them. Module authors import :data:`hookimpl`, :data:`hookspec` and
+:class:`ModuleInfo` from here.
 """
 
 import difflib
 import importlib
 import importlib.metadata
 import importlib.util
+import logging
 import pkgutil
 import re
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -31,17 +38,21 @@ from sqlalchemy import Table
 from sqlalchemy.exc import InvalidRequestError
 
 from core import hookspecs
-from core.config import Settings
+from core.config import ModuleSettings, Settings
 from core.database import Base
 from core.exceptions import ModuleLoadError
+from core.hookspecs import PROJECT, hookspec
 
-hookimpl = pluggy.HookimplMarker("hobbymatch")
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+__all__ = ["ModuleInfo", "ModuleRegistry", "hookimpl", "hookspec", "load_modules"]
 
 ENTRY_POINT_GROUP = "hobbymatch.modules"
 IN_TREE_PACKAGE = "modules"
-_HOOK_PREFIX = "hobbymatch_"
-_HOOK_NAMES = frozenset(name for name in vars(hookspecs) if name.startswith(_HOOK_PREFIX))
+CORE_HOOK_PREFIX = "hobbymatch_"
 _TABLE_DEFINED_TWICE = re.compile(r"Table '([^']+)' is already defined")
+
+hook_logger = logging.getLogger("hobbymatch.hooks")
 
 
 @dataclass(frozen=True)
@@ -51,11 +62,13 @@ class ModuleInfo:
     :param name: the module's name; it must equal its folder (in-tree) or entry point name.
     :param version: the module's version, shown by ``GET /`` and ``hobbymatch modules``.
     :param requires: names of the modules it needs; they load before it.
+    :param settings: the module's settings class, read from ``HOBBYMATCH_<NAME>_<FIELD>``.
     """
 
     name: str
     version: str
     requires: tuple[str, ...] = ()
+    settings: type[ModuleSettings] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,8 @@ class ModuleRegistry:
     # Every discovered module's package folder, enabled or not: a database may carry the
     # migration history of a module that this process does not load.
     discovered_folders: list[Path] = field(default_factory=list)
+    # The hooks each module declares for other modules to implement, by module name.
+    declared_hooks: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -116,19 +131,30 @@ class ModuleRegistry:
         """Every enabled module's tables."""
         return [table for module in self.modules for table in module.tables]
 
-    def call_in_order(self, hook_name: str, **kwargs: Any) -> None:
-        """Call hook ``hook_name`` of every module that implements it, in load order."""
-        for module in self.modules:
-            function = getattr(module.plugin, hook_name, None)
-            if function is not None and _is_hookimpl(function):
-                function(**kwargs)
+    @property
+    def hook(self) -> pluggy.HookRelay:
+        """Every hook, called as ``registry.hook.<name>(**kwargs)``: the implementations run in
+        the modules' load order, and their results come back as a list in that order."""
+        return self.plugin_manager.hook
 
-    def results_in_order(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[LoadedModule, Any]]:
-        """Yield ``(module, result)`` for every module implementing hook ``hook_name``."""
+    def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[LoadedModule, Any]]:
+        """Call hook ``hook_name`` module by module, in load order, yielding ``(module, result)``
+        for every module implementing it: for hooks whose results must be told apart."""
         for module in self.modules:
-            function = getattr(module.plugin, hook_name, None)
-            if function is not None and _is_hookimpl(function):
-                yield module, function(**kwargs)
+            if hook_name in self.implemented_hooks(module):
+                yield module, self.call_one(module, hook_name, **kwargs)
+
+    def call_one(self, module: LoadedModule, hook_name: str, **kwargs: Any) -> Any:
+        """Call ``module``'s implementation of hook ``hook_name`` through the plugin manager
+        (so that it is traced); ``None`` when the module does not implement it."""
+        others = [other.plugin for other in self.modules if other is not module]
+        results = self.plugin_manager.subset_hook_caller(hook_name, others)(**kwargs)
+        return results[0] if results else None
+
+    def implemented_hooks(self, module: LoadedModule) -> list[str]:
+        """The names of the hooks ``module`` implements, sorted."""
+        callers = self.plugin_manager.get_hookcallers(module.plugin) or []
+        return sorted(caller.name for caller in callers)
 
 
 def load_modules(settings: Settings) -> ModuleRegistry:
@@ -140,15 +166,19 @@ def load_modules(settings: Settings) -> ModuleRegistry:
     enabled = select_enabled(candidates, settings)
     imported = [_import_module(candidate) for candidate in enabled]
     _check_requirements(imported, candidates, settings)
-    ordered = resolve_load_order(imported)
-    plugin_manager = _register_hooks(ordered)
-    for module in ordered:
-        module.tables = _collect_tables(module, ordered)
-        module.routers = _collect_routers(module)
-    folders = [candidate.folder for candidate in candidates if candidate.folder is not None]
-    return ModuleRegistry(
-        modules=ordered, plugin_manager=plugin_manager, discovered_folders=folders
+    registry = ModuleRegistry(
+        modules=resolve_load_order(imported),
+        plugin_manager=pluggy.PluginManager(PROJECT),
+        discovered_folders=[c.folder for c in candidates if c.folder is not None],
     )
+    if settings.trace_hooks:
+        tracer = HookTracer()
+        registry.plugin_manager.add_hookcall_monitoring(tracer.before, tracer.after)
+    _register_hooks(registry, known_modules=[candidate.name for candidate in candidates])
+    for module in registry.modules:
+        module.tables = _collect_tables(registry, module)
+        module.routers = _collect_routers(registry, module)
+    return registry
 
 
 def discover_candidates(extra_folders: Sequence[Path] = ()) -> list[Candidate]:
@@ -216,20 +246,16 @@ def resolve_load_order(modules: Sequence[LoadedModule]) -> list[LoadedModule]:
 
 def _in_tree_candidates(extra_folders: Sequence[Path]) -> Iterator[Candidate]:
     package = importlib.import_module(IN_TREE_PACKAGE)
-    # Extra folders join the package's search path, so that their modules import as
-    # ``modules.<name>`` exactly like those in the repository.
-    for folder in extra_folders:
-        if str(folder) not in package.__path__:
-            package.__path__.append(str(folder))
-    for search_path in package.__path__:
+    for search_path in [*package.__path__, *map(str, extra_folders)]:
         for entry in pkgutil.iter_modules([search_path]):
             if entry.ispkg and not entry.name.startswith("_"):
+                folder = Path(search_path) / entry.name
                 yield Candidate(
                     name=entry.name,
                     source="in-tree",
-                    origin=_describe_folder(Path(search_path) / entry.name),
-                    load=_importer(f"{IN_TREE_PACKAGE}.{entry.name}"),
-                    folder=Path(search_path) / entry.name,
+                    origin=_describe_folder(folder),
+                    load=_importer(f"{IN_TREE_PACKAGE}.{entry.name}", folder),
+                    folder=folder,
                 )
 
 
@@ -259,8 +285,32 @@ def _package_folder(dotted_name: str) -> Path | None:
     return Path(next(iter(locations))) if locations else None
 
 
-def _importer(dotted_name: str) -> Callable[[], ModuleType]:
-    return lambda: importlib.import_module(dotted_name)
+def _importer(dotted_name: str, folder: Path) -> Callable[[], ModuleType]:
+    """Import the package in ``folder`` as ``dotted_name``, so that a module in an extra folder
+    imports as ``modules.<name>`` exactly like one in the repository, without adding the folder
+    to any search path: its submodules are found through the package's own ``__path__``."""
+
+    def load() -> ModuleType:
+        loaded = sys.modules.get(dotted_name)
+        if loaded is not None and Path(str(loaded.__file__)).parent == folder:
+            return loaded
+        if loaded is not None:
+            raise ImportError(f"{dotted_name} is already imported from {loaded.__file__}")
+        spec = importlib.util.spec_from_file_location(
+            dotted_name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
+        if spec is None or spec.loader is None:
+            raise ImportError(f"{folder} holds no Python package")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[dotted_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[dotted_name]
+            raise
+        return module
+
+    return load
 
 
 def _import_module(candidate: Candidate) -> LoadedModule:
@@ -308,44 +358,119 @@ def _check_requirements(
             raise ModuleLoadError(f"module {module.name!r} requires module {required!r}, {why}")
 
 
-def _register_hooks(modules: Sequence[LoadedModule]) -> pluggy.PluginManager:
-    plugin_manager = pluggy.PluginManager("hobbymatch")
-    plugin_manager.add_hookspecs(hookspecs)
-    for module in modules:
-        _check_hook_names(module)
+def _register_hooks(registry: ModuleRegistry, known_modules: Sequence[str]) -> None:
+    """Register the core's hookspecs, then every module: its own hookspecs (through
+    ``hobbymatch_addhooks``) and its implementations; then check every implementation.
+
+    pluggy calls the implementation registered last first, so the modules are registered in
+    reverse load order: hooks then run in load order.
+    """
+    manager = registry.plugin_manager
+    manager.add_hookspecs(hookspecs)
+    manager.hook.hobbymatch_addhooks.call_historic(kwargs={"plugin_manager": manager})
+    for module in reversed(registry.modules):
+        before = _specified_hooks(manager)
         try:
-            plugin_manager.register(module.plugin, name=module.name)
+            manager.register(module.plugin, name=module.name)
         except pluggy.PluginValidationError as error:
-            raise ModuleLoadError(f"module {module.name!r} has an invalid hook: {error}") from None
-    plugin_manager.check_pending()
-    return plugin_manager
+            culprit = manager.get_name(error.plugin) or module.name
+            raise ModuleLoadError(f"module {culprit!r} has an invalid hook: {error}") from None
+        declared = sorted(_specified_hooks(manager) - before)
+        _check_declared_names(module, declared)
+        registry.declared_hooks[module.name] = declared
+    for module in registry.modules:
+        _check_implementations(registry, module, known_modules)
+    manager.check_pending()
 
 
-def _check_hook_names(module: LoadedModule) -> None:
-    for attribute, value in vars(module.plugin).items():
-        if _is_hookimpl(value) and attribute not in _HOOK_NAMES:
+def _specified_hooks(manager: pluggy.PluginManager) -> set[str]:
+    return {name for name, caller in vars(manager.hook).items() if caller.spec is not None}
+
+
+def _check_declared_names(module: LoadedModule, declared: Sequence[str]) -> None:
+    prefix = f"{module.name}_"
+    for name in declared:
+        if not name.startswith(prefix):
             raise ModuleLoadError(
-                f"module {module.name!r}: hook implementation {attribute!r} matches no hookspec"
-                f"{_did_you_mean(attribute, sorted(_HOOK_NAMES))}"
+                f"module {module.name!r} declares hook {name!r}: a module's hooks are named "
+                f"after it, like '{prefix}{name.removeprefix(CORE_HOOK_PREFIX)}'"
             )
-        if attribute in _HOOK_NAMES and callable(value) and not _is_hookimpl(value):
+
+
+def _check_implementations(
+    registry: ModuleRegistry, module: LoadedModule, known_modules: Sequence[str]
+) -> None:
+    specified = _specified_hooks(registry.plugin_manager)
+    for attribute, value in vars(module.plugin).items():
+        if attribute in specified and callable(value) and not _is_hookimpl(value):
             raise ModuleLoadError(
                 f"module {module.name!r}: {attribute!r} is not marked with @hookimpl, "
                 "so it would never be called"
             )
+    for caller in registry.plugin_manager.get_hookcallers(module.plugin) or []:
+        optional = all(impl.optionalhook for impl in caller.get_hookimpls())
+        if caller.spec is None and not optional:
+            raise ModuleLoadError(
+                f"module {module.name!r}: {_unknown_hook(caller.name, registry, known_modules)}"
+            )
 
 
-def _collect_tables(module: LoadedModule, modules: Sequence[LoadedModule]) -> list[Table]:
-    function = getattr(module.plugin, "hobbymatch_models", None)
-    if function is None or not _is_hookimpl(function):
-        return []
+def _unknown_hook(name: str, registry: ModuleRegistry, known_modules: Sequence[str]) -> str:
+    longest_first = sorted(known_modules, key=len, reverse=True)
+    owner = next((module for module in longest_first if name.startswith(f"{module}_")), None)
+    if owner is not None and owner not in registry.names:
+        return (
+            f"hook implementation {name!r} is a hook of module {owner!r}, which is not loaded: "
+            f"add {owner!r} to MODULE_INFO.requires and enable it, or mark the implementation "
+            "@hookimpl(optionalhook=True)"
+        )
+    choices = sorted(_specified_hooks(registry.plugin_manager))
+    return f"hook implementation {name!r} matches no hookspec{_did_you_mean(name, choices)}"
+
+
+class HookTracer:
+    """Logs one line per hook call (``HOBBYMATCH_TRACE_HOOKS=1``): the hook, the modules whose
+    implementations ran, in order, and how long the call took."""
+
+    def __init__(self) -> None:
+        self._started = threading.local()
+
+    def before(
+        self, hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
+        """Note when the call started (calls nest within a thread, so a stack suffices)."""
+        stack: list[float] = self._started.__dict__.setdefault("stack", [])
+        stack.append(time.perf_counter())
+
+    def after(
+        self,
+        outcome: pluggy.Result[Any],
+        hook_name: str,
+        hook_impls: Sequence[pluggy.HookImpl],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        """Log the call's line."""
+        started = self._started.__dict__["stack"].pop()
+        # pluggy runs the implementations from the last registered to the first.
+        called = " -> ".join(impl.plugin_name for impl in reversed(hook_impls))
+        failed = f", raised {type(outcome.exception).__name__}" if outcome.exception else ""
+        hook_logger.info(
+            "hook %s: %s (%.2f ms%s)",
+            hook_name,
+            called or "no implementation",
+            (time.perf_counter() - started) * 1000,
+            failed,
+        )
+
+
+def _collect_tables(registry: ModuleRegistry, module: LoadedModule) -> list[Table]:
     try:
-        models = function()
+        models = registry.call_one(module, "hobbymatch_models") or []
     except InvalidRequestError as error:
         _raise_if_table_conflict(error, module.name)
         raise
     tables = [model.__table__ for model in models]
-    for other in modules:
+    for other in registry.modules:
         clash = {table.name for table in tables} & {table.name for table in other.tables}
         if other is not module and clash:
             raise ModuleLoadError(
@@ -354,11 +479,8 @@ def _collect_tables(module: LoadedModule, modules: Sequence[LoadedModule]) -> li
     return tables
 
 
-def _collect_routers(module: LoadedModule) -> list[APIRouter]:
-    function = getattr(module.plugin, "hobbymatch_routers", None)
-    if function is None or not _is_hookimpl(function):
-        return []
-    return list(function())
+def _collect_routers(registry: ModuleRegistry, module: LoadedModule) -> list[APIRouter]:
+    return list(registry.call_one(module, "hobbymatch_routers") or [])
 
 
 def _raise_if_table_conflict(error: InvalidRequestError, module_name: str) -> None:
@@ -386,7 +508,7 @@ def _owner_of_table(table_name: str) -> str:
 
 
 def _is_hookimpl(value: object) -> bool:
-    return callable(value) and hasattr(value, "hobbymatch_impl")
+    return callable(value) and hasattr(value, f"{PROJECT}_impl")
 
 
 def _did_you_mean(name: str, choices: Sequence[str]) -> str:

@@ -4,6 +4,7 @@
 import keyword
 import re
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from string import Template
 
@@ -15,11 +16,18 @@ class ScaffoldError(Exception):
     """The module cannot be written; nothing was."""
 
 
-def create_module(name: str, *, project: Path, users_head: str | None) -> list[Path]:
+def required_modules() -> list[str]:
+    """The modules that a module written from the templates requires
+    (``templates/requires.txt``, one name a line)."""
+    return (TEMPLATES / "requires.txt").read_text().split()
+
+
+def create_module(name: str, *, project: Path, depends_on: Sequence[str]) -> list[Path]:
     """Write ``modules/<name>/`` (with its first migration) and ``tests/<name>/`` under
     ``project``; return the files.
 
-    :param users_head: the users module's head revision, which the first migration depends on.
+    :param depends_on: the head revisions of the :func:`required_modules`, which the first
+        migration depends on.
 
     :raises ScaffoldError: the name is not a lower-case Python identifier, the project has no
         ``modules/`` or ``tests/`` folder, or the module or its tests exist already.
@@ -36,7 +44,8 @@ def create_module(name: str, *, project: Path, users_head: str | None) -> list[P
         "Model": "Item",
         "Title": name.replace("_", " ").capitalize(),
         "revision": revision,
-        "depends_on": f'"{users_head}"' if users_head else "None",
+        "depends_on": repr(tuple(depends_on)) if depends_on else "None",
+        "requires": repr(tuple(required_modules())),
     }
     rendered = {
         targets[kind] / _file_name(template, kind, revision): Template(

@@ -9,27 +9,33 @@ Fixtures:
 
 - ``enabled_modules``: override it in your ``conftest.py`` to build the app with only the
   modules you name (default: every discovered module).
-- ``app``: the app, its tables created and startup hooks run, every table emptied first.
+- ``module_settings``: override it to set modules' settings, by module name then field.
+- ``app``: the app, its tables created and startup hooks run, every table emptied first; its
+  connections are closed after the test.
 - ``client``: a ``TestClient`` for ``app``.
-- ``db``: a ``Session`` on the same database, closed after the test.
+- ``db``: a ``Session`` of ``app``, closed after the test.
 - ``database_url``: the URL of the current backend's database.
 - ``postgres_server``: the session's :class:`~core.postgres_server.TemporaryPostgres`.
+
+Test apps get every module's :meth:`~core.config.ModuleSettings.test_overrides`; the environment
+and ``.env`` are ignored (:func:`make_test_settings`).
 """
 
 import os
-import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
-from core.database import Base, SessionLocal, configure_engine
+from core.database import Base
 from core.main import create_app, start_modules
+from core.platform import Platform
 from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
 
 BACKENDS = ("sqlite", "postgresql")
@@ -89,12 +95,6 @@ def database_url(
     return f"sqlite:///{folder / 'hobbymatch-test.db'}"
 
 
-@pytest.fixture(scope="session")
-def secret_key() -> str:
-    """A signing key made for this test session."""
-    return secrets.token_urlsafe(48)
-
-
 @pytest.fixture
 def enabled_modules() -> list[str] | None:
     """The modules the test app is built with; ``None`` means every discovered module."""
@@ -102,24 +102,52 @@ def enabled_modules() -> list[str] | None:
 
 
 @pytest.fixture
-def settings(database_url: str, enabled_modules: list[str] | None, secret_key: str) -> Settings:
-    """Settings for the test app; the environment and ``.env`` are ignored."""
+def module_settings() -> dict[str, dict[str, Any]]:
+    """Modules' settings for the test app, by module name, then field name."""
+    return {}
+
+
+def make_test_settings(
+    database_url: str,
+    *,
+    modules: list[str] | None = None,
+    module_settings: Mapping[str, Mapping[str, Any]] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Settings for a test app on ``database_url``: the environment and ``.env`` are ignored,
+    and every module's test overrides apply (``module_settings`` beat them)."""
     return load_settings(
-        _env_file=None,
+        None,
+        module_settings=module_settings,
+        for_tests=True,
         database_url=database_url,
-        modules=enabled_modules,
+        modules=modules,
         disabled_modules=[],
-        secret_key=secret_key,
+        **overrides,
     )
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
+def settings(
+    database_url: str,
+    enabled_modules: list[str] | None,
+    module_settings: dict[str, dict[str, Any]],
+) -> Settings:
+    """Settings for the test app (see :func:`make_test_settings`)."""
+    return make_test_settings(
+        database_url, modules=enabled_modules, module_settings=module_settings
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
     """The app with the enabled modules: every table emptied, then created and started."""
     application = create_app(settings)
-    empty_all_tables(settings.effective_database_url)
+    platform = Platform.of(application)
+    empty_all_tables(platform.engine)
     start_modules(application)
-    return application
+    yield application
+    platform.close()
 
 
 @pytest.fixture
@@ -132,17 +160,16 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def db(app: FastAPI) -> Iterator[Session]:
-    """A ``Session`` on the test database, closed after the test."""
-    session = SessionLocal()
+    """A ``Session`` of ``app``, closed after the test."""
+    session = Platform.of(app).session_factory()
     try:
         yield session
     finally:
         session.close()
 
 
-def empty_all_tables(url: str) -> None:
-    """Delete every row of every table known to ``Base`` that exists in the database at ``url``."""
-    engine = configure_engine(url)
+def empty_all_tables(engine: Engine) -> None:
+    """Delete every row of every table known to ``Base`` that exists in ``engine``'s database."""
     existing = set(inspect(engine).get_table_names())
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):

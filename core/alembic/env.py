@@ -1,18 +1,21 @@
 """Alembic's environment for HobbyMatch: every enabled module's migrations, on the app's engine.
 
-Run through ``hobbymatch db ...`` (see :mod:`core.migrations`), which passes the tables to
-compare (``config.attributes["tables"]``) so that autogenerate looks at one module only.
+Run through ``hobbymatch db ...`` (see :mod:`core.migrations`), which passes the app's engine
+(``config.attributes["engine"]``) and the tables to compare (``config.attributes["tables"]``),
+so that autogenerate looks at one module only.
 """
 
 from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Engine
 
-from core.database import Base, UtcDateTime, get_engine
+from core.database import Base, UtcDateTime
 
 config = context.config
 compared_tables: set[str] | None = config.attributes.get("tables")
+engine: Engine = config.attributes["engine"]
 
 
 def include_object(
@@ -32,7 +35,7 @@ def render_item(type_: str, obj: Any, _context: AutogenContext) -> str | Literal
     return False
 
 
-with get_engine().connect() as connection:
+with engine.connect() as connection:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

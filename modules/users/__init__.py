@@ -1,6 +1,9 @@
 """Users: accounts, Argon2 passwords, bearer-token login and public profiles.
 
-Other modules may use what this front door exports, and nothing else of the module:
+Its settings are ``HOBBYMATCH_USERS_*`` (:class:`UsersSettings`); its events, for other modules
+to implement, are in :mod:`modules.users.hookspecs`: ``users_user_deleted``,
+``users_user_deactivated`` and ``users_user_reactivated``. Other modules may use what this front
+door exports, and nothing else of the module:
 
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
   deleting an account deletes what your module keeps for it).
@@ -9,17 +12,20 @@ Other modules may use what this front door exports, and nothing else of the modu
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
 - ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404).
 - ``is_active_user(column)``: a SQL condition, true when the user id in ``column`` is not a
-  deactivated account's; cheap over many rows (a NOT EXISTS against a small index). In raw
-  SQL, write ``NOT EXISTS (SELECT 1 FROM users u WHERE u.id = ... AND NOT u.is_active)``.
+  deactivated account's; cheap over many rows (a NOT EXISTS against a small index).
+- ``inactive_user_ids()``: a select of the deactivated accounts' ids, for
+  ``column.not_in(inactive_user_ids())`` where a query ranks or counts very many rows.
 """
 
 from collections.abc import Iterator, Sequence
 
+import pluggy
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from core.database import Base
 from core.modules import ModuleInfo, hookimpl
+from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
     CurrentUser,
@@ -28,11 +34,12 @@ from modules.users.dependencies import (
     optional_current_user,
 )
 from modules.users.exceptions import UserNotFoundError
-from modules.users.models import LoginAttempt, User, is_active_user
+from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
 from modules.users.schemas import UserPublic
 from modules.users.service import get_user
+from modules.users.settings import UsersSettings
 
-MODULE_INFO = ModuleInfo(name="users", version="0.1.0")
+MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
 
 __all__ = [
     "MODULE_INFO",
@@ -41,11 +48,19 @@ __all__ = [
     "User",
     "UserNotFoundError",
     "UserPublic",
+    "UsersSettings",
     "current_user",
     "get_user",
+    "inactive_user_ids",
     "is_active_user",
     "optional_current_user",
 ]
+
+
+@hookimpl
+def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
+    """Declare the users module's events (:mod:`modules.users.hookspecs`)."""
+    plugin_manager.add_hookspecs(hookspecs)
 
 
 @hookimpl
@@ -56,7 +71,8 @@ def hobbymatch_models() -> Sequence[type[Base]]:
 
 @hookimpl
 def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
-    """Demo users with plausible names, all with the password ``hobbymatch-demo``."""
+    """Demo users with plausible names, all with the password ``HOBBYMATCH_USERS_DEMO_PASSWORD``
+    (by default ``hobbymatch-demo``)."""
     return seed_demo_users(db, count=count, seed=seed)
 
 

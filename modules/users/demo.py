@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from core.database import insert_ignoring_duplicates
+from core.platform import Platform
 from modules.users.models import User
 from modules.users.security import hash_password
+from modules.users.settings import UsersSettings
 
-DEMO_PASSWORD = "hobbymatch-demo"  # noqa: S105 (documented demo password, only for seeded data)
 BATCH = 5_000
 
 FIRST_NAMES = (
@@ -114,7 +115,8 @@ def seed_demo_users(db: Session, *, count: int, seed: int) -> Iterator[int]:
     Emails are ``demo-<seed>-<n>@example.com``; users that already exist are skipped.
     """
     rng = random.Random(f"users-{seed}")
-    password_hash = hash_password(DEMO_PASSWORD)
+    demo_password = Platform.of(db).settings_of(UsersSettings).demo_password
+    password_hash = hash_password(demo_password.get_secret_value())
     started = datetime(2026, 1, 1, tzinfo=UTC)
     for first in range(0, count, BATCH):
         rows = [

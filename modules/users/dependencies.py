@@ -2,25 +2,31 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.orm import Session
 
-from core.config import Settings, get_settings
-from core.database import get_db
+from core.database import SessionDep
+from core.platform import Platform
 from modules.users import service
 from modules.users.exceptions import NotAuthenticatedError
 from modules.users.models import User
+from modules.users.settings import UsersSettings
 
 # auto_error=False: a missing token is answered by current_user, with the same body and
 # WWW-Authenticate header as an invalid one, and optional_current_user may let it through.
 bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
+def users_settings(request: Request) -> UsersSettings:
+    """The users module's settings in the request's app."""
+    return Platform.of(request).settings_of(UsersSettings)
+
+
+SettingsDep = Annotated[UsersSettings, Depends(users_settings)]
+
+
 def current_user(
-    token: Annotated[str | None, Depends(bearer_token)],
-    settings: Annotated[Settings, Depends(get_settings)],
-    db: Session = Depends(get_db),
+    token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
 ) -> User:
     """The signed-in caller; 401 with ``WWW-Authenticate: Bearer`` without a valid token."""
     if token is None:
@@ -29,9 +35,7 @@ def current_user(
 
 
 def optional_current_user(
-    token: Annotated[str | None, Depends(bearer_token)],
-    settings: Annotated[Settings, Depends(get_settings)],
-    db: Session = Depends(get_db),
+    token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
 ) -> User | None:
     """The signed-in caller, or ``None`` for an anonymous one; an invalid token is still 401."""
     if token is None:

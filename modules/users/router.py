@@ -7,11 +7,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
-from core.config import Settings, get_settings
 from core.database import get_db
 from core.pagination import Pagination
 from modules.users import service
-from modules.users.dependencies import CurrentUser
+from modules.users.dependencies import CurrentUser, SettingsDep
 from modules.users.models import User
 from modules.users.schemas import (
     PasswordChange,
@@ -52,10 +51,11 @@ def register(body: UserCreate, db: Session = Depends(get_db)) -> User:
 def log_in(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: SettingsDep,
     db: Session = Depends(get_db),
 ) -> Token:
-    """Exchange email (as ``username``) and password for a bearer token."""
+    """Exchange email (as ``username``) and password for a bearer token; signing in to a
+    deactivated account reactivates it."""
     address = request.client.host if request.client else "unknown"
     return service.log_in(
         db, email=form.username, password=form.password, client_address=address, settings=settings
@@ -93,6 +93,16 @@ def change_my_password(
 def delete_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Delete the caller's account and everything every module keeps for it."""
     service.delete_user(db, user=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/users/me/deactivate", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED
+)
+def deactivate_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+    """Hide the caller's account from every listing and match and sign it out everywhere,
+    keeping its data; signing in again with its password reactivates it."""
+    service.deactivate_user(db, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.config import Settings
 from core.database import utc_now
 from core.pagination import PageParams, fetch_page
+from core.platform import hooks
 from modules.users.exceptions import (
     EmailTakenError,
     NotAuthenticatedError,
@@ -29,6 +29,7 @@ from modules.users.security import (
     verify_against_dummy,
     verify_password,
 )
+from modules.users.settings import UsersSettings
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_LOGINS_PER_ACCOUNT = 5
@@ -57,9 +58,9 @@ def register_user(db: Session, *, data: UserCreate) -> User:
 
 
 def log_in(
-    db: Session, *, email: str, password: str, client_address: str, settings: Settings
+    db: Session, *, email: str, password: str, client_address: str, settings: UsersSettings
 ) -> Token:
-    """Check the credentials and issue an access token.
+    """Check the credentials and issue an access token; a deactivated account is reactivated.
 
     Failures are counted per account and per client address in the database; past the limit
     every attempt is refused until the window has passed.
@@ -77,29 +78,32 @@ def log_in(
     user = db.scalar(select(User).where(User.email == email))
     if user is None:
         verify_against_dummy(password)
-    if user is None or not user.is_active or not verify_password(password, user.password_hash):
+    if user is None or not verify_password(password, user.password_hash):
         _record_failure(db, keys=limits.keys(), now=now)
         raise NotAuthenticatedError(BAD_CREDENTIALS)
     db.execute(delete(LoginAttempt).where(LoginAttempt.key == f"account:{email}"))
+    if not user.is_active:
+        user.is_active = True
+        hooks(db).users_user_reactivated(db=db, user_id=user.id)
     db.commit()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     token = issue_token(
         user_id=user.id,
         token_version=user.token_version,
-        secret_key=_secret(settings),
+        secret_key=settings.signing_key,
         lifetime=lifetime,
     )
     return Token(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
-def user_for_token(db: Session, *, token: str, settings: Settings) -> User:
+def user_for_token(db: Session, *, token: str, settings: UsersSettings) -> User:
     """Return the active user that ``token`` was issued to, under their current password.
 
     :raises NotAuthenticatedError: the token is invalid, expired, or outdated, or its user is
         gone or inactive.
     """
     try:
-        user_id, token_version = read_token(token, secret_key=_secret(settings))
+        user_id, token_version = read_token(token, secret_key=settings.signing_key)
     except InvalidTokenError:
         raise NotAuthenticatedError("invalid or expired token") from None
     user = db.get(User, user_id)
@@ -154,8 +158,20 @@ def change_password(db: Session, *, user: User, current_password: str, new_passw
 
 
 def delete_user(db: Session, *, user: User) -> None:
-    """Delete the account; the database removes what every module keeps for it (cascade)."""
+    """Delete the account; the database removes what every module keeps for it (cascade), and
+    the ``users_user_deleted`` event runs in the same transaction."""
     db.execute(delete(User).where(User.id == user.id))
+    hooks(db).users_user_deleted(db=db, user_id=user.id)
+    db.commit()
+
+
+def deactivate_user(db: Session, *, user: User) -> None:
+    """Hide the account from every listing and match and end its tokens, keeping its data;
+    the ``users_user_deactivated`` event runs in the same transaction. Signing in with the
+    account's password reactivates it."""
+    user.is_active = False
+    user.token_version += 1
+    hooks(db).users_user_deactivated(db=db, user_id=user.id)
     db.commit()
 
 
@@ -175,9 +191,3 @@ def _record_failure(db: Session, *, keys: Iterable[str], now: datetime) -> None:
     db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - LOGIN_WINDOW))
     db.add_all(LoginAttempt(key=key, attempted_at=now) for key in keys)
     db.commit()
-
-
-def _secret(settings: Settings) -> str:
-    if settings.secret_key is None:
-        raise RuntimeError("the app was built without resolving its secret key")
-    return settings.secret_key.get_secret_value()

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
 from core.config import Settings
-from core.database import get_engine
 from core.main import create_app, start_modules
-from tests.core.conftest import ModuleFolder, module_with_table, run_cli
+from core.platform import Platform
+from tests.throwaway_modules import ModuleFolder, module_with_table, run_cli
 
 
 def test_dropped_in_module_is_served_listed_documented_and_has_tables(
@@ -26,7 +26,7 @@ def test_dropped_in_module_is_served_listed_documented_and_has_tables(
     assert client.get("/garden/plots").json() == ["thing"]
     operation = client.get("/openapi.json").json()["paths"]["/garden/plots"]["get"]
     assert operation["tags"] == ["garden"]
-    assert "garden_plots" in inspect(get_engine()).get_table_names()
+    assert "garden_plots" in inspect(Platform.of(app).engine).get_table_names()
 
 
 def test_dropped_in_module_is_listed_by_the_cli(
@@ -37,8 +37,11 @@ def test_dropped_in_module_is_listed_by_the_cli(
     )
     result = run_cli("modules", cwd=tmp_path, module_folder=module_folder)
     assert result.returncode == 0, result.stderr
-    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    table, *sections = result.stdout.split("\n\n")
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[1:]}
     assert rows["garden"] == ["garden", "1.2.3", "in-tree", "users", "garden_plots", "1"]
+    garden = next(section for section in sections if section.startswith("garden\n"))
+    assert "implements: hobbymatch_models, hobbymatch_routers" in garden
 
 
 def test_modules_load_after_what_they_require(
@@ -46,9 +49,8 @@ def test_modules_load_after_what_they_require(
 ) -> None:
     module_folder.write("aaa_late", requires=["zzz_early"])
     module_folder.write("zzz_early")
-    names = create_app(
-        settings.model_copy(update={"module_paths": [module_folder.root]})
-    ).state.modules.names
+    app = create_app(settings.model_copy(update={"module_paths": [module_folder.root]}))
+    names = Platform.of(app).registry.names
     assert names.index("zzz_early") < names.index("aaa_late")
 
 
@@ -59,12 +61,12 @@ def test_allow_list_and_deny_list_choose_modules(
     module_folder.write("extra_two")
     with_folder = settings.model_copy(update={"module_paths": [module_folder.root]})
     only = create_app(with_folder.model_copy(update={"modules": ["extra_one"]}))
-    assert only.state.modules.names == ["extra_one"]
+    assert Platform.of(only).registry.names == ["extra_one"]
     without = create_app(
         with_folder.model_copy(update={"modules": None, "disabled_modules": ["extra_one"]})
     )
-    assert "extra_one" not in without.state.modules.names
-    assert "extra_two" in without.state.modules.names
+    assert "extra_one" not in Platform.of(without).registry.names
+    assert "extra_two" in Platform.of(without).registry.names
 
 
 def test_startup_and_shutdown_hooks_run_once_each(
@@ -163,7 +165,8 @@ def test_installed_distribution_is_listed_by_the_cli(
 ) -> None:
     result = run_cli("modules", cwd=tmp_path, pythonpath=[installed_distribution])
     assert result.returncode == 0, result.stderr
-    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    table = result.stdout.split("\n\n")[0]
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[1:]}
     assert rows["bookclub"] == ["bookclub", "2.0.0", "installed", "users", "bookclub_books", "1"]
 
 
@@ -179,4 +182,4 @@ def test_installed_distribution_is_served_documented_and_has_tables(
     assert client.get("/openapi.json").json()["paths"]["/bookclub/books"]["get"]["tags"] == [
         "bookclub"
     ]
-    assert "bookclub_books" in inspect(get_engine()).get_table_names()
+    assert "bookclub_books" in inspect(Platform.of(app).engine).get_table_names()

@@ -11,28 +11,24 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, text
 
 from core import migrations
-from core.config import load_settings
-from core.database import Base, get_engine
+from core.database import Base
 from core.main import create_app, start_modules
-from core.modules import ModuleRegistry
+from core.platform import Platform
 from core.postgres_server import TemporaryPostgres
+from core.testing import make_test_settings
 from modules.skills import category_bit
 from modules.users import User
-from tests.core.conftest import ModuleFolder, run_cli
+from tests.throwaway_modules import ModuleFolder, run_cli
 
 IN_TREE = ["users", "skills", "matches"]
 
 
-def registry_on(url: str, secret_key: str) -> ModuleRegistry:
-    app = create_app(
-        load_settings(_env_file=None, database_url=url, modules=IN_TREE, secret_key=secret_key)
-    )
-    registry: ModuleRegistry = app.state.modules
-    return registry
+def platform_on(url: str) -> Platform:
+    return Platform.of(create_app(make_test_settings(url, modules=IN_TREE)))
 
 
-def differences(registry: ModuleRegistry) -> list[object]:
-    tables = {table.name for table in registry.tables}
+def differences(platform: Platform) -> list[object]:
+    tables = {table.name for table in platform.registry.tables}
 
     def include(
         obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
@@ -40,7 +36,7 @@ def differences(registry: ModuleRegistry) -> list[object]:
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
         return table in tables
 
-    with get_engine().connect() as connection:
+    with platform.engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"include_object": include, "compare_type": True}
         )
@@ -48,35 +44,29 @@ def differences(registry: ModuleRegistry) -> list[object]:
 
 
 def test_migrations_build_what_create_all_builds_on_postgres(
-    own_postgres: TemporaryPostgres, secret_key: str
+    own_postgres: TemporaryPostgres,
 ) -> None:
-    registry = registry_on(own_postgres.url, secret_key)
-    migrations.upgrade(registry)
-    assert differences(registry) == []
-    assert migrations.modules_behind(registry) == []
+    platform = platform_on(own_postgres.url)
+    migrations.upgrade(platform.registry, platform.engine)
+    assert differences(platform) == []
+    assert migrations.modules_behind(platform.registry, platform.engine) == []
 
 
-def test_downgrade_to_base_and_up_again(own_postgres: TemporaryPostgres, secret_key: str) -> None:
-    registry = registry_on(own_postgres.url, secret_key)
-    migrations.upgrade(registry)
-    migrations.downgrade(registry, "base")
-    assert set(inspect(get_engine()).get_table_names()) == {"alembic_version"}
-    assert migrations.modules_behind(registry) == IN_TREE
-    migrations.upgrade(registry)
-    assert differences(registry) == []
+def test_downgrade_to_base_and_up_again(own_postgres: TemporaryPostgres) -> None:
+    platform = platform_on(own_postgres.url)
+    migrations.upgrade(platform.registry, platform.engine)
+    migrations.downgrade(platform.registry, platform.engine, "base")
+    assert set(inspect(platform.engine).get_table_names()) == {"alembic_version"}
+    assert migrations.modules_behind(platform.registry, platform.engine) == IN_TREE
+    migrations.upgrade(platform.registry, platform.engine)
+    assert differences(platform) == []
 
 
-def test_create_all_stamps_a_new_database_at_every_head(tmp_path: Path, secret_key: str) -> None:
-    app = create_app(
-        load_settings(
-            _env_file=None,
-            database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
-            modules=IN_TREE,
-            secret_key=secret_key,
-        )
-    )
+def test_create_all_stamps_a_new_database_at_every_head(tmp_path: Path) -> None:
+    app = create_app(make_test_settings(f"sqlite:///{tmp_path / 'fresh.db'}", modules=IN_TREE))
     start_modules(app)
-    assert migrations.modules_behind(app.state.modules) == []
+    platform = Platform.of(app)
+    assert migrations.modules_behind(platform.registry, platform.engine) == []
 
 
 def test_migrations_mode_refuses_a_database_behind(tmp_path: Path) -> None:
@@ -153,36 +143,27 @@ def test_new_revision_adds_a_column_and_rows_survive(
 
 
 def test_a_module_added_to_a_database_that_knows_disabled_modules_is_stamped(
-    tmp_path: Path, secret_key: str
+    tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    start_modules(
-        create_app(
-            load_settings(_env_file=None, database_url=url, modules=IN_TREE, secret_key=secret_key)
-        )
-    )
+    start_modules(create_app(make_test_settings(url, modules=IN_TREE)))
     # matches is stamped in the database but not loaded now; events is new to the database.
-    later = create_app(
-        load_settings(
-            _env_file=None,
-            database_url=url,
-            modules=["users", "skills", "events"],
-            secret_key=secret_key,
-        )
-    )
+    later = create_app(make_test_settings(url, modules=["users", "skills", "events"]))
     start_modules(later)
-    assert migrations.modules_behind(later.state.modules) == []
+    platform = Platform.of(later)
+    assert migrations.modules_behind(platform.registry, platform.engine) == []
 
 
 def test_skill_profiles_revision_fills_a_profile_for_every_existing_list(
-    own_postgres: TemporaryPostgres, secret_key: str
+    own_postgres: TemporaryPostgres,
 ) -> None:
-    registry = registry_on(own_postgres.url, secret_key)
-    migrations.upgrade(registry)
-    migrations.downgrade(registry, "1e04bda2fa6e")  # skills, before its profiles
-    assert "skill_profiles" not in inspect(get_engine()).get_table_names()
+    platform = platform_on(own_postgres.url)
+    migrations.upgrade(platform.registry, platform.engine)
+    # skills, before its profiles
+    migrations.downgrade(platform.registry, platform.engine, "1e04bda2fa6e")
+    assert "skill_profiles" not in inspect(platform.engine).get_table_names()
     alice, bob = uuid.uuid4(), uuid.uuid4()
-    with get_engine().begin() as connection:
+    with platform.engine.begin() as connection:
         connection.execute(
             insert(User),
             [
@@ -206,8 +187,8 @@ def test_skill_profiles_revision_fills_a_profile_for_every_existing_list(
             ),
             {"alice": alice},
         )
-    migrations.upgrade(registry)
-    with get_engine().connect() as connection:
+    migrations.upgrade(platform.registry, platform.engine)
+    with platform.engine.connect() as connection:
         profiles = connection.execute(
             text("SELECT user_id, category_mask FROM skill_profiles")
         ).all()

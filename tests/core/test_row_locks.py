@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.database import get_engine
+from core.platform import Platform
 
 counters = Table(
     "lock_probe_counters",
@@ -26,7 +26,7 @@ counters = Table(
 @pytest.fixture
 def engine(app: FastAPI) -> Iterator[Engine]:
     """The test database's engine, with one counter at 0."""
-    engine = get_engine()
+    engine = Platform.of(app).engine
     counters.create(engine, checkfirst=True)
     with engine.begin() as connection:
         connection.execute(counters.delete())

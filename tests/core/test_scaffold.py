@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.conftest import HOBBYMATCH
+from tests.throwaway_modules import HOBBYMATCH
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ def project(tmp_path: Path) -> Path:
         REPOSITORY / "modules", tmp_path / "modules", ignore=shutil.ignore_patterns("__pycache__")
     )
     (tmp_path / "tests").mkdir()
-    for helper in ("conftest.py", "accounts.py"):
+    for helper in ("conftest.py", "accounts.py", "throwaway_modules.py"):
         shutil.copy(REPOSITORY / "tests" / helper, tmp_path / "tests" / helper)
     return tmp_path
 
@@ -93,6 +93,7 @@ def test_invalid_name_is_refused_and_nothing_written(project: Path, name: str) -
     assert sorted(path.name for path in (project / "tests").iterdir()) == [
         "accounts.py",
         "conftest.py",
+        "throwaway_modules.py",
     ]
 
 

@@ -8,12 +8,15 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.core.conftest import ModuleFolder, module_with_table, run_cli
+from tests.throwaway_modules import ModuleFolder, module_with_table, run_cli
 
 
 def first_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line that reports the error (log records such as warnings may come before)."""
     assert result.returncode == 1, result.stdout + result.stderr
-    return result.stderr.splitlines()[0]
+    reported = [line for line in result.stderr.splitlines() if line.startswith("hobbymatch: ")]
+    assert len(reported) == 1, result.stderr
+    return reported[0]
 
 
 def test_required_module_that_is_missing(module_folder: ModuleFolder, tmp_path: Path) -> None:
@@ -147,7 +150,7 @@ def test_unreachable_database_names_host_port_and_database_not_password(tmp_path
         "db",
         "init",
         cwd=tmp_path,
-        env={"HOBBYMATCH_DATABASE_URL": url, "HOBBYMATCH_SECRET_KEY": "k" * 40},
+        env={"HOBBYMATCH_DATABASE_URL": url, "HOBBYMATCH_USERS_SECRET_KEY": "k" * 40},
     )
     line = first_error_line(result)
     assert line.startswith(
@@ -168,6 +171,14 @@ def test_invalid_setting_is_named_without_its_value(tmp_path: Path) -> None:
     assert "hunter2" not in result.stderr
 
 
+def test_in_memory_sqlite_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = run_cli("modules", cwd=tmp_path, env={"HOBBYMATCH_DATABASE_URL": "sqlite://"})
+    assert first_error_line(result) == (
+        "hobbymatch: error: invalid setting HOBBYMATCH_DATABASE_URL: an in-memory SQLite "
+        "database vanishes with each connection; give a file"
+    )
+
+
 def test_invalid_log_level_is_named(tmp_path: Path) -> None:
     result = run_cli("modules", cwd=tmp_path, env={"HOBBYMATCH_LOG_LEVEL": "LOUD"})
     assert first_error_line(result).startswith(
@@ -179,14 +190,37 @@ def test_postgresql_without_secret_key_stops(tmp_path: Path) -> None:
     url = "postgresql://hm@127.0.0.1:5/hobbymatch"
     result = run_cli("db", "init", cwd=tmp_path, env={"HOBBYMATCH_DATABASE_URL": url})
     assert first_error_line(result).startswith(
-        "hobbymatch: error: HOBBYMATCH_SECRET_KEY is not set; it is required on PostgreSQL"
+        "hobbymatch: error: HOBBYMATCH_USERS_SECRET_KEY is not set; it is required on PostgreSQL"
     )
 
 
 def test_short_secret_key_stops(tmp_path: Path) -> None:
-    result = run_cli("db", "init", cwd=tmp_path, env={"HOBBYMATCH_SECRET_KEY": "too-short"})
+    result = run_cli("db", "init", cwd=tmp_path, env={"HOBBYMATCH_USERS_SECRET_KEY": "too-short"})
     assert first_error_line(result) == (
-        "hobbymatch: error: invalid setting HOBBYMATCH_SECRET_KEY: it must have at least 32 characters"
+        "hobbymatch: error: invalid setting HOBBYMATCH_USERS_SECRET_KEY: it must have at least 32 characters"
+    )
+    assert "too-short" not in result.stderr
+
+
+def test_invalid_module_setting_is_named_without_its_value(tmp_path: Path) -> None:
+    result = run_cli("modules", cwd=tmp_path, env={"HOBBYMATCH_USERS_ACCESS_TOKEN_MINUTES": "0x7"})
+    assert first_error_line(result) == (
+        "hobbymatch: error: invalid setting HOBBYMATCH_USERS_ACCESS_TOKEN_MINUTES: "
+        "Input should be a valid integer, unable to parse string as an integer"
+    )
+    assert "0x7" not in result.stderr
+
+
+def test_old_setting_names_still_work_with_a_deprecation_line(tmp_path: Path) -> None:
+    url = "postgresql://hm@127.0.0.1:5/hobbymatch"
+    old = {"HOBBYMATCH_DATABASE_URL": url, "HOBBYMATCH_SECRET_KEY": "k" * 40}
+    result = run_cli("modules", cwd=tmp_path, env=old)
+    assert result.returncode == 0, result.stderr
+    deprecations = [line for line in result.stderr.splitlines() if "deprecated" in line]
+    assert len(deprecations) == 1
+    assert deprecations[0].endswith(
+        "HOBBYMATCH_SECRET_KEY is deprecated and will be removed: "
+        "set HOBBYMATCH_USERS_SECRET_KEY instead"
     )
 
 

@@ -4,19 +4,17 @@ write is lost."""
 
 from fastapi.testclient import TestClient
 
-from core.config import load_settings
 from core.main import create_app, start_modules
 from core.postgres_server import TemporaryPostgres
+from core.testing import make_test_settings
 
 UNAVAILABLE = {"detail": "the database is unavailable; try again shortly"}
 
 
 def test_outage_is_503_and_recovery_keeps_every_committed_write(
-    own_postgres: TemporaryPostgres, secret_key: str
+    own_postgres: TemporaryPostgres,
 ) -> None:
-    app = create_app(
-        load_settings(_env_file=None, database_url=own_postgres.url, secret_key=secret_key)
-    )
+    app = create_app(make_test_settings(own_postgres.url))
     start_modules(app)
     client = TestClient(app, raise_server_exceptions=False)
     written = []

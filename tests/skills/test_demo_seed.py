@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
 from modules.skills import category_bit
-from tests.core.conftest import run_cli
+from tests.throwaway_modules import run_cli
 
 LISTS = """
 SELECT u.email, u.display_name, s.key, us.intent, us.rank
@@ -27,7 +27,7 @@ def seed(url: str, cwd: Path, secret_key: str, *arguments: str) -> str:
     env = {
         "HOBBYMATCH_DATABASE_URL": url,
         "HOBBYMATCH_MODULES": "users,skills",
-        "HOBBYMATCH_SECRET_KEY": secret_key,
+        "HOBBYMATCH_USERS_SECRET_KEY": secret_key,
     }
     result = run_cli("seed", *arguments, cwd=cwd, env=env)
     assert result.returncode == 0, result.stderr

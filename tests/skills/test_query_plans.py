@@ -11,29 +11,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
-from core.config import load_settings
-from core.database import get_engine
 from core.main import create_app, start_modules
+from core.platform import Platform
 from core.postgres_server import TemporaryPostgres
-from core.testing import empty_all_tables
+from core.testing import empty_all_tables, make_test_settings
 
 USERS = 10_000
 SKILLS_EACH = 10
 
 
 @pytest.fixture(scope="module")
-def populated_client(postgres_server: TemporaryPostgres, secret_key: str) -> Iterator[TestClient]:
+def populated_client(postgres_server: TemporaryPostgres) -> Iterator[TestClient]:
     """An app on PostgreSQL whose 10,000 users list 10 skills each."""
-    settings = load_settings(
-        _env_file=None,
-        database_url=postgres_server.url,
-        modules=["users", "skills"],
-        secret_key=secret_key,
-    )
-    app = create_app(settings)
-    empty_all_tables(postgres_server.url)
+    app = create_app(make_test_settings(postgres_server.url, modules=["users", "skills"]))
+    platform = Platform.of(app)
+    empty_all_tables(platform.engine)
     start_modules(app)
-    with get_engine().begin() as connection:
+    with platform.engine.begin() as connection:
         connection.execute(
             text("""
             INSERT INTO users (id, email, password_hash, display_name, is_active, token_version, created_at)
@@ -56,12 +50,13 @@ def populated_client(postgres_server: TemporaryPostgres, secret_key: str) -> Ite
         )
         connection.execute(text("ANALYZE"))
     yield TestClient(app)
-    empty_all_tables(postgres_server.url)
+    empty_all_tables(platform.engine)
+    platform.close()
 
 
 def plans_of_request(client: TestClient, path: str) -> list[str]:
     """Serve ``GET path`` and return the PostgreSQL plan of every SELECT it sent."""
-    engine: Engine = get_engine()
+    engine: Engine = Platform.of(client.app).engine
     captured: list[tuple[str, Any]] = []
 
     def capture(

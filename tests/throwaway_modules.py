@@ -1,14 +1,14 @@
-"""Fixtures for the core's tests: throwaway modules written to temporary folders."""
+"""Throwaway modules written to temporary folders, and the ``hobbymatch`` command run on them
+(the ``module_folder`` fixture is in ``tests/conftest.py``)."""
 
 import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from core.database import Base
 
@@ -71,21 +71,15 @@ def module_with_table(table: str, route: str | None = None) -> str:
     return source
 
 
-@pytest.fixture
-def module_folder(tmp_path: Path) -> Iterator[ModuleFolder]:
-    """A folder of throwaway modules for the test's duration.
-
-    Afterwards the modules are forgotten: removed from ``sys.modules`` and their tables from
-    ``Base.metadata``, so that the next test starts clean.
+@contextmanager
+def throwaway_module_folder(tmp_path: Path) -> Iterator[ModuleFolder]:
+    """A folder of throwaway modules; afterwards the modules are forgotten: removed from
+    ``sys.modules`` and their tables from ``Base.metadata``, so that the next test starts clean.
     """
-    import modules
-
     root = tmp_path / "plugins"
     root.mkdir()
     tables_before = set(Base.metadata.tables)
-    path_before = list(modules.__path__)
     yield ModuleFolder(root)
-    modules.__path__ = path_before
     for name in [name for name in sys.modules if name.startswith("modules.")]:
         if str(root) in str(getattr(sys.modules[name], "__file__", "")):
             _forget_models_of(sys.modules.pop(name))

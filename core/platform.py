@@ -1,0 +1,93 @@
+"""The state an app owns: its settings, its modules and their hooks, its database.
+
+:func:`create_platform` builds a :class:`Platform` from the settings; ``create_app`` keeps it on
+the FastAPI app (``app.state.platform``) and the CLI builds the same object. Nothing of it is a
+module-level global, so two apps in one process, on different databases with different modules,
+never see each other. Modules reach it from what they hold: ``Platform.of(request)`` in a
+dependency, ``Platform.of(db)`` in a service or a hook.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pluggy
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import HTTPConnection
+
+from core.config import ModuleSettings, Settings, load_module_settings
+from core.database import PLATFORM_KEY, create_database_engine, create_session_factory
+from core.modules import ModuleRegistry, load_modules
+
+ModuleSettingsT = TypeVar("ModuleSettingsT", bound=ModuleSettings)
+
+
+@dataclass
+class Platform:
+    """One app's state: settings, loaded modules with their hooks, engine and sessions."""
+
+    settings: Settings
+    registry: ModuleRegistry
+    module_settings: dict[str, ModuleSettings]
+    engine: Engine
+    session_factory: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_factory = create_session_factory(self.engine, self)
+
+    @staticmethod
+    def of(holder: HTTPConnection | FastAPI | Session) -> "Platform":
+        """The platform of a request's app, of an app, or of the app that opened a session."""
+        if isinstance(holder, Session):
+            platform: Platform = holder.info[PLATFORM_KEY]
+            return platform
+        app = holder if isinstance(holder, FastAPI) else holder.app
+        platform = app.state.platform
+        return platform
+
+    @property
+    def hook(self) -> pluggy.HookRelay:
+        """Every hook of the loaded modules: ``platform.hook.<name>(**kwargs)``."""
+        return self.registry.hook
+
+    def settings_of(self, settings_class: type[ModuleSettingsT]) -> ModuleSettingsT:
+        """The loaded settings of the module that declares ``settings_class``.
+
+        :raises LookupError: no loaded module declares it.
+        """
+        for loaded in self.module_settings.values():
+            if isinstance(loaded, settings_class):
+                return loaded
+        raise LookupError(f"no loaded module declares {settings_class.__name__}")
+
+    def close(self) -> None:
+        """Close the database connections this platform holds."""
+        self.engine.dispose()
+
+
+def create_platform(settings: Settings) -> Platform:
+    """Load the modules that ``settings`` enable, read their settings, make the engine.
+
+    :raises StartupError: an invalid setting or a module that cannot load (one line).
+    """
+    registry = load_modules(settings)
+    module_settings: dict[str, ModuleSettings] = {
+        module.name: load_module_settings(module.info.settings, module.name, settings)
+        for module in registry.modules
+        if module.info.settings is not None
+    }
+    engine = create_database_engine(make_url(settings.effective_database_url))
+    return Platform(
+        settings=settings, registry=registry, module_settings=module_settings, engine=engine
+    )
+
+
+def hooks(db: Session) -> Any:
+    """The hooks of the app that opened ``db``: ``hooks(db).<module>_<event>(db=db, ...)``.
+
+    The way a service announces an event inside its own transaction: implementations receive
+    the same session, so what they write commits or rolls back with the write that caused it.
+    """
+    return Platform.of(db).hook

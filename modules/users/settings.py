@@ -1,0 +1,106 @@
+"""The users module's settings: ``HOBBYMATCH_USERS_<FIELD>``.
+
+The signing key's rules: a configured key has at least 32 characters. Unset on the embedded
+SQLite default, one is generated once into a file beside the database (mode 0600), so that
+restarts and several workers agree; unset on PostgreSQL, startup stops.
+"""
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from pydantic import Field, SecretStr
+from sqlalchemy.engine import URL, make_url
+
+from core.config import ModuleSettings, Settings
+from core.exceptions import SettingsError
+
+logger = logging.getLogger("hobbymatch")
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class UsersSettings(ModuleSettings):
+    """How accounts sign in: the token signing key and lifetime, and the demo password."""
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs access tokens, at least 32 characters; required on "
+        "PostgreSQL (unset on SQLite: generated into <database file>.secret).",
+    )
+    access_token_minutes: int = Field(
+        default=60, ge=1, le=60 * 24 * 30, description="Minutes an access token stays valid."
+    )
+    demo_password: SecretStr = Field(
+        default=SecretStr("hobbymatch-demo"),
+        description="The password of every account that 'hobbymatch seed' creates.",
+    )
+
+    deprecated_names: ClassVar[Mapping[str, str]] = {
+        "secret_key": "HOBBYMATCH_SECRET_KEY",
+        "access_token_minutes": "HOBBYMATCH_ACCESS_TOKEN_MINUTES",
+    }
+
+    @classmethod
+    def test_overrides(cls) -> dict[str, Any]:
+        """A signing key of the test process, so that tests need no configuration."""
+        return {"secret_key": _test_process_key()}
+
+    def completed(self, settings: Settings, *, prefix: str) -> Self:
+        """Check the configured key, or make one beside the SQLite file.
+
+        :raises SettingsError: the key is short, or missing outside SQLite.
+        """
+        name = f"{prefix}SECRET_KEY"
+        if self.secret_key is not None:
+            if len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+                raise SettingsError(
+                    f"invalid setting {name}: it must have at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters"
+                )
+            return self
+        url = make_url(settings.effective_database_url)
+        if url.get_backend_name() != "sqlite":
+            raise SettingsError(
+                f"{name} is not set; it is required on PostgreSQL "
+                "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self.model_copy(update={"secret_key": SecretStr(_key_beside_sqlite_file(url))})
+
+    @property
+    def signing_key(self) -> str:
+        """The key that signs tokens (always set once the settings are completed)."""
+        if self.secret_key is None:
+            raise RuntimeError("the users settings were not completed")
+        return self.secret_key.get_secret_value()
+
+
+@cache
+def _test_process_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _key_beside_sqlite_file(url: URL) -> str:
+    path = Path(f"{url.database}.secret")
+    if path.exists():
+        return path.read_text().strip()
+    # Written aside, then linked into place: a worker starting at the same moment either wins
+    # the link or reads the complete key of the one that did, never a half-written file.
+    draft = path.with_name(f"{path.name}.{os.getpid()}.draft")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(48))
+    try:
+        os.link(draft, path)
+        logger.warning(
+            "HOBBYMATCH_USERS_SECRET_KEY is unset: generated one into %s (keep it private)", path
+        )
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
