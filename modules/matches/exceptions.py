@@ -17,3 +17,7 @@ class RequestNotFoundError(NotFoundError):
 
 class RequestNotPendingError(ConflictError):
     """The request was already answered."""
+
+
+class NotConnectedError(NotFoundError):
+    """The caller is not connected with this person."""

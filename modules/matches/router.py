@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import get_db
+from core.database import SessionDep, get_db
 from core.pagination import Pagination
 from modules.matches import service
 from modules.matches.models import ConnectionRequest, RequestStatus
@@ -128,6 +128,17 @@ def list_connections(
         for other, at in connections
     ]
     return ConnectionPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.delete(
+    "/connections/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHENTICATED, 404: {"description": "You are not connected with this user"}},
+)
+def remove_connection(user_id: uuid.UUID, user: CurrentUser, db: SessionDep) -> Response:
+    """End the caller's connection with someone; either of the two may ask again later."""
+    service.remove_connection(db, user_id=user.id, other_user_id=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _request_out(db: Session, requests: list[ConnectionRequest]) -> list[ConnectionRequestOut]:

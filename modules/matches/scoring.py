@@ -1,7 +1,9 @@
 """How matches are scored: in SQL over every user (ranking), in Python for one page (reasons).
 
-A skill at rank ``r`` weighs ``w(r) = (11 - r) / 10``. Scores are summed in hundredths, as
-integers, so that SQLite and PostgreSQL rank and break ties identically.
+Written against the models and enums that the skills and users modules export, never their
+column names. A skill at rank ``r`` weighs ``w(r) = (MAX_SKILLS_PER_USER + 1 - r) / 10``.
+Scores are summed in hundredths, as integers, so that SQLite and PostgreSQL rank and break ties
+identically.
 
 - shared: a skill both list with ``share`` or ``teach`` counts ``w(a) * w(b)``; so does a skill
   both want to ``learn``. Each category in which both have skills, but no skill in common
@@ -10,83 +12,17 @@ integers, so that SQLite and PostgreSQL rank and break ties identically.
   also learns something the caller teaches, the score is doubled.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, TextualSelect, Uuid, bindparam, text
+from sqlalchemy import CTE, ColumnElement, Integer, Select, case, column, func, select, values
 
 from modules.matches.schemas import MatchReason, MatchType, ReasonKind, Teacher
-from modules.skills import Intent, SkillProfile, UserSkill, category_bit
-from modules.users import User
+from modules.skills import MAX_SKILLS_PER_USER, Intent, SkillProfile, UserSkill, category_bit
+from modules.users import inactive_user_ids
 
 CATEGORY_BONUS = 25  # hundredths
-_TABLES = {
-    "user_skills": UserSkill.__tablename__,
-    "skill_profiles": SkillProfile.__tablename__,
-    "users": User.__tablename__,
-}
-
-# Inactive users are left out with NOT IN over their few ids, a set PostgreSQL hashes once. (A
-# NOT EXISTS per candidate made it expect a few hundred candidates instead of tens of thousands,
-# and so probe the skill profiles with one index lookup per candidate: 30 % slower.)
-#
-# The caller's list arrives as a VALUES table ``mine`` (see ``_mine``): each entry's skill, its
-# weight ``11 - rank``, whether it is learnt, and a bit of its own (``1 << (rank - 1)``) so that
-# ``SUM(bit)`` over a candidate's rows says exactly which of the caller's skills they list.
-_SHARED = """
-WITH {mine},
-candidates AS (
-    SELECT other.user_id,
-           SUM(CASE WHEN mine.learns = CASE WHEN other.intent = 'learn' THEN 1 ELSE 0 END
-                    THEN mine.weight * (11 - other.rank) ELSE 0 END) AS points,
-           SUM(mine.bit) AS common
-    FROM mine JOIN {user_skills} other ON other.skill_id = mine.skill_id
-    WHERE other.user_id <> :me
-    GROUP BY other.user_id
-),
-scored AS (
-    SELECT candidates.user_id, candidates.points + {bonus} AS points
-    FROM candidates JOIN {skill_profiles} profile ON profile.user_id = candidates.user_id
-    WHERE candidates.user_id NOT IN (SELECT id FROM {users} WHERE NOT is_active)
-)
-"""
-
-# One term per category of the caller's: the bonus, if the candidate has something in that
-# category (their profile) and lists none of the caller's skills in it (``common``).
-_CATEGORY_TERM = (
-    "CASE WHEN (profile.category_mask & :{name}_category) <> 0"
-    " AND (candidates.common & :{name}_skills) = 0 THEN {bonus} ELSE 0 END"
-)
-
-_TRADE = """
-WITH {mine},
-taught AS (
-    SELECT other.user_id, SUM(mine.weight * (11 - other.rank)) AS points
-    FROM mine JOIN {user_skills} other ON other.skill_id = mine.skill_id
-    WHERE mine.learns = 1 AND other.intent = 'teach' AND other.user_id <> :me
-    GROUP BY other.user_id
-),
-two_way AS (
-    SELECT DISTINCT other.user_id
-    FROM mine JOIN {user_skills} other ON other.skill_id = mine.skill_id
-    WHERE mine.teaches = 1 AND other.intent = 'learn' AND other.user_id <> :me
-),
-scored AS (
-    SELECT taught.user_id,
-           taught.points * CASE WHEN two_way.user_id IS NULL THEN 1 ELSE 2 END AS points
-    FROM taught
-    LEFT JOIN two_way ON two_way.user_id = taught.user_id
-    WHERE taught.user_id NOT IN (SELECT id FROM {users} WHERE NOT is_active)
-)
-"""
-
-# ``scored`` is read twice, so both databases compute it once; counting beside the page (rather
-# than COUNT(*) OVER ()) lets PostgreSQL keep only the page's rows in its sort.
-_PAGE = """
-SELECT user_id, points, (SELECT COUNT(*) FROM scored WHERE points > 0) AS total
-FROM scored WHERE points > 0 ORDER BY points DESC, user_id LIMIT :limit OFFSET :offset
-"""
-_COUNT = "SELECT COUNT(*) FROM scored WHERE points > 0"
 
 
 @dataclass(frozen=True)
@@ -100,57 +36,149 @@ class ListEntry:
     rank: int
 
 
-def ranking_query(
-    match_type: MatchType, mine: Sequence[ListEntry], *, counting: bool = False
-) -> TextClause | TextualSelect:
-    """The SQL ranking every other active user for the caller, whose list is ``mine`` (or
-    counting them), portable to SQLite and PostgreSQL. Parameters left to bind: ``me`` (the
-    caller's id), and ``limit``/``offset`` to rank. ``mine`` must not be empty."""
-    values, parameters = _mine(mine)
-    if match_type is MatchType.SHARED:
-        bonus, bonus_parameters = _category_bonus(mine)
-        body = _SHARED.format(mine=values, bonus=bonus, **_TABLES)
-        parameters |= bonus_parameters
-    else:
-        body = _TRADE.format(mine=values, **_TABLES)
-    statement = text(body + (_COUNT if counting else _PAGE)).bindparams(
-        bindparam("me", type_=Uuid), **parameters
+def weight(rank: int) -> int:
+    """A rank's weight in tenths: 10 for rank 1, down to 1 for the last rank."""
+    return MAX_SKILLS_PER_USER + 1 - rank
+
+
+def ranking_page(
+    match_type: MatchType, mine: Sequence[ListEntry], *, me: uuid.UUID, limit: int, offset: int
+) -> Select[uuid.UUID, int, int]:
+    """One page of every other active user ranked for the caller ``me``, whose list is ``mine``
+    (not empty): rows of ``(user_id, points, total)``, best first, ties by user id.
+
+    Portable to SQLite and PostgreSQL. ``scored`` is read twice, so both databases compute it
+    once; counting beside the page (rather than COUNT(*) OVER ()) lets PostgreSQL keep only the
+    page's rows in its sort.
+    """
+    scored = _scored(match_type, mine, me)
+    total = select(func.count()).select_from(scored).where(scored.c.points > 0)
+    return (
+        select(scored.c.user_id, scored.c.points, total.scalar_subquery().label("total"))
+        .where(scored.c.points > 0)
+        .order_by(scored.c.points.desc(), scored.c.user_id)
+        .limit(limit)
+        .offset(offset)
     )
-    return statement if counting else statement.columns(user_id=Uuid)
 
 
-_MINE_COLUMNS = ("skill_id", "weight", "learns", "teaches", "bit")
+def ranking_count(
+    match_type: MatchType, mine: Sequence[ListEntry], *, me: uuid.UUID
+) -> Select[int]:
+    """How many users :func:`ranking_page` ranks in all."""
+    scored = _scored(match_type, mine, me)
+    return select(func.count()).select_from(scored).where(scored.c.points > 0)
 
 
-def _mine(mine: Sequence[ListEntry]) -> tuple[str, dict[str, int]]:
-    rows: list[str] = []
-    parameters: dict[str, int] = {}
-    for number, entry in enumerate(mine):
-        values = (
+def _scored(match_type: MatchType, mine: Sequence[ListEntry], me: uuid.UUID) -> CTE:
+    if match_type is MatchType.SHARED:
+        return _shared(mine, me)
+    return _trade(mine, me)
+
+
+def _mine(mine: Sequence[ListEntry]) -> CTE:
+    """The caller's list as a table: each entry's skill, weight, whether it is learnt or taught,
+    and a bit of its own (``1 << (rank - 1)``), so that ``SUM(bit)`` over a candidate's rows says
+    exactly which of the caller's skills they list."""
+    table = values(
+        *(column(name, Integer) for name in ("skill_id", "weight", "learns", "teaches", "bit")),
+        name="mine",
+    )
+    rows = [
+        (
             entry.skill_id,
-            11 - entry.rank,
+            weight(entry.rank),
             int(entry.intent == Intent.LEARN),
             int(entry.intent == Intent.TEACH),
             1 << (entry.rank - 1),
         )
-        names = [f"mine_{number}_{column}" for column in _MINE_COLUMNS]
-        parameters |= dict(zip(names, values, strict=True))
-        rows.append("(" + ", ".join(f":{name}" for name in names) + ")")
-    return f"mine({', '.join(_MINE_COLUMNS)}) AS (VALUES {', '.join(rows)})", parameters
+        for entry in mine
+    ]
+    return table.data(rows).cte("mine")
 
 
-def _category_bonus(mine: Sequence[ListEntry]) -> tuple[str, dict[str, int]]:
+def _their_weight() -> ColumnElement[int]:
+    return MAX_SKILLS_PER_USER + 1 - UserSkill.rank
+
+
+def _active(user_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+    # NOT IN over the few deactivated ids, a set PostgreSQL hashes once. (A NOT EXISTS per
+    # candidate made it expect a few hundred candidates instead of tens of thousands, and so
+    # probe the skill profiles with one index lookup per candidate: 30 % slower.)
+    return user_id.not_in(inactive_user_ids())
+
+
+def _shared(entries: Sequence[ListEntry], me: uuid.UUID) -> CTE:
+    mine = _mine(entries)
+    they_learn = case((UserSkill.intent == Intent.LEARN, 1), else_=0)
+    same_side = case((mine.c.learns == they_learn, mine.c.weight * _their_weight()), else_=0)
+    candidates = (
+        select(
+            UserSkill.user_id,
+            func.sum(same_side).label("points"),
+            func.sum(mine.c.bit).label("common"),
+        )
+        .select_from(mine)
+        .join(UserSkill, UserSkill.skill_id == mine.c.skill_id)
+        .where(UserSkill.user_id != me)
+        .group_by(UserSkill.user_id)
+        .cte("candidates")
+    )
+    bonus = _category_bonus(entries, candidates.c.common)
+    return (
+        select(candidates.c.user_id, (candidates.c.points + bonus).label("points"))
+        .join(SkillProfile, SkillProfile.user_id == candidates.c.user_id)
+        .where(_active(candidates.c.user_id))
+        .cte("scored")
+    )
+
+
+def _category_bonus(entries: Sequence[ListEntry], common: ColumnElement[int]) -> ColumnElement[int]:
+    """One term per category of the caller's: the bonus, if the candidate has something in that
+    category (their profile) and lists none of the caller's skills in it (``common``)."""
     skills_by_category: dict[str, int] = {}
-    for entry in mine:
+    for entry in entries:
         bit = 1 << (entry.rank - 1)
         skills_by_category[entry.category] = skills_by_category.get(entry.category, 0) | bit
-    terms: list[str] = []
-    parameters: dict[str, int] = {}
-    for number, (category, skills) in enumerate(sorted(skills_by_category.items())):
-        name = f"bonus_{number}"
-        terms.append(_CATEGORY_TERM.format(name=name, bonus=CATEGORY_BONUS))
-        parameters |= {f"{name}_category": category_bit(category), f"{name}_skills": skills}
-    return " + ".join(terms), parameters
+    terms = [
+        case(
+            (
+                (SkillProfile.category_mask.bitwise_and(category_bit(category)) != 0)
+                & (common.bitwise_and(skills) == 0),
+                CATEGORY_BONUS,
+            ),
+            else_=0,
+        )
+        for category, skills in sorted(skills_by_category.items())
+    ]
+    return sum(terms[1:], terms[0])
+
+
+def _trade(entries: Sequence[ListEntry], me: uuid.UUID) -> CTE:
+    mine = _mine(entries)
+    taught = (
+        select(UserSkill.user_id, func.sum(mine.c.weight * _their_weight()).label("points"))
+        .select_from(mine)
+        .join(UserSkill, UserSkill.skill_id == mine.c.skill_id)
+        .where(mine.c.learns == 1, UserSkill.intent == Intent.TEACH, UserSkill.user_id != me)
+        .group_by(UserSkill.user_id)
+        .cte("taught")
+    )
+    two_way = (
+        select(UserSkill.user_id)
+        .distinct()
+        .select_from(mine)
+        .join(UserSkill, UserSkill.skill_id == mine.c.skill_id)
+        .where(mine.c.teaches == 1, UserSkill.intent == Intent.LEARN, UserSkill.user_id != me)
+        .cte("two_way")
+    )
+    doubled = case((two_way.c.user_id.is_(None), 1), else_=2)
+    return (
+        select(taught.c.user_id, (taught.c.points * doubled).label("points"))
+        .outerjoin(two_way, two_way.c.user_id == taught.c.user_id)
+        .where(_active(taught.c.user_id))
+        .cte("scored")
+    )
 
 
 def explain(
@@ -167,7 +195,7 @@ def _ranks(your_rank: int, their_rank: int) -> str:
 
 
 def _points(your_rank: int, their_rank: int) -> float:
-    return (11 - your_rank) * (11 - their_rank) / 100
+    return weight(your_rank) * weight(their_rank) / 100
 
 
 def _shared_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> list[MatchReason]:

@@ -5,13 +5,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.database import utc_now
 from core.pagination import PageParams, fetch_page
+from core.platform import hooks
 from modules.matches.exceptions import (
+    NotConnectedError,
     RequestExistsError,
     RequestNotFoundError,
     RequestNotPendingError,
@@ -19,7 +21,7 @@ from modules.matches.exceptions import (
 )
 from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
 from modules.matches.schemas import Match, MatchType
-from modules.matches.scoring import ListEntry, explain, ranking_query
+from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
 from modules.skills import Skill, UserSkill
 from modules.users import User, UserPublic, get_user
 
@@ -34,13 +36,12 @@ def find_matches(
     mine = lists_of(db, [user_id])[user_id]
     if not mine:
         return [], 0
-    parameters = {"me": user_id, "limit": page.limit, "offset": page.offset}
-    ranked = db.execute(ranking_query(match_type, mine), parameters).all()
+    ranking = ranking_page(match_type, mine, me=user_id, limit=page.limit, offset=page.offset)
+    ranked = db.execute(ranking).all()
     if ranked:
         total = int(ranked[0].total)
     elif page.offset:
-        counting = ranking_query(match_type, mine, counting=True)
-        total = int(db.scalar(counting, {"me": user_id}) or 0)
+        total = int(db.scalar(ranking_count(match_type, mine, me=user_id)) or 0)
     else:
         total = 0
     ids = [row.user_id for row in ranked]
@@ -78,10 +79,12 @@ def send_request(
     )
     db.add(request)
     try:
-        db.commit()
+        db.flush()
     except IntegrityError:
         db.rollback()
         raise RequestExistsError("a pending or accepted request already links you two") from None
+    hooks(db).matches_request_sent(db=db, request=request)
+    db.commit()
     return request
 
 
@@ -119,6 +122,11 @@ def answer_request(
     )
     request.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
     request.responded_at = utc_now()
+    db.flush()
+    if accept:
+        hooks(db).matches_request_accepted(db=db, request=request)
+    else:
+        hooks(db).matches_request_declined(db=db, request=request)
     db.commit()
     return request
 
@@ -132,7 +140,28 @@ def withdraw_request(db: Session, *, user_id: uuid.UUID, request_id: uuid.UUID) 
     request = _request_for(
         db, request_id=request_id, condition=ConnectionRequest.sender_id == user_id
     )
+    hooks(db).matches_request_withdrawn(db=db, request=request)
     db.delete(request)
+    db.commit()
+
+
+def are_connected(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:
+    """Whether ``first`` and ``second`` are connected (a request between them was accepted)."""
+    return db.scalar(select(_connection(first, second).exists())) or False
+
+
+def remove_connection(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """End the caller's connection with ``other_user_id``; either may, and either may then ask
+    again.
+
+    :raises NotConnectedError: the two are not connected.
+    """
+    connection = db.scalar(_connection(user_id, other_user_id).with_for_update())
+    if connection is None:
+        raise NotConnectedError("you are not connected with this user")
+    db.delete(connection)
+    db.flush()
+    hooks(db).matches_connection_removed(db=db, user_id=user_id, other_user_id=other_user_id)
     db.commit()
 
 
@@ -162,6 +191,13 @@ def list_connections(
 def users_by_id(db: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
     """The users with these ids, by id."""
     return {user.id: user for user in db.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _connection(first: uuid.UUID, second: uuid.UUID) -> Select[ConnectionRequest]:
+    return select(ConnectionRequest).where(
+        ConnectionRequest.pair_key == pair_key(first, second),
+        ConnectionRequest.status == RequestStatus.ACCEPTED,
+    )
 
 
 def _request_for(

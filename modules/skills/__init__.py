@@ -1,8 +1,10 @@
 """Skills: the catalog of hobbies and skills, and each user's ranked list of what they share,
 teach or want to learn.
 
-Requires the users module. Other modules may use what this front door exports, and nothing
-else of the module:
+Requires the users module. Its event ``skills_list_changed`` (:mod:`modules.skills.hookspecs`)
+tells other modules, in the same transaction, that a user's list changed. Other modules may use
+what this front door exports, and nothing else of the module (query the models and compare with
+the enums; never write column names in SQL strings):
 
 - ``Skill`` and ``UserSkill``: the models, for foreign keys and read-only queries (a user's
   entries have ``user_id``, ``skill_id``, ``intent`` and ``rank``; rank 1 matters most).
@@ -16,12 +18,14 @@ else of the module:
 
 from collections.abc import Iterator, Sequence
 
+import pluggy
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.database import Base
 from core.modules import ModuleInfo, hookimpl
+from modules.skills import hookspecs
 from modules.skills.demo import seed_demo_lists
 from modules.skills.models import (
     MAX_SKILLS_PER_USER,
@@ -48,6 +52,12 @@ __all__ = [
     "UserSkill",
     "category_bit",
 ]
+
+
+@hookimpl
+def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
+    """Declare the skills module's event (:mod:`modules.skills.hookspecs`)."""
+    plugin_manager.add_hookspecs(hookspecs)
 
 
 @hookimpl

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.database import insert_ignoring_duplicates
 from core.pagination import PageParams, fetch_page
+from core.platform import hooks
 from modules.skills.catalog import STARTING_CATALOG
 from modules.skills.exceptions import (
     SkillAlreadyListedError,
@@ -152,7 +153,7 @@ def add_user_skill(db: Session, *, user_id: uuid.UUID, skill_id: int, intent: In
             user_id=user_id, skill_id=skill_id, intent=intent, rank=len(current) + 1
         )
     )
-    _refresh_profile(db, user_id)
+    _list_changed(db, user_id)
     db.commit()
     return _entries_of(db, user_id)[-1]
 
@@ -214,12 +215,13 @@ def _write_list(db: Session, user_id: uuid.UUID, entries: Sequence[tuple[int, st
                 for rank, (skill_id, intent) in enumerate(entries, start=1)
             ],
         )
-    _refresh_profile(db, user_id)
+    _list_changed(db, user_id)
     db.expire_all()
 
 
-def _refresh_profile(db: Session, user_id: uuid.UUID) -> None:
-    # Called under the list's lock, after the list changed, in the same transaction.
+def _list_changed(db: Session, user_id: uuid.UUID) -> None:
+    # Called under the list's lock, after the list changed, in the same transaction: the
+    # profile is rewritten, then other modules are told.
     categories = db.scalars(
         select(Skill.category)
         .distinct()
@@ -230,3 +232,4 @@ def _refresh_profile(db: Session, user_id: uuid.UUID) -> None:
     db.execute(delete(SkillProfile).where(SkillProfile.user_id == user_id))
     if mask:
         db.execute(insert(SkillProfile).values(user_id=user_id, category_mask=mask))
+    hooks(db).skills_list_changed(db=db, user_id=user_id)
