@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         return self.database_url is None
 
     @property
+    def built_for_tests(self) -> bool:
+        """Whether the test kit built these settings (``load_settings(for_tests=True)``): no
+        environment variable or ``.env`` line can make it true."""
+        return self._for_tests
+
+    @property
     def effective_database_url(self) -> str:
         """The URL the engine connects to: the configured one, or the embedded default."""
         return self.database_url or DEFAULT_DATABASE_URL

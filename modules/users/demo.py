@@ -115,8 +115,10 @@ def seed_demo_users(db: Session, *, count: int, seed: int) -> Iterator[int]:
     Emails are ``demo-<seed>-<n>@example.com``; users that already exist are skipped.
     """
     rng = random.Random(f"users-{seed}")
-    demo_password = Platform.of(db).settings_of(UsersSettings).demo_password
-    password_hash = hash_password(demo_password.get_secret_value())
+    settings = Platform.of(db).settings_of(UsersSettings)
+    password_hash = hash_password(
+        settings.demo_password.get_secret_value(), cost=settings.password_hash_cost
+    )
     started = datetime(2026, 1, 1, tzinfo=UTC)
     for first in range(0, count, BATCH):
         rows = [

@@ -35,9 +35,9 @@ router = APIRouter()
     response_model=UserPrivate,
     responses={409: {"description": "The email is already taken"}},
 )
-def register(body: UserCreate, db: Session = Depends(get_db)) -> User:
+def register(body: UserCreate, settings: SettingsDep, db: Session = Depends(get_db)) -> User:
     """Create an account."""
-    return service.register_user(db, data=body)
+    return service.register_user(db, data=body, settings=settings)
 
 
 @router.post(
@@ -80,11 +80,15 @@ def update_me(body: UserUpdate, user: CurrentUser, db: Session = Depends(get_db)
     responses={**UNAUTHENTICATED, 403: {"description": "The current password is wrong"}},
 )
 def change_my_password(
-    body: PasswordChange, user: CurrentUser, db: Session = Depends(get_db)
+    body: PasswordChange, user: CurrentUser, settings: SettingsDep, db: Session = Depends(get_db)
 ) -> Response:
     """Change the caller's password; tokens issued before stop working."""
     service.change_password(
-        db, user=user, current_password=body.current_password, new_password=body.new_password
+        db,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        settings=settings,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -37,14 +37,14 @@ MAX_FAILED_LOGINS_PER_ADDRESS = 50
 BAD_CREDENTIALS = "incorrect email or password"
 
 
-def register_user(db: Session, *, data: UserCreate) -> User:
+def register_user(db: Session, *, data: UserCreate, settings: UsersSettings) -> User:
     """Create an account; the database's unique constraint decides between concurrent twins.
 
     :raises EmailTakenError: the email is already used, in any letter case.
     """
     user = User(
         email=data.email,
-        password_hash=hash_password(data.password),
+        password_hash=hash_password(data.password, cost=settings.password_hash_cost),
         display_name=data.display_name,
         bio=data.bio,
     )
@@ -77,7 +77,7 @@ def log_in(
     _refuse_when_locked_out(db, limits=limits, now=now)
     user = db.scalar(select(User).where(User.email == email))
     if user is None:
-        verify_against_dummy(password)
+        verify_against_dummy(password, cost=settings.password_hash_cost)
     if user is None or not verify_password(password, user.password_hash):
         _record_failure(db, keys=limits.keys(), now=now)
         raise NotAuthenticatedError(BAD_CREDENTIALS)
@@ -145,14 +145,21 @@ def update_profile(db: Session, *, user: User, changes: UserUpdate) -> User:
     return user
 
 
-def change_password(db: Session, *, user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    db: Session,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    settings: UsersSettings,
+) -> None:
     """Replace the password; every token issued before stops working.
 
     :raises WrongPasswordError: ``current_password`` is wrong.
     """
     if not verify_password(current_password, user.password_hash):
         raise WrongPasswordError("the current password is wrong")
-    user.password_hash = hash_password(new_password)
+    user.password_hash = hash_password(new_password, cost=settings.password_hash_cost)
     user.token_version += 1
     db.commit()
 

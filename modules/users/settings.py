@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 
 from core.config import ModuleSettings, Settings
 from core.exceptions import SettingsError
+from modules.users.security import HashCost
 
 logger = logging.getLogger("hobbymatch")
 
@@ -39,6 +40,10 @@ class UsersSettings(ModuleSettings):
         default=SecretStr("hobbymatch-demo"),
         description="The password of every account that 'hobbymatch seed' creates.",
     )
+    password_hash_cost: HashCost = Field(
+        default="standard",
+        description="Argon2id's cost for new password hashes; 'fast' is for the test kit only.",
+    )
 
     deprecated_names: ClassVar[Mapping[str, str]] = {
         "secret_key": "HOBBYMATCH_SECRET_KEY",
@@ -47,14 +52,22 @@ class UsersSettings(ModuleSettings):
 
     @classmethod
     def test_overrides(cls) -> dict[str, Any]:
-        """A signing key of the test process, so that tests need no configuration."""
-        return {"secret_key": _test_process_key()}
+        """A signing key of the test process, so that tests need no configuration, and cheap
+        password hashes, so that signing people up costs microseconds."""
+        return {"secret_key": _test_process_key(), "password_hash_cost": "fast"}
 
     def completed(self, settings: Settings, *, prefix: str) -> Self:
-        """Check the configured key, or make one beside the SQLite file.
+        """Check the configured key, or make one beside the SQLite file; refuse the tests'
+        cheap password hashes outside the test kit.
 
-        :raises SettingsError: the key is short, or missing outside SQLite.
+        :raises SettingsError: the key is short, or missing outside SQLite; or cheap hashes
+            were asked for by configuration.
         """
+        if self.password_hash_cost == "fast" and not settings.built_for_tests:  # noqa: S105
+            raise SettingsError(
+                f"invalid setting {prefix}PASSWORD_HASH_COST: 'fast' is only for the test kit; "
+                "remove it (the default is 'standard')"
+            )
         name = f"{prefix}SECRET_KEY"
         if self.secret_key is not None:
             if len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:

@@ -2,13 +2,18 @@
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.config import load_settings
+from core.main import create_app, start_modules
+from core.platform import Platform
 from modules.users import User
-from tests.accounts import Account
+from modules.users.testing import Account
+from tests.throwaway_modules import run_cli
 
 SignUp = Callable[..., Account]
 
@@ -77,3 +82,31 @@ def test_user_b_cannot_change_or_delete_user_a(
     stored_alice = db.get_one(User, alice.id)
     assert stored_alice.display_name == "Alice"
     assert client.get("/users/me", headers=alice.headers).status_code == 200
+
+
+def test_served_apps_hash_passwords_with_argon2id_at_its_standard_cost(tmp_path: Path) -> None:
+    app = create_app(load_settings(None, database_url=f"sqlite:///{tmp_path / 'served.db'}"))
+    start_modules(app)
+    body = {"email": "real@example.com", "password": "correct horse", "display_name": "Real"}
+    with TestClient(app) as client:
+        assert client.post("/users", json=body).status_code == 201
+    with Platform.of(app).session_factory() as session:
+        stored = session.scalar(select(User.password_hash))
+    assert stored is not None
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_the_test_kit_hashes_cheaply(client: TestClient, sign_up: SignUp, db: Session) -> None:
+    account = sign_up()
+    stored = db.scalar(select(User.password_hash).where(User.id == account.id))
+    assert stored is not None
+    assert stored.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+
+
+def test_cheap_hashes_are_refused_outside_the_test_kit(tmp_path: Path) -> None:
+    result = run_cli("modules", cwd=tmp_path, env={"HOBBYMATCH_USERS_PASSWORD_HASH_COST": "fast"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "hobbymatch: error: invalid setting HOBBYMATCH_USERS_PASSWORD_HASH_COST: 'fast' is only "
+        "for the test kit; remove it (the default is 'standard')"
+    )
