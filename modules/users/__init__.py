@@ -8,7 +8,6 @@ door exports, and nothing else of the module:
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
   deleting an account deletes what your module keeps for it).
 - ``current_user`` / ``CurrentUser``: the dependency giving the signed-in caller (401 otherwise).
-- ``optional_current_user`` / ``OptionalCurrentUser``: the same, or ``None`` for anonymous callers.
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
 - ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404).
 - ``is_active_user(column)``: a SQL condition, true when the user id in ``column`` is not a
@@ -29,9 +28,7 @@ from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
     CurrentUser,
-    OptionalCurrentUser,
     current_user,
-    optional_current_user,
 )
 from modules.users.exceptions import UserNotFoundError
 from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
@@ -44,7 +41,6 @@ MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
 __all__ = [
     "MODULE_INFO",
     "CurrentUser",
-    "OptionalCurrentUser",
     "User",
     "UserNotFoundError",
     "UserPublic",
@@ -53,7 +49,6 @@ __all__ = [
     "get_user",
     "inactive_user_ids",
     "is_active_user",
-    "optional_current_user",
 ]
 
 

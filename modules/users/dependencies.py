@@ -13,7 +13,7 @@ from modules.users.models import User
 from modules.users.settings import UsersSettings
 
 # auto_error=False: a missing token is answered by current_user, with the same body and
-# WWW-Authenticate header as an invalid one, and optional_current_user may let it through.
+# WWW-Authenticate header as an invalid one.
 bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
@@ -34,14 +34,4 @@ def current_user(
     return service.user_for_token(db, token=token, settings=settings)
 
 
-def optional_current_user(
-    token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
-) -> User | None:
-    """The signed-in caller, or ``None`` for an anonymous one; an invalid token is still 401."""
-    if token is None:
-        return None
-    return service.user_for_token(db, token=token, settings=settings)
-
-
 CurrentUser = Annotated[User, Depends(current_user)]
-OptionalCurrentUser = Annotated[User | None, Depends(optional_current_user)]

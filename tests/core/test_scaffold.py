@@ -20,7 +20,7 @@ def project(tmp_path: Path) -> Path:
         REPOSITORY / "modules", tmp_path / "modules", ignore=shutil.ignore_patterns("__pycache__")
     )
     (tmp_path / "tests").mkdir()
-    for helper in ("conftest.py", "accounts.py", "throwaway_modules.py"):
+    for helper in ("conftest.py", "throwaway_modules.py"):
         shutil.copy(REPOSITORY / "tests" / helper, tmp_path / "tests" / helper)
     return tmp_path
 
@@ -91,7 +91,6 @@ def test_invalid_name_is_refused_and_nothing_written(project: Path, name: str) -
     assert result.stderr.startswith(f"hobbymatch: error: {name!r} is not a valid module name")
     assert not any(name.lower() in path.name.lower() for path in (project / "modules").iterdir())
     assert sorted(path.name for path in (project / "tests").iterdir()) == [
-        "accounts.py",
         "conftest.py",
         "throwaway_modules.py",
     ]

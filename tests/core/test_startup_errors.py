@@ -125,8 +125,20 @@ def test_two_modules_defining_one_table(module_folder: ModuleFolder, tmp_path: P
     module_folder.write("second", body=module_with_table("shared_things"))
     result = run_cli("modules", cwd=tmp_path, module_folder=module_folder)
     assert first_error_line(result) == (
-        "hobbymatch: error: module 'second' defines table 'shared_things', which module 'first' "
-        "already defines; rename one of the tables"
+        "hobbymatch: error: modules 'first' and 'second' both define table 'shared_things'; "
+        "rename the table in one of them"
+    )
+
+
+def test_a_new_module_clashing_with_an_existing_table_does_not_blame_the_existing_module(
+    module_folder: ModuleFolder, tmp_path: Path
+) -> None:
+    # "aaa_new" imports before "skills", so SQLAlchemy reports the clash on skills' import.
+    module_folder.write("aaa_new", body=module_with_table("skills"))
+    result = run_cli("modules", cwd=tmp_path, module_folder=module_folder)
+    assert first_error_line(result) == (
+        "hobbymatch: error: modules 'aaa_new' and 'skills' both define table 'skills'; "
+        "rename the table in one of them"
     )
 
 

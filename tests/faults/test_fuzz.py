@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from tests.accounts import Account
+from modules.users.testing import Account
 
 EXAMPLES_PER_OPERATION = 25
 # What "answers as documented" means. Business rules that a schema cannot express (a skill

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.accounts import Account
+from modules.users.testing import Account
 
 SignUp = Callable[..., Account]
 

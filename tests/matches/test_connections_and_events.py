@@ -14,8 +14,7 @@ from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
 from modules.matches import are_connected
-from tests.accounts import Account
-from tests.conftest import sign_up_through
+from modules.users.testing import Account, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 SignUp = Callable[..., Account]

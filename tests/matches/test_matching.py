@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from modules.users import User
-from tests.accounts import Account
+from modules.users.testing import Account
 
 Person = Callable[..., Account]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.accounts import Account
+from modules.users.testing import Account
 
 CATEGORIES = ("games", "music", "outdoors", "languages")
 INTENTS = ("share", "teach", "learn")

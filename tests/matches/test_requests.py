@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.matches.models import ConnectionRequest
-from tests.accounts import Account
+from modules.users.testing import Account
 
 SignUp = Callable[..., Account]
 

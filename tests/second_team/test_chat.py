@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.accounts import Account
+from modules.users.testing import Account
 
 SignUp = Callable[..., Account]
 GREETING = "We are connected now: say hello!"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from modules.skills import Category, Skill
 from modules.skills.service import load_starting_catalog
-from tests.accounts import Account
+from modules.users.testing import Account
 from tests.skills.conftest import skill_id
 
 SignUp = Callable[..., Account]

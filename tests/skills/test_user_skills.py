@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from modules.skills import SkillProfile, UserSkill, category_bit
 from modules.users import User
-from tests.accounts import Account
+from modules.users.testing import Account
 from tests.skills.conftest import skill_id
 
 SignUp = Callable[..., Account]

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
-from tests.accounts import Account, log_in
-from tests.conftest import sign_up_through
+from modules.users.testing import Account, log_in, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 SignUp = Callable[..., Account]

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from modules.users import User
-from tests.accounts import Account, log_in
+from modules.users.testing import Account, log_in
 
 SignUp = Callable[..., Account]
 

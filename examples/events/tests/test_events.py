@@ -1,11 +1,14 @@
-"""The events module's HTTP API, on SQLite and PostgreSQL, through HobbyMatch's test kit."""
+"""The events module's HTTP API, on SQLite and PostgreSQL, through HobbyMatch's test kit and the
+users module's (``sign_up``)."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-SignedIn = Callable[[], dict[str, str]]
+from modules.users.testing import Account
+
+SignUp = Callable[..., Account]
 
 
 def chess_id(client: TestClient) -> int:
@@ -31,15 +34,15 @@ def test_module_is_discovered_from_its_entry_point(client: TestClient) -> None:
     assert client.get("/openapi.json").json()["paths"]["/events"]["post"]["tags"] == ["events"]
 
 
-def test_organizer_creates_an_event_and_is_going(client: TestClient, signed_in: SignedIn) -> None:
-    event = meet_up(client, signed_in())
+def test_organizer_creates_an_event_and_is_going(client: TestClient, sign_up: SignUp) -> None:
+    event = meet_up(client, sign_up().headers)
     assert event["attendees"] == 1
     assert event["skill"] == {"id": chess_id(client), "name": "Chess", "category": "games"}
     assert client.get(f"/events/{event['id']}").json() == event
 
 
-def test_upcoming_events_are_listed_soonest_first(client: TestClient, signed_in: SignedIn) -> None:
-    headers = signed_in()
+def test_upcoming_events_are_listed_soonest_first(client: TestClient, sign_up: SignUp) -> None:
+    headers = sign_up().headers
     later = meet_up(client, headers, days=9, title="Later")
     sooner = meet_up(client, headers, days=2, title="Sooner")
     body = client.get("/events", params={"skill_id": chess_id(client)}).json()
@@ -47,9 +50,9 @@ def test_upcoming_events_are_listed_soonest_first(client: TestClient, signed_in:
     assert body["total"] == 2
 
 
-def test_rsvp_once_and_cancel(client: TestClient, signed_in: SignedIn) -> None:
-    event = meet_up(client, signed_in())
-    guest = signed_in()
+def test_rsvp_once_and_cancel(client: TestClient, sign_up: SignUp) -> None:
+    event = meet_up(client, sign_up().headers)
+    guest = sign_up().headers
     assert client.post(f"/events/{event['id']}/rsvp", headers=guest).status_code == 201
     again = client.post(f"/events/{event['id']}/rsvp", headers=guest)
     assert again.status_code == 409
@@ -59,16 +62,16 @@ def test_rsvp_once_and_cancel(client: TestClient, signed_in: SignedIn) -> None:
     assert client.delete(f"/events/{event['id']}/rsvp", headers=guest).status_code == 404
 
 
-def test_only_the_organizer_cancels_an_event(client: TestClient, signed_in: SignedIn) -> None:
-    organizer, stranger = signed_in(), signed_in()
+def test_only_the_organizer_cancels_an_event(client: TestClient, sign_up: SignUp) -> None:
+    organizer, stranger = sign_up().headers, sign_up().headers
     event = meet_up(client, organizer)
     assert client.delete(f"/events/{event['id']}", headers=stranger).status_code == 404
     assert client.delete(f"/events/{event['id']}", headers=organizer).status_code == 204
     assert client.get(f"/events/{event['id']}").status_code == 404
 
 
-def test_past_start_is_422_and_unknown_skill_404(client: TestClient, signed_in: SignedIn) -> None:
-    headers = signed_in()
+def test_past_start_is_422_and_unknown_skill_404(client: TestClient, sign_up: SignUp) -> None:
+    headers = sign_up().headers
     past = {
         "skill_id": chess_id(client),
         "title": "Too late",
