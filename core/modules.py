@@ -473,8 +473,10 @@ def _collect_tables(registry: ModuleRegistry, module: LoadedModule) -> list[Tabl
     for other in registry.modules:
         clash = {table.name for table in tables} & {table.name for table in other.tables}
         if other is not module and clash:
+            first, second = sorted((other.name, module.name))
             raise ModuleLoadError(
-                f"modules {other.name!r} and {module.name!r} both define table {min(clash)!r}"
+                f"modules {first!r} and {second!r} both define table {min(clash)!r}; "
+                "rename the table in one of them"
             )
     return tables
 
@@ -488,10 +490,27 @@ def _raise_if_table_conflict(error: InvalidRequestError, module_name: str) -> No
     if match is None:
         return
     table_name = match.group(1)
+    module_name = _in_tree_module_raising(error) or module_name
+    # Import order is alphabetical, not by age: the module importing second may well be the
+    # long-standing one, so the message blames neither.
+    first, second = sorted((module_name, _owner_of_table(table_name)))
     raise ModuleLoadError(
-        f"module {module_name!r} defines table {table_name!r}, which module "
-        f"{_owner_of_table(table_name)!r} already defines; rename one of the tables"
+        f"modules {first!r} and {second!r} both define table {table_name!r}; "
+        "rename the table in one of them"
     ) from None
+
+
+def _in_tree_module_raising(error: BaseException) -> str | None:
+    """The in-tree module whose code raised ``error``: importing one module may import another
+    (a front door), and the one at fault is the innermost."""
+    innermost = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        dotted = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if dotted.startswith(f"{IN_TREE_PACKAGE}."):
+            innermost = dotted.split(".")[1]
+        traceback = traceback.tb_next
+    return innermost
 
 
 def _owner_of_table(table_name: str) -> str:
