@@ -16,6 +16,7 @@ from anyio.to_thread import current_default_thread_limiter
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
@@ -56,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "HOBBYMATCH_DATABASE_URL is unset: using the embedded %s",
             describe_database(platform.engine.url),
         )
-    app = FastAPI(title="HobbyMatch", version=__version__, lifespan=_lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package,
+    # never from a CDN, so that the documentation works on a machine without internet.
+    app = FastAPIOffline(title="HobbyMatch", version=__version__, lifespan=_lifespan)
     app.state.platform = platform
     _add_middleware(app, settings)
     _add_exception_handlers(app)
@@ -100,7 +103,7 @@ def start_modules(app: FastAPI) -> None:
 # GIL runs one at a time; four still overlap one request's database round trip with another's
 # Python work. More only queue for the GIL, and under overload a thread preempted while holding
 # it stalls them all: with 40, two workers and 256 connections on a 2-core machine, some
-# requests waited over 5 s; with 4, none over 0.6 s, at the same throughput (README,
+# requests waited over 5 s; with 4, none over 0.6 s, at the same throughput (docs/performance.md,
 # "Performance, measured"). Requests beyond the threads wait in the event loop, as with the pool.
 WORKER_THREADS = 4
 
