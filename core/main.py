@@ -113,6 +113,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(start_modules, app)
     current_default_thread_limiter().total_tokens = WORKER_THREADS
     yield
+    stop_modules(app)
+
+
+def stop_modules(app: FastAPI) -> None:
+    """Run the enabled modules' shutdown hooks in load order, then close the database."""
     platform = Platform.of(app)
     platform.hook.hobbymatch_shutdown(app=app)
     platform.close()

@@ -33,6 +33,9 @@ class Platform:
     module_settings: dict[str, ModuleSettings]
     engine: Engine
     session_factory: sessionmaker[Session] = field(init=False)
+    # What a module keeps for the app's lifetime (a cache, an index), by module name: never a
+    # module-level global, so that two apps in one process keep their own.
+    module_state: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.session_factory = create_session_factory(self.engine, self)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
 from core.database import Base
-from core.main import create_app, start_modules
+from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
 from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
 
@@ -147,7 +147,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     empty_all_tables(platform.engine)
     start_modules(application)
     yield application
-    platform.close()
+    stop_modules(application)
 
 
 @pytest.fixture

@@ -1,9 +1,13 @@
 """Matches: ranked, explained matches between users, and connection requests.
 
-Requires users and skills, and uses only what their front doors export. Matching runs in the
-database: ``shared`` ranks people who list the same skills, ``trade`` people who teach what the
-caller wants to learn (see :mod:`modules.matches.scoring`). Connection requests, once accepted,
-are the one place where two users see each other's email.
+Requires users and skills, and uses only what their front doors export. ``shared`` ranks people
+who list the same skills, ``trade`` people who teach what the caller wants to learn (see
+:mod:`modules.matches.scoring`). Each worker ranks from an in-memory index
+(:mod:`modules.matches.index`), built at start-up and kept fresh from a change log that this
+module writes when the users and skills events say that a list or an account changed
+(:mod:`modules.matches.freshness`); the SQL ranking answers until the index is ready, and stays
+as its reference. Connection requests, once accepted, are the one place where two users see
+each other's email.
 
 Its events, for other modules to implement, are in :mod:`modules.matches.hookspecs`
 (``matches_request_sent``, ``_accepted``, ``_declined``, ``_withdrawn``,
@@ -11,22 +15,42 @@ Its events, for other modules to implement, are in :mod:`modules.matches.hookspe
 
 - ``are_connected(db, a, b)``: whether two users are connected.
 - ``ConnectionRequest`` and ``RequestStatus``: the model the events carry, and its statuses.
+- ``MatchFilter`` and ``Match``: what a ``matches_filter`` implementation returns, and what
+  ``matches_annotate`` receives.
 """
 
+import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pluggy
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session
 
+from core.config import Settings
 from core.database import Base
 from core.modules import ModuleInfo, hookimpl
+from core.platform import Platform
 from modules.matches import hookspecs
-from modules.matches.models import ConnectionRequest, RequestStatus
-from modules.matches.service import are_connected
+from modules.matches.filtering import MatchFilter
+from modules.matches.freshness import IndexSettings, LiveIndex, record_change
+from modules.matches.models import ConnectionRequest, MatchChange, RequestStatus
+from modules.matches.schemas import Match
+from modules.matches.service import INDEX_STATE, are_connected
+from modules.matches.settings import MatchesSettings
 
-MODULE_INFO = ModuleInfo(name="matches", version="0.1.0", requires=("users", "skills"))
+MODULE_INFO = ModuleInfo(
+    name="matches", version="0.1.0", requires=("users", "skills"), settings=MatchesSettings
+)
 
-__all__ = ["MODULE_INFO", "ConnectionRequest", "RequestStatus", "are_connected"]
+__all__ = [
+    "MODULE_INFO",
+    "ConnectionRequest",
+    "Match",
+    "MatchFilter",
+    "RequestStatus",
+    "are_connected",
+]
 
 
 @hookimpl
@@ -37,8 +61,60 @@ def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """Connection requests."""
-    return [ConnectionRequest]
+    """Connection requests, and the change log that keeps every worker's index fresh."""
+    return [ConnectionRequest, MatchChange]
+
+
+@hookimpl
+def hobbymatch_startup(app: FastAPI, settings: Settings, db: Session) -> None:
+    """Start building this worker's matching index in the background (unless it is off)."""
+    platform = Platform.of(app)
+    configured = platform.settings_of(MatchesSettings)
+    if not configured.index:
+        return
+    index = LiveIndex(
+        platform.session_factory,
+        IndexSettings(
+            rebuild_after_changes=configured.rebuild_after_changes,
+            gap_seconds=configured.gap_seconds,
+            log_retention=timedelta(minutes=configured.change_log_minutes),
+            housekeeping_seconds=30.0,
+        ),
+    )
+    platform.module_state[INDEX_STATE] = index
+    index.start()
+
+
+@hookimpl
+def hobbymatch_shutdown(app: FastAPI) -> None:
+    """Stop the index's background thread."""
+    index = Platform.of(app).module_state.pop(INDEX_STATE, None)
+    if index is not None:
+        index.stop()
+
+
+@hookimpl
+def skills_list_changed(db: Session, user_id: uuid.UUID) -> None:
+    """A list changed: log it, so that every worker re-reads the user before ranking."""
+    record_change(db, user_id)
+
+
+@hookimpl
+def users_user_deactivated(db: Session, user_id: uuid.UUID) -> None:
+    """A deactivated account leaves every ranking: log it."""
+    record_change(db, user_id)
+
+
+@hookimpl
+def users_user_reactivated(db: Session, user_id: uuid.UUID) -> None:
+    """A reactivated account comes back into rankings: log it."""
+    record_change(db, user_id)
+
+
+@hookimpl
+def users_user_deleted(db: Session, user_id: uuid.UUID) -> None:
+    """A deleted account leaves every ranking: log it."""
+    record_change(db, user_id)
 
 
 @hookimpl

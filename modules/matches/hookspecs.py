@@ -1,5 +1,7 @@
-"""The matches module's events, for other modules to implement (``@hookimpl`` in their front
-door). Each is called inside the transaction that made the change, with its session, after the
+"""The matches module's hooks, for other modules to implement (``@hookimpl`` in their front
+door): two extension points of ``GET /matches`` (a filter and an annotation), and events.
+
+Each event is called inside the transaction that made the change, with its session, after the
 change is written and before it commits: what an implementation writes commits or rolls back
 with it, and an implementation that raises makes the request fail with nothing changed.
 
@@ -8,11 +10,51 @@ A request is a ``ConnectionRequest`` (exported by the front door): ``id``, ``sen
 """
 
 import uuid
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 from core.modules import hookspec
+from modules.matches.filtering import MatchFilter
 from modules.matches.models import ConnectionRequest
+from modules.matches.schemas import Match
+
+# --- Extension points of GET /matches ---
+
+
+@hookspec
+def matches_filter(db: Session, user_id: uuid.UUID, query: Mapping[str, str]) -> MatchFilter | None:
+    """Narrow the people ranked for ``user_id``, before the ranking is paged and counted.
+
+    Called once per ``GET /matches``. Every implementation's filter applies: a person is ranked
+    only if no filter hides them and every filter that names its ``only`` people names them.
+
+    :param db: the request's session.
+    :param user_id: the caller.
+    :param query: the request's query parameters: a module may read one of its own (such as
+        ``within_km``) and raise a ``RuleViolationError`` (422) when it is invalid.
+    :return: a ``MatchFilter(hidden=..., only=...)``, or ``None`` to leave the ranking alone.
+    """
+
+
+@hookspec
+def matches_annotate(
+    db: Session, user_id: uuid.UUID, matches: Sequence[Match], query: Mapping[str, str]
+) -> Mapping[uuid.UUID, Mapping[str, object]] | None:
+    """Add fields to the matches of one page, after ranking: ``{user id: {"field": value}}``.
+
+    The fields appear in each item of ``GET /matches`` beside ``user``, ``score``, ``type`` and
+    ``reasons`` (whose names they must not take).
+
+    :param db: the request's session.
+    :param user_id: the caller.
+    :param matches: the page, best first (each ``match.user.id`` names the person).
+    :param query: the request's query parameters.
+    :return: the fields by user id, or ``None``.
+    """
+
+
+# --- Events ---
 
 
 @hookspec

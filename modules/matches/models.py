@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.database import Base, UtcDateTime, utc_now
@@ -57,3 +57,19 @@ def pair_key(first: uuid.UUID, second: uuid.UUID) -> str:
     """The key of the unordered pair ``{first, second}``."""
     low, high = sorted((str(first), str(second)))
     return f"{low}:{high}"
+
+
+class MatchChange(Base):
+    """A write that changed what matching reads about ``user_id`` (a skill list, a deactivation,
+    a reactivation, a deletion), logged in the writing transaction, so that every worker's index
+    can re-read that user before its next ranking. Rows are trimmed by age."""
+
+    __tablename__ = "match_changes"
+
+    # SQLite hands out ROWIDs only to an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    # No foreign key: a deleted user's change must outlive the user.
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)

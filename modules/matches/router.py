@@ -3,12 +3,14 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from core.database import SessionDep, get_db
 from core.pagination import Pagination
+from core.platform import Platform
 from modules.matches import service
+from modules.matches.freshness import LiveIndex
 from modules.matches.models import ConnectionRequest, RequestStatus
 from modules.matches.schemas import (
     ConnectedUser,
@@ -35,14 +37,28 @@ router = APIRouter(prefix="/matches")
 
 @router.get("", response_model=MatchPage, responses=UNAUTHENTICATED)
 def find_matches(
+    request: Request,
     user: CurrentUser,
     page: Pagination,
-    type: Annotated[MatchType, Query(description="shared or trade")] = MatchType.SHARED,
+    type: Annotated[MatchType, Query(description="shared (the default) or trade")] = (
+        MatchType.SHARED
+    ),
     db: Session = Depends(get_db),
 ) -> MatchPage:
     """The caller's matches, best first, each with its score and the reasons for it."""
-    matches, total = service.find_matches(db, user_id=user.id, match_type=type, page=page)
+    matches, total = service.find_matches(
+        db, user_id=user.id, match_type=type, page=page, query=request.query_params
+    )
     return MatchPage(items=matches, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/index", summary="This worker's matching index: size, memory, freshness")
+def index_stats(request: Request) -> dict[str, object]:
+    """What this worker's in-memory index holds: users, entries, users changed since its last
+    build, memory in bytes, how long the build took. ``ready`` is false while the first build
+    runs (rankings then come from SQL) or when the index is turned off."""
+    index: LiveIndex | None = Platform.of(request).module_state.get(service.INDEX_STATE)
+    return index.stats() if index is not None else {"ready": False}
 
 
 @router.post(

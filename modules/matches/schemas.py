@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.pagination import Page
 from core.schemas import StrictBody
@@ -37,7 +37,10 @@ class MatchReason(BaseModel):
 
 
 class Match(BaseModel):
-    """Someone to meet, how well they match, and why."""
+    """Someone to meet, how well they match, and why; other modules may add fields
+    (``matches_annotate``), such as a distance."""
+
+    model_config = ConfigDict(extra="allow")
 
     user: UserPublic
     score: float

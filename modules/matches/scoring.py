@@ -232,18 +232,34 @@ def _shared_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> l
 
 
 def _trade_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> list[MatchReason]:
-    reasons: list[MatchReason] = []
+    """They-teach reasons carry the points, doubled in a two-way trade, so that the points of
+    all reasons add up to the score; you-teach reasons say why the doubling, at 0 points."""
     theirs_by_skill = {entry.skill: entry for entry in theirs}
-    for my_entry in mine:
-        their_entry = theirs_by_skill.get(my_entry.skill)
-        if their_entry is None:
-            continue
+    pairs = [(mine, theirs_by_skill[mine.skill]) for mine in mine if mine.skill in theirs_by_skill]
+    two_way = any(
+        my_entry.intent == Intent.TEACH and their_entry.intent == Intent.LEARN
+        for my_entry, their_entry in pairs
+    )
+    reasons: list[MatchReason] = []
+    for my_entry, their_entry in pairs:
         if my_entry.intent == Intent.LEARN and their_entry.intent == Intent.TEACH:
             text = f"They teach {my_entry.skill}, which you want to learn"
-            reasons.append(_reason("they_teach", my_entry, their_entry, text=text, teacher="them"))
+            points = _points(my_entry.rank, their_entry.rank) * (2 if two_way else 1)
+            note = ", doubled by the two-way trade" if two_way else ""
+            reasons.append(
+                _reason(
+                    "they_teach",
+                    my_entry,
+                    their_entry,
+                    text=text,
+                    teacher="them",
+                    points=points,
+                    note=note,
+                )
+            )
         if my_entry.intent == Intent.TEACH and their_entry.intent == Intent.LEARN:
             text = f"You teach {my_entry.skill}, which they want to learn"
-            # It adds no points of its own: it doubles the trade's score.
+            note = ": a two-way trade, which doubles the score"
             reasons.append(
                 _reason(
                     "you_teach",
@@ -252,7 +268,7 @@ def _trade_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> li
                     text=text,
                     teacher="you",
                     points=0,
-                    note=": a two-way trade doubles the score",
+                    note=note,
                 )
             )
     return reasons

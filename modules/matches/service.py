@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, or_, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.database import utc_now
 from core.pagination import PageParams, fetch_page
-from core.platform import hooks
+from core.platform import Platform, hooks
 from modules.matches.exceptions import (
     NotConnectedError,
     RequestExistsError,
@@ -19,44 +19,113 @@ from modules.matches.exceptions import (
     RequestNotPendingError,
     RequestToSelfError,
 )
+from modules.matches.filtering import MatchFilter
+from modules.matches.freshness import LiveIndex
+from modules.matches.index import Ranked
 from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
 from modules.matches.schemas import Match, MatchType
 from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
 from modules.skills import Skill, UserSkill
 from modules.users import User, UserPublic, get_user
 
+# Where the app's platform keeps this worker's LiveIndex (module_state), while it runs.
+INDEX_STATE = "matches"
+_ALL = 2**31 - 1
+
 
 def find_matches(
-    db: Session, *, user_id: uuid.UUID, match_type: MatchType, page: PageParams
+    db: Session,
+    *,
+    user_id: uuid.UUID,
+    match_type: MatchType,
+    page: PageParams,
+    query: Mapping[str, str] | None = None,
+    use_index: bool = True,
 ) -> tuple[list[Match], int]:
     """One page of the caller's matches, best first (ties by user id), and how many in all.
 
-    Ranking runs in the database over every user; only the page's users are loaded.
+    Ranked by this worker's index once it is ready (synced with every change committed so far),
+    else in SQL over every user; only the page's users are loaded. Other modules narrow the
+    ranking (``matches_filter``) and add fields to the page (``matches_annotate``).
+
+    :param query: the request's query parameters, for those extension points.
+    :param use_index: ``False`` ranks in SQL even when the index is ready (the reference).
     """
+    query = query or {}
     mine = lists_of(db, [user_id])[user_id]
     if not mine:
         return [], 0
-    ranking = ranking_page(match_type, mine, me=user_id, limit=page.limit, offset=page.offset)
-    ranked = db.execute(ranking).all()
-    if ranked:
-        total = int(ranked[0].total)
+    allowed = MatchFilter.combined(hooks(db).matches_filter(db=db, user_id=user_id, query=query))
+    index: LiveIndex | None = Platform.of(db).module_state.get(INDEX_STATE)
+    snapshot = index.fresh_snapshot(db) if index is not None and use_index else None
+    if snapshot is not None:
+        ranked = snapshot.rank(
+            match_type, mine, me=user_id, limit=page.limit, offset=page.offset, allowed=allowed
+        )
+    else:
+        ranked = rank_in_sql(db, match_type, mine, me=user_id, page=page, allowed=allowed)
+    matches = _explained(db, match_type, mine, ranked.page)
+    extra_fields = _annotations(db, user_id, matches, query)
+    annotated = [
+        match.model_copy(update=dict(extra_fields.get(match.user.id, {}))) for match in matches
+    ]
+    return annotated, ranked.total
+
+
+def rank_in_sql(
+    db: Session,
+    match_type: MatchType,
+    mine: Sequence[ListEntry],
+    *,
+    me: uuid.UUID,
+    page: PageParams,
+    allowed: MatchFilter | None = None,
+) -> Ranked:
+    """The reference ranking, in the database over every user. With a filter, the whole
+    ranking is read and filtered here: the reference is for correctness, not speed."""
+    if allowed is not None:
+        everyone = rank_in_sql(db, match_type, mine, me=me, page=PageParams(limit=_ALL, offset=0))
+        kept = [(user, points) for user, points in everyone.page if allowed.allows(user)]
+        return Ranked(page=kept[page.offset : page.offset + page.limit], total=len(kept))
+    ranking = ranking_page(match_type, mine, me=me, limit=page.limit, offset=page.offset)
+    rows = db.execute(ranking).all()
+    if rows:
+        total = int(rows[0].total)
     elif page.offset:
-        total = int(db.scalar(ranking_count(match_type, mine, me=user_id)) or 0)
+        total = int(db.scalar(ranking_count(match_type, mine, me=me)) or 0)
     else:
         total = 0
-    ids = [row.user_id for row in ranked]
+    return Ranked(page=[(row.user_id, int(row.points)) for row in rows], total=total)
+
+
+def _explained(
+    db: Session,
+    match_type: MatchType,
+    mine: Sequence[ListEntry],
+    page: Sequence[tuple[uuid.UUID, int]],
+) -> list[Match]:
+    ids = [user for user, _ in page]
     users = users_by_id(db, ids)
     lists = lists_of(db, ids)
-    matches = [
+    return [
         Match(
-            user=UserPublic.model_validate(users[row.user_id]),
-            score=row.points / 100,
+            user=UserPublic.model_validate(users[user]),
+            score=points / 100,
             type=match_type,
-            reasons=explain(match_type, mine, lists[row.user_id]),
+            reasons=explain(match_type, mine, lists[user]),
         )
-        for row in ranked
+        for user, points in page
     ]
-    return matches, total
+
+
+def _annotations(
+    db: Session, user_id: uuid.UUID, matches: list[Match], query: Mapping[str, str]
+) -> dict[uuid.UUID, dict[str, object]]:
+    fields: dict[uuid.UUID, dict[str, object]] = defaultdict(dict)
+    for answer in hooks(db).matches_annotate(db=db, user_id=user_id, matches=matches, query=query):
+        for other, values in (answer or {}).items():
+            fields[other].update(values)
+    return fields
 
 
 def send_request(

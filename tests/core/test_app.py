@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from core import __version__
 from core.config import Settings
-from core.main import WORKER_THREADS, create_app, start_modules
+from core.main import WORKER_THREADS, create_app, start_modules, stop_modules
 from core.platform import create_platform
 from core.postgres_server import TemporaryPostgres
 from core.testing import make_test_settings
@@ -149,6 +149,7 @@ def test_ready_is_503_while_postgres_is_down_and_200_after(
     own_postgres.start()
     assert client.get("/ready").status_code == 200
     assert client.get("/users").status_code == 200
+    stop_modules(app)
 
 
 def test_a_served_app_runs_sync_work_on_a_few_threads(settings: Settings) -> None:

@@ -4,7 +4,7 @@ write is lost."""
 
 from fastapi.testclient import TestClient
 
-from core.main import create_app, start_modules
+from core.main import create_app, start_modules, stop_modules
 from core.postgres_server import TemporaryPostgres
 from core.testing import make_test_settings
 
@@ -62,3 +62,4 @@ def test_outage_is_503_and_recovery_keeps_every_committed_write(
     assert names == {body["display_name"] for body in written}
     skills = client.get("/users/me/skills", headers=headers).json()
     assert [(entry["skill"]["name"], entry["intent"]) for entry in skills] == [("Chess", "teach")]
+    stop_modules(app)

@@ -1,0 +1,390 @@
+"""The matching index: every user's skill list in memory, ranked with numpy, kept fresh from the
+change log.
+
+A :class:`Snapshot` is built from the database (in a background thread at start-up, and again
+when the users changed since then grow many): per ``(skill, intent)`` the users listing it and
+their rank weights, per user a category mask and an active flag. Users changed since the build
+are kept beside it as :class:`Override` s, re-read from the database whenever the change log
+names them. Snapshots never change once built: a ranking reads one while the next is made.
+
+Scores are the SQL reference's (:mod:`modules.matches.scoring`) to the point, in hundredths:
+``shared`` adds ``w(mine) * w(theirs)`` for each skill both list on the same side (both learn,
+or neither does) and the category bonus; ``trade`` adds ``w(mine) * w(theirs)`` for each skill
+the caller learns and they teach, doubled when they learn one the caller teaches.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from modules.matches.filtering import MatchFilter
+from modules.matches.schemas import MatchType
+from modules.matches.scoring import CATEGORY_BONUS, ListEntry, weight
+from modules.skills import Intent, SkillProfile, UserSkill, category_bit
+from modules.users import User
+
+INTENT_CODES = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 2}
+_LEARN = INTENT_CODES[Intent.LEARN]
+_TEACH = INTENT_CODES[Intent.TEACH]
+_EMPTY = np.zeros(0, dtype=np.int32)
+_BATCH = 50_000
+
+Listed = tuple[int, int, int]  # skill id, intent code, rank
+Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
+Points = npt.NDArray[np.int64]  # scores in hundredths
+
+
+@dataclass(frozen=True)
+class Override:
+    """A user changed since the snapshot was built, as the database says now."""
+
+    exists: bool
+    active: bool
+    category_mask: int
+    entries: tuple[Listed, ...]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One page of a ranking: ``(user id, points in hundredths)``, best first, and the total."""
+
+    page: list[tuple[uuid.UUID, int]]
+    total: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every user's list as of one moment, plus the users changed since (``overrides``)."""
+
+    user_ids: list[uuid.UUID]
+    positions: dict[uuid.UUID, int]
+    sort_high: npt.NDArray[np.uint64]
+    sort_low: npt.NDArray[np.uint64]
+    active: npt.NDArray[np.bool_]
+    category_masks: npt.NDArray[np.int64]
+    posting_users: npt.NDArray[np.int32]
+    posting_weights: npt.NDArray[np.int32]
+    spans: dict[tuple[int, int], tuple[int, int]]
+    overrides: Mapping[uuid.UUID, Override] = field(default_factory=dict)
+    overridden: npt.NDArray[np.int32] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, the id list and the maps, roughly, in bytes."""
+        arrays = (
+            self.sort_high,
+            self.sort_low,
+            self.active,
+            self.category_masks,
+            self.posting_users,
+            self.posting_weights,
+        )
+        # A UUID object and its list slot and dict entry: about 200 bytes each in CPython.
+        return sum(array.nbytes for array in arrays) + 200 * len(self.user_ids)
+
+    @property
+    def posting_count(self) -> int:
+        """How many ``(user, skill)`` entries the snapshot holds."""
+        return len(self.posting_users)
+
+    def with_overrides(self, changed: Mapping[uuid.UUID, Override]) -> "Snapshot":
+        """A snapshot whose ``changed`` users are read from ``changed`` from now on."""
+        overrides = {**self.overrides, **changed}
+        known = [self.positions[user] for user in overrides if user in self.positions]
+        overridden = np.array(sorted(known), dtype=np.int32)
+        return replace(self, overrides=overrides, overridden=overridden)
+
+    def rank(
+        self,
+        match_type: MatchType,
+        mine: Sequence[ListEntry],
+        *,
+        me: uuid.UUID,
+        limit: int,
+        offset: int,
+        allowed: MatchFilter | None = None,
+    ) -> Ranked:
+        """One page of every other active user ranked for ``me``, whose list is ``mine``, of
+        those that ``allowed`` lets through."""
+        shared = match_type is MatchType.SHARED
+        positions, points = self._shared(mine) if shared else self._trade(mine)
+        keep = self.active[positions] & (points > 0)
+        left_out = [me, *(allowed.hidden if allowed else ())]
+        keep &= ~np.isin(positions, [*self.overridden, *self._positions_of(left_out)])
+        if allowed is not None and allowed.only is not None:
+            keep &= np.isin(positions, self._positions_of(allowed.only))
+        extra = [
+            (user, score)
+            for user, score in self._override_points(match_type, mine)
+            if user != me and (allowed is None or allowed.allows(user))
+        ]
+        return self._page(positions[keep], points[keep], extra, limit=limit, offset=offset)
+
+    def _positions_of(self, users: Iterable[uuid.UUID]) -> list[int]:
+        return [self.positions[user] for user in users if user in self.positions]
+
+    def _postings(self, skill_id: int, intent: int) -> tuple[Positions, npt.NDArray[np.int32]]:
+        start, stop = self.spans.get((skill_id, intent), (0, 0))
+        return self.posting_users[start:stop], self.posting_weights[start:stop]
+
+    def _shared(self, mine: Sequence[ListEntry]) -> tuple[Positions, Points]:
+        same_users, same_points, all_users, all_bits = [], [], [], []
+        for entry in mine:
+            learns = entry.intent == Intent.LEARN
+            for intent in INTENT_CODES.values():
+                users, weights = self._postings(entry.skill_id, intent)
+                all_users.append(users)
+                all_bits.append(np.full(len(users), 1 << (entry.rank - 1), dtype=np.int32))
+                if (intent == _LEARN) == learns:
+                    same_users.append(users)
+                    same_points.append(weights * weight(entry.rank))
+        size = len(self.user_ids)
+        common = np.bincount(np.concatenate(all_users), np.concatenate(all_bits), size)
+        candidates = np.flatnonzero(common).astype(np.int32)
+        same = np.bincount(np.concatenate(same_users), np.concatenate(same_points), size)
+        points = same[candidates].astype(np.int64)
+        shared_bits = common[candidates].astype(np.int64)
+        masks = self.category_masks[candidates]
+        for category, skills in _skills_by_category(mine).items():
+            bonus = ((masks & category_bit(category)) != 0) & ((shared_bits & skills) == 0)
+            points += CATEGORY_BONUS * bonus
+        return candidates, points
+
+    def _trade(self, mine: Sequence[ListEntry]) -> tuple[Positions, Points]:
+        taught_users, taught_points, learning_users = [_EMPTY], [_EMPTY], [_EMPTY]
+        for entry in mine:
+            if entry.intent == Intent.LEARN:
+                users, weights = self._postings(entry.skill_id, _TEACH)
+                taught_users.append(users)
+                taught_points.append(weights * weight(entry.rank))
+            elif entry.intent == Intent.TEACH:
+                learning_users.append(self._postings(entry.skill_id, _LEARN)[0])
+        size = len(self.user_ids)
+        taught = np.bincount(np.concatenate(taught_users), np.concatenate(taught_points), size)
+        candidates = np.flatnonzero(taught).astype(np.int32)
+        learners = np.bincount(np.concatenate(learning_users), minlength=size)
+        points = taught[candidates].astype(np.int64) * np.where(learners[candidates] > 0, 2, 1)
+        return candidates, points
+
+    def _override_points(
+        self, match_type: MatchType, mine: Sequence[ListEntry]
+    ) -> list[tuple[uuid.UUID, int]]:
+        scored = []
+        for user, override in self.overrides.items():
+            if not (override.exists and override.active):
+                continue
+            if match_type is MatchType.SHARED:
+                points = shared_points(mine, override.entries, override.category_mask)
+            else:
+                points = trade_points(mine, override.entries)
+            if points > 0:
+                scored.append((user, points))
+        return scored
+
+    def _page(
+        self,
+        positions: Positions,
+        points: Points,
+        extra: Sequence[tuple[uuid.UUID, int]],
+        *,
+        limit: int,
+        offset: int,
+    ) -> Ranked:
+        extra_keys = [_sort_key(user) for user, _ in extra]
+        all_points = np.concatenate([points, np.array([p for _, p in extra], dtype=np.int64)])
+        high = np.concatenate(
+            [self.sort_high[positions], np.array([k[0] for k in extra_keys], dtype=np.uint64)]
+        )
+        low = np.concatenate(
+            [self.sort_low[positions], np.array([k[1] for k in extra_keys], dtype=np.uint64)]
+        )
+        chosen = best(all_points, high, low, limit=limit, offset=offset)
+        page = [
+            (
+                self.user_ids[positions[at]]
+                if at < len(positions)
+                else extra[at - len(positions)][0],
+                int(all_points[at]),
+            )
+            for at in chosen
+        ]
+        return Ranked(page=page, total=len(all_points))
+
+
+def best(
+    points: Points,
+    high: npt.NDArray[np.uint64],
+    low: npt.NDArray[np.uint64],
+    *,
+    limit: int,
+    offset: int,
+) -> npt.NDArray[np.intp]:
+    """Where the page ``[offset, offset + limit)`` of the best points lies, ties by user id.
+
+    Only the rows at least as good as the last one wanted are sorted (``argpartition``'s
+    selection first), every tie of that boundary included.
+    """
+    wanted = min(offset + limit, len(points))
+    if wanted == 0:
+        return np.zeros(0, dtype=np.intp)
+    chosen = np.arange(len(points))
+    if wanted < len(points):
+        boundary = -np.partition(-points, wanted - 1)[wanted - 1]
+        chosen = np.flatnonzero(points >= boundary)
+    order = np.lexsort((low[chosen], high[chosen], -points[chosen]))
+    return chosen[order][offset : offset + limit]
+
+
+def shared_points(mine: Sequence[ListEntry], theirs: Sequence[Listed], their_mask: int) -> int:
+    """The shared score of one candidate, in hundredths (0 when they list none of mine)."""
+    theirs_by_skill = {skill: (intent, rank) for skill, intent, rank in theirs}
+    points, common = 0, 0
+    for entry in mine:
+        if entry.skill_id not in theirs_by_skill:
+            continue
+        intent, rank = theirs_by_skill[entry.skill_id]
+        common |= 1 << (entry.rank - 1)
+        if (entry.intent == Intent.LEARN) == (intent == _LEARN):
+            points += weight(entry.rank) * weight(rank)
+    if not common:
+        return 0
+    for category, skills in _skills_by_category(mine).items():
+        if their_mask & category_bit(category) and not common & skills:
+            points += CATEGORY_BONUS
+    return points
+
+
+def trade_points(mine: Sequence[ListEntry], theirs: Sequence[Listed]) -> int:
+    """The trade score of one candidate, in hundredths."""
+    theirs_by_skill = {skill: (intent, rank) for skill, intent, rank in theirs}
+    taught, two_way = 0, False
+    for entry in mine:
+        intent, rank = theirs_by_skill.get(entry.skill_id, (-1, 0))
+        if entry.intent == Intent.LEARN and intent == _TEACH:
+            taught += weight(entry.rank) * weight(rank)
+        two_way |= entry.intent == Intent.TEACH and intent == _LEARN
+    return taught * 2 if two_way else taught
+
+
+def build_snapshot(db: Session) -> Snapshot:
+    """Read every list, profile and inactive account into a new snapshot."""
+    user_ids: list[uuid.UUID] = []
+    positions: dict[uuid.UUID, int] = {}
+    columns: dict[str, list[int]] = {"user": [], "skill": [], "intent": [], "weight": []}
+    listed = select(
+        type_coerce(UserSkill.user_id, String), UserSkill.skill_id, UserSkill.intent, UserSkill.rank
+    ).order_by(UserSkill.user_id)
+    previous = None
+    for raw_id, skill_id, intent, rank in db.execute(listed.execution_options(yield_per=_BATCH)):
+        if raw_id != previous:
+            previous = raw_id
+            positions[_as_uuid(raw_id)] = len(user_ids)
+            user_ids.append(_as_uuid(raw_id))
+        columns["user"].append(len(user_ids) - 1)
+        columns["skill"].append(skill_id)
+        columns["intent"].append(INTENT_CODES[Intent(intent)])
+        columns["weight"].append(weight(rank))
+    return _assemble(db, user_ids, positions, columns)
+
+
+def _assemble(
+    db: Session,
+    user_ids: list[uuid.UUID],
+    positions: dict[uuid.UUID, int],
+    columns: dict[str, list[int]],
+) -> Snapshot:
+    users = np.array(columns["user"], dtype=np.int32)
+    skills = np.array(columns["skill"], dtype=np.int64)
+    intents = np.array(columns["intent"], dtype=np.int64)
+    order = np.lexsort((users, intents, skills))
+    keys = skills[order] * 4 + intents[order]
+    # Where each (skill, intent) run starts in the sorted postings, and where it stops.
+    starts: list[int] = np.flatnonzero(np.diff(keys, prepend=-1)).tolist()
+    stops = [*starts[1:], len(keys)] if starts else []
+    spans = {
+        divmod(int(keys[start]), 4): (start, stop)
+        for start, stop in zip(starts, stops, strict=True)
+    }
+    keys_high, keys_low = zip(*map(_sort_key, user_ids), strict=True) if user_ids else ((), ())
+    return Snapshot(
+        user_ids=user_ids,
+        positions=positions,
+        sort_high=np.array(keys_high, dtype=np.uint64),
+        sort_low=np.array(keys_low, dtype=np.uint64),
+        active=_active_flags(db, positions),
+        category_masks=_category_masks(db, positions),
+        posting_users=users[order],
+        posting_weights=np.array(columns["weight"], dtype=np.int32)[order],
+        spans=spans,
+    )
+
+
+def _active_flags(db: Session, positions: Mapping[uuid.UUID, int]) -> npt.NDArray[np.bool_]:
+    active = np.ones(len(positions), dtype=np.bool_)
+    for user_id in db.scalars(select(User.id).where(~User.is_active)):
+        if user_id in positions:
+            active[positions[user_id]] = False
+    return active
+
+
+def _category_masks(db: Session, positions: Mapping[uuid.UUID, int]) -> npt.NDArray[np.int64]:
+    masks = np.zeros(len(positions), dtype=np.int64)
+    profiles = select(type_coerce(SkillProfile.user_id, String), SkillProfile.category_mask)
+    for raw_id, mask in db.execute(profiles.execution_options(yield_per=_BATCH)):
+        position = positions.get(_as_uuid(raw_id))
+        if position is not None:
+            masks[position] = mask
+    return masks
+
+
+def read_overrides(db: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Override]:
+    """The current state of these users, as overrides of a snapshot."""
+    wanted = list(user_ids)
+    accounts = dict(db.execute(select(User.id, User.is_active).where(User.id.in_(wanted))).all())
+    masks = dict(
+        db.execute(
+            select(SkillProfile.user_id, SkillProfile.category_mask).where(
+                SkillProfile.user_id.in_(wanted)
+            )
+        ).all()
+    )
+    entries: dict[uuid.UUID, list[Listed]] = defaultdict(list)
+    for user_id, skill_id, intent, rank in db.execute(
+        select(UserSkill.user_id, UserSkill.skill_id, UserSkill.intent, UserSkill.rank).where(
+            UserSkill.user_id.in_(wanted)
+        )
+    ):
+        entries[user_id].append((skill_id, INTENT_CODES[Intent(intent)], rank))
+    return {
+        user: Override(
+            exists=user in accounts,
+            active=bool(accounts.get(user, False)),
+            category_mask=int(masks.get(user, 0)),
+            entries=tuple(entries.get(user, ())),
+        )
+        for user in wanted
+    }
+
+
+def _skills_by_category(mine: Sequence[ListEntry]) -> dict[str, int]:
+    skills: dict[str, int] = {}
+    for entry in mine:
+        skills[entry.category] = skills.get(entry.category, 0) | 1 << (entry.rank - 1)
+    return skills
+
+
+def _as_uuid(raw: str | uuid.UUID) -> uuid.UUID:
+    # Read without the column type's conversion, for speed: SQLite gives 32 hex digits, and
+    # psycopg2 a UUID already.
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
+
+
+def _sort_key(user: uuid.UUID) -> tuple[int, int]:
+    # The ranking breaks ties by user id, as both databases order UUIDs: by their 16 bytes.
+    return user.int >> 64, user.int & (2**64 - 1)
