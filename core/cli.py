@@ -30,7 +30,7 @@ class HobbyMatchCLI(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         """List the core's commands and every enabled module's."""
         try:
-            module_commands = _module_commands(load_modules(load_settings()))
+            module_commands = _module_commands(_load_registry())
         except StartupError:
             module_commands = {}  # --help still works; running any command reports the error
         return sorted({*super().list_commands(ctx), *module_commands})
@@ -114,9 +114,13 @@ def _describe_settings(module_name: str, loaded: ModuleSettings | None) -> list[
         return ["settings:   -"]
     lines = ["settings:"]
     for name, field in type(loaded).model_fields.items():
-        default = "required" if field.is_required() else f"default {field.get_default()!r}"
-        secret = ", secret" if "Secret" in repr(field.annotation) else ""
-        lines.append(f"  {env_prefix_of(module_name)}{name.upper()} ({default}{secret})")
+        if "Secret" in repr(field.annotation):
+            described = "secret"
+        elif field.is_required():
+            described = "required"
+        else:
+            described = f"default {field.get_default()!r}"
+        lines.append(f"  {env_prefix_of(module_name)}{name.upper()} ({described})")
     return lines
 
 
@@ -259,7 +263,13 @@ def _platform_or_exit() -> Platform:
 def _registry_or_exit() -> ModuleRegistry:
     """The enabled modules and their hooks, for commands that need no database."""
     with _startup_errors_reported():
-        return load_modules(load_settings())
+        return _load_registry()
+
+
+def _load_registry() -> ModuleRegistry:
+    settings = load_settings()
+    configure_logging(settings.log_level)  # so that HOBBYMATCH_TRACE_HOOKS shows these calls too
+    return load_modules(settings)
 
 
 def _module_commands(registry: ModuleRegistry) -> dict[str, click.Command]:

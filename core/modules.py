@@ -76,7 +76,7 @@ class Candidate:
     """A module found by discovery, not imported yet."""
 
     name: str
-    source: Literal["in-tree", "installed"]
+    source: Literal["in-tree", "folder", "installed"]
     origin: str
     load: Callable[[], Any]
     folder: Path | None = None
@@ -246,13 +246,14 @@ def resolve_load_order(modules: Sequence[LoadedModule]) -> list[LoadedModule]:
 
 def _in_tree_candidates(extra_folders: Sequence[Path]) -> Iterator[Candidate]:
     package = importlib.import_module(IN_TREE_PACKAGE)
-    for search_path in [*package.__path__, *map(str, extra_folders)]:
+    extra = [str(folder) for folder in extra_folders]
+    for search_path in [*package.__path__, *extra]:
         for entry in pkgutil.iter_modules([search_path]):
             if entry.ispkg and not entry.name.startswith("_"):
                 folder = Path(search_path) / entry.name
                 yield Candidate(
                     name=entry.name,
-                    source="in-tree",
+                    source="folder" if search_path in extra else "in-tree",
                     origin=_describe_folder(folder),
                     load=_importer(f"{IN_TREE_PACKAGE}.{entry.name}", folder),
                     folder=folder,

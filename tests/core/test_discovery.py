@@ -39,7 +39,7 @@ def test_dropped_in_module_is_listed_by_the_cli(
     assert result.returncode == 0, result.stderr
     table, *sections = result.stdout.split("\n\n")
     rows = {line.split()[0]: line.split() for line in table.splitlines()[1:]}
-    assert rows["garden"] == ["garden", "1.2.3", "in-tree", "users", "garden_plots", "1"]
+    assert rows["garden"] == ["garden", "1.2.3", "folder", "users", "garden_plots", "1"]
     garden = next(section for section in sections if section.startswith("garden\n"))
     assert "implements: hobbymatch_models, hobbymatch_routers" in garden
 

@@ -192,7 +192,8 @@ def test_hobbymatch_modules_lists_hooks_declared_implemented_and_settings(tmp_pa
     assert result.returncode == 0, result.stderr
     sections = {section.splitlines()[0]: section for section in result.stdout.split("\n\n")[1:]}
     assert "declares:   users_user_deactivated, users_user_deleted" in sections["users"]
-    assert "HOBBYMATCH_USERS_SECRET_KEY (default None, secret)" in sections["users"]
+    assert "HOBBYMATCH_USERS_SECRET_KEY (secret)" in sections["users"]
+    assert "HOBBYMATCH_USERS_ACCESS_TOKEN_MINUTES (default 60)" in sections["users"]
     assert "implements: hobbymatch_addhooks, hobbymatch_models" in sections["matches"]
     assert "matches_connection_removed" in sections["matches"]
 
