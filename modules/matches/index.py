@@ -26,14 +26,15 @@ from sqlalchemy.orm import Session
 from modules.matches.filtering import MatchFilter
 from modules.matches.schemas import MatchType
 from modules.matches.scoring import CATEGORY_BONUS, ListEntry, weight
-from modules.skills import Intent, SkillProfile, UserSkill, category_bit
+from modules.skills import MAX_SKILLS_PER_USER, Intent, SkillProfile, UserSkill, category_bit
 from modules.users import User
 
-INTENT_CODES = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 2}
+INTENT_CODES: dict[str, int] = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 2}
 _LEARN = INTENT_CODES[Intent.LEARN]
 _TEACH = INTENT_CODES[Intent.TEACH]
 _EMPTY = np.zeros(0, dtype=np.int32)
 _BATCH = 50_000
+_WEIGHTS = {rank: weight(rank) for rank in range(1, MAX_SKILLS_PER_USER + 1)}
 
 Listed = tuple[int, int, int]  # skill id, intent code, rank
 Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
@@ -273,30 +274,39 @@ def trade_points(mine: Sequence[ListEntry], theirs: Sequence[Listed]) -> int:
 
 
 def build_snapshot(db: Session) -> Snapshot:
-    """Read every list, profile and inactive account into a new snapshot."""
+    """Read every list, profile and inactive account into a new snapshot.
+
+    Rows are read through the Core connection, ids uncoerced and converted once per user: at a
+    million users this loop is most of the build.
+    """
     user_ids: list[uuid.UUID] = []
-    positions: dict[uuid.UUID, int] = {}
+    raw_positions: dict[object, int] = {}
     columns: dict[str, list[int]] = {"user": [], "skill": [], "intent": [], "weight": []}
     listed = select(
         type_coerce(UserSkill.user_id, String), UserSkill.skill_id, UserSkill.intent, UserSkill.rank
     ).order_by(UserSkill.user_id)
-    previous = None
-    for raw_id, skill_id, intent, rank in db.execute(listed.execution_options(yield_per=_BATCH)):
+    connection = db.connection()
+    previous, position = None, -1
+    for raw_id, skill_id, intent, rank in connection.execute(
+        listed.execution_options(yield_per=_BATCH)
+    ):
         if raw_id != previous:
-            previous = raw_id
-            positions[_as_uuid(raw_id)] = len(user_ids)
+            previous, position = raw_id, len(user_ids)
+            raw_positions[raw_id] = position
             user_ids.append(_as_uuid(raw_id))
-        columns["user"].append(len(user_ids) - 1)
+        columns["user"].append(position)
         columns["skill"].append(skill_id)
-        columns["intent"].append(INTENT_CODES[Intent(intent)])
-        columns["weight"].append(weight(rank))
-    return _assemble(db, user_ids, positions, columns)
+        columns["intent"].append(INTENT_CODES[intent])
+        columns["weight"].append(_WEIGHTS[rank])
+    positions = {user: at for at, user in enumerate(user_ids)}
+    return _assemble(db, user_ids, positions, raw_positions, columns)
 
 
 def _assemble(
     db: Session,
     user_ids: list[uuid.UUID],
     positions: dict[uuid.UUID, int],
+    raw_positions: Mapping[object, int],
     columns: dict[str, list[int]],
 ) -> Snapshot:
     users = np.array(columns["user"], dtype=np.int32)
@@ -318,7 +328,7 @@ def _assemble(
         sort_high=np.array(keys_high, dtype=np.uint64),
         sort_low=np.array(keys_low, dtype=np.uint64),
         active=_active_flags(db, positions),
-        category_masks=_category_masks(db, positions),
+        category_masks=_category_masks(db, raw_positions),
         posting_users=users[order],
         posting_weights=np.array(columns["weight"], dtype=np.int32)[order],
         spans=spans,
@@ -333,11 +343,11 @@ def _active_flags(db: Session, positions: Mapping[uuid.UUID, int]) -> npt.NDArra
     return active
 
 
-def _category_masks(db: Session, positions: Mapping[uuid.UUID, int]) -> npt.NDArray[np.int64]:
-    masks = np.zeros(len(positions), dtype=np.int64)
+def _category_masks(db: Session, raw_positions: Mapping[object, int]) -> npt.NDArray[np.int64]:
+    masks = np.zeros(len(raw_positions), dtype=np.int64)
     profiles = select(type_coerce(SkillProfile.user_id, String), SkillProfile.category_mask)
-    for raw_id, mask in db.execute(profiles.execution_options(yield_per=_BATCH)):
-        position = positions.get(_as_uuid(raw_id))
+    for raw_id, mask in db.connection().execute(profiles.execution_options(yield_per=_BATCH)):
+        position = raw_positions.get(raw_id)
         if position is not None:
             masks[position] = mask
     return masks

@@ -14,7 +14,7 @@ identically.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import CTE, ColumnElement, Integer, Select, case, column, func, select, values
 
@@ -25,9 +25,9 @@ from modules.users import inactive_user_ids
 CATEGORY_BONUS = 25  # hundredths
 
 
-@dataclass(frozen=True)
-class ListEntry:
-    """One entry of a user's skill list, with its skill's name and category."""
+class ListEntry(NamedTuple):
+    """One entry of a user's skill list, with its skill's name and category (a named tuple:
+    pages build hundreds of them per request)."""
 
     skill_id: int
     skill: str
