@@ -285,8 +285,11 @@ def _request_for(
 
 
 def lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListEntry]]:
-    """The skill lists of these users, by user id, each in rank order (empty when none)."""
-    rows = db.execute(
+    """The skill lists of these users, by user id, each in rank order (empty when none).
+
+    Read through the Core connection: every ranking reads the caller's list and the page's.
+    """
+    rows = db.connection().execute(
         select(
             UserSkill.user_id,
             UserSkill.skill_id,
@@ -298,16 +301,8 @@ def lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Lis
         .join(Skill, Skill.id == UserSkill.skill_id)
         .where(UserSkill.user_id.in_(user_ids))
         .order_by(UserSkill.user_id, UserSkill.rank)
-    ).all()
+    )
     lists: dict[uuid.UUID, list[ListEntry]] = defaultdict(list)
-    for row in rows:
-        lists[row.user_id].append(
-            ListEntry(
-                skill_id=row.skill_id,
-                skill=row.name,
-                category=row.category,
-                intent=row.intent,
-                rank=row.rank,
-            )
-        )
+    for user_id, skill_id, name, category, intent, rank in rows:
+        lists[user_id].append(ListEntry(skill_id, name, category, intent, rank))
     return lists
