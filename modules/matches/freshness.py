@@ -147,7 +147,7 @@ class LiveIndex:
         snapshot = self._snapshot
         return {
             "ready": snapshot is not None,
-            "users": len(snapshot.user_ids) if snapshot else 0,
+            "users": snapshot.user_count if snapshot else 0,
             "entries": snapshot.posting_count if snapshot else 0,
             "changed_since_build": len(snapshot.overrides) if snapshot else 0,
             "memory_bytes": snapshot.nbytes if snapshot else 0,
@@ -181,7 +181,7 @@ class LiveIndex:
         self._ready.set()
         logger.info(
             "matching index built: %d users, %d entries, %.1f MB in %.2f s",
-            len(snapshot.user_ids),
+            snapshot.user_count,
             snapshot.posting_count,
             snapshot.nbytes / 1e6,
             self.build_seconds,

@@ -15,12 +15,13 @@ the caller learns and they teach, doubled when they learn one the caller teaches
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import ClauseElement, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from modules.matches.filtering import MatchFilter
@@ -34,7 +35,6 @@ _LEARN = INTENT_CODES[Intent.LEARN]
 _TEACH = INTENT_CODES[Intent.TEACH]
 _EMPTY = np.zeros(0, dtype=np.int32)
 _BATCH = 50_000
-_WEIGHTS = {rank: weight(rank) for rank in range(1, MAX_SKILLS_PER_USER + 1)}
 
 Listed = tuple[int, int, int]  # skill id, intent code, rank
 Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
@@ -63,10 +63,11 @@ class Ranked:
 class Snapshot:
     """Every user's list as of one moment, plus the users changed since (``overrides``)."""
 
-    user_ids: list[uuid.UUID]
-    positions: dict[uuid.UUID, int]
-    sort_high: npt.NDArray[np.uint64]
-    sort_low: npt.NDArray[np.uint64]
+    # Users are kept in the order both databases give UUIDs (by their 16 bytes): position i is
+    # the user whose id is (high[i] << 64) | low[i], and positions break ties by user id.
+    # No Python object per user: at a million users that would double the memory.
+    high: npt.NDArray[np.uint64]
+    low: npt.NDArray[np.uint64]
     active: npt.NDArray[np.bool_]
     category_masks: npt.NDArray[np.int64]
     posting_users: npt.NDArray[np.int32]
@@ -79,15 +80,34 @@ class Snapshot:
     def nbytes(self) -> int:
         """Memory held by the arrays, the id list and the maps, roughly, in bytes."""
         arrays = (
-            self.sort_high,
-            self.sort_low,
+            self.high,
+            self.low,
             self.active,
             self.category_masks,
             self.posting_users,
             self.posting_weights,
         )
         # A UUID object and its list slot and dict entry: about 200 bytes each in CPython.
-        return sum(array.nbytes for array in arrays) + 200 * len(self.user_ids)
+        return sum(array.nbytes for array in arrays) + 100 * len(self.spans)
+
+    @property
+    def user_count(self) -> int:
+        """How many users the snapshot was built with."""
+        return len(self.high)
+
+    def position_of(self, user: uuid.UUID) -> int | None:
+        """Where ``user`` is in the snapshot, or ``None``."""
+        high, low = _halves(user)
+        at = int(np.searchsorted(self.high, high))
+        while at < len(self.high) and self.high[at] == high:
+            if self.low[at] == low:
+                return at
+            at += 1
+        return None
+
+    def user_at(self, position: int) -> uuid.UUID:
+        """The id of the user at ``position``."""
+        return uuid.UUID(int=(int(self.high[position]) << 64) | int(self.low[position]))
 
     @property
     def posting_count(self) -> int:
@@ -97,8 +117,7 @@ class Snapshot:
     def with_overrides(self, changed: Mapping[uuid.UUID, Override]) -> "Snapshot":
         """A snapshot whose ``changed`` users are read from ``changed`` from now on."""
         overrides = {**self.overrides, **changed}
-        known = [self.positions[user] for user in overrides if user in self.positions]
-        overridden = np.array(sorted(known), dtype=np.int32)
+        overridden = np.array(sorted(self._positions_of(overrides)), dtype=np.int32)
         return replace(self, overrides=overrides, overridden=overridden)
 
     def rank(
@@ -128,7 +147,8 @@ class Snapshot:
         return self._page(positions[keep], points[keep], extra, limit=limit, offset=offset)
 
     def _positions_of(self, users: Iterable[uuid.UUID]) -> list[int]:
-        return [self.positions[user] for user in users if user in self.positions]
+        found = (self.position_of(user) for user in users)
+        return [position for position in found if position is not None]
 
     def _postings(self, skill_id: int, intent: int) -> tuple[Positions, npt.NDArray[np.int32]]:
         start, stop = self.spans.get((skill_id, intent), (0, 0))
@@ -145,7 +165,7 @@ class Snapshot:
                 if (intent == _LEARN) == learns:
                     same_users.append(users)
                     same_points.append(weights * weight(entry.rank))
-        size = len(self.user_ids)
+        size = self.user_count
         common = np.bincount(np.concatenate(all_users), np.concatenate(all_bits), size)
         candidates = np.flatnonzero(common).astype(np.int32)
         same = np.bincount(np.concatenate(same_users), np.concatenate(same_points), size)
@@ -166,7 +186,7 @@ class Snapshot:
                 taught_points.append(weights * weight(entry.rank))
             elif entry.intent == Intent.TEACH:
                 learning_users.append(self._postings(entry.skill_id, _LEARN)[0])
-        size = len(self.user_ids)
+        size = self.user_count
         taught = np.bincount(np.concatenate(taught_users), np.concatenate(taught_points), size)
         candidates = np.flatnonzero(taught).astype(np.int32)
         learners = np.bincount(np.concatenate(learning_users), minlength=size)
@@ -197,18 +217,18 @@ class Snapshot:
         limit: int,
         offset: int,
     ) -> Ranked:
-        extra_keys = [_sort_key(user) for user, _ in extra]
+        extra_keys = [_halves(user) for user, _ in extra]
         all_points = np.concatenate([points, np.array([p for _, p in extra], dtype=np.int64)])
         high = np.concatenate(
-            [self.sort_high[positions], np.array([k[0] for k in extra_keys], dtype=np.uint64)]
+            [self.high[positions], np.array([k[0] for k in extra_keys], dtype=np.uint64)]
         )
         low = np.concatenate(
-            [self.sort_low[positions], np.array([k[1] for k in extra_keys], dtype=np.uint64)]
+            [self.low[positions], np.array([k[1] for k in extra_keys], dtype=np.uint64)]
         )
         chosen = best(all_points, high, low, limit=limit, offset=offset)
         page = [
             (
-                self.user_ids[positions[at]]
+                self.user_at(int(positions[at]))
                 if at < len(positions)
                 else extra[at - len(positions)][0],
                 int(all_points[at]),
@@ -276,42 +296,71 @@ def trade_points(mine: Sequence[ListEntry], theirs: Sequence[Listed]) -> int:
 def build_snapshot(db: Session) -> Snapshot:
     """Read every list, profile and inactive account into a new snapshot.
 
-    Rows are read through the Core connection, ids uncoerced and converted once per user: at a
-    million users this loop is most of the build.
+    Rows come through the Core connection in batches, ordered by user id, and each batch is
+    turned into arrays at once: at a million users, per-row Python work is most of a build.
     """
-    user_ids: list[uuid.UUID] = []
-    raw_positions: dict[object, int] = {}
-    columns: dict[str, list[int]] = {"user": [], "skill": [], "intent": [], "weight": []}
     listed = select(
         type_coerce(UserSkill.user_id, String), UserSkill.skill_id, UserSkill.intent, UserSkill.rank
     ).order_by(UserSkill.user_id)
+    parts: dict[str, list[npt.NDArray[Any]]] = defaultdict(list)
+    previous: object = None
+    users = 0
+    for batch in _batches(db, listed):
+        raw_ids, skills, intents, ranks = zip(*batch, strict=True)
+        ids = np.array(raw_ids, dtype=object)
+        new_user = np.empty(len(ids), dtype=np.bool_)
+        new_user[0] = ids[0] != previous
+        new_user[1:] = ids[1:] != ids[:-1]
+        previous = ids[-1]
+        halves = [_halves(_as_uuid(raw)) for raw in ids[new_user]]
+        parts["high"].append(np.array([high for high, _ in halves], dtype=np.uint64))
+        parts["low"].append(np.array([low for _, low in halves], dtype=np.uint64))
+        parts["user"].append((users + np.cumsum(new_user) - 1).astype(np.int32))
+        users += len(halves)
+        parts["skill"].append(np.array(skills, dtype=np.int64))
+        parts["intent"].append(_intent_codes(np.array(intents, dtype=object)))
+        parts["weight"].append(MAX_SKILLS_PER_USER + 1 - np.array(ranks, dtype=np.int32))
+    return _assemble(db, {name: _joined(part) for name, part in parts.items()})
+
+
+def _batches(db: Session, statement: ClauseElement) -> Iterator[Sequence[Any]]:
+    """The rows of ``statement`` (which binds no parameter), as plain tuples in batches.
+
+    Straight from the driver's cursor, skipping SQLAlchemy's row objects, which cost more than
+    the rest of a build; on PostgreSQL a named (server-side) cursor streams them, so that ten
+    million rows never sit in memory at once.
+    """
     connection = db.connection()
-    previous, position = None, -1
-    for raw_id, skill_id, intent, rank in connection.execute(
-        listed.execution_options(yield_per=_BATCH)
-    ):
-        if raw_id != previous:
-            previous, position = raw_id, len(user_ids)
-            raw_positions[raw_id] = position
-            user_ids.append(_as_uuid(raw_id))
-        columns["user"].append(position)
-        columns["skill"].append(skill_id)
-        columns["intent"].append(INTENT_CODES[intent])
-        columns["weight"].append(_WEIGHTS[rank])
-    positions = {user: at for at, user in enumerate(user_ids)}
-    return _assemble(db, user_ids, positions, raw_positions, columns)
+    sql = str(statement.compile(dialect=connection.dialect))
+    driver = connection.connection.dbapi_connection
+    assert driver is not None  # the session's connection is checked out
+    streaming = connection.dialect.name == "postgresql"
+    cursor = driver.cursor("matches_index_build") if streaming else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(_BATCH):
+            yield batch
+    finally:
+        cursor.close()
 
 
-def _assemble(
-    db: Session,
-    user_ids: list[uuid.UUID],
-    positions: dict[uuid.UUID, int],
-    raw_positions: Mapping[object, int],
-    columns: dict[str, list[int]],
-) -> Snapshot:
-    users = np.array(columns["user"], dtype=np.int32)
-    skills = np.array(columns["skill"], dtype=np.int64)
-    intents = np.array(columns["intent"], dtype=np.int64)
+def _joined(parts: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _intent_codes(intents: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    codes = np.zeros(len(intents), dtype=np.int64)
+    for intent, code in INTENT_CODES.items():
+        codes[intents == intent] = code
+    return codes
+
+
+def _assemble(db: Session, columns: dict[str, npt.NDArray[Any]]) -> Snapshot:
+    high = columns.get("high", np.zeros(0, dtype=np.uint64)).astype(np.uint64)
+    low = columns.get("low", np.zeros(0, dtype=np.uint64)).astype(np.uint64)
+    users = columns.get("user", _EMPTY).astype(np.int32)
+    skills = columns.get("skill", _EMPTY).astype(np.int64)
+    intents = columns.get("intent", _EMPTY).astype(np.int64)
     order = np.lexsort((users, intents, skills))
     keys = skills[order] * 4 + intents[order]
     # Where each (skill, intent) run starts in the sorted postings, and where it stops.
@@ -321,36 +370,36 @@ def _assemble(
         divmod(int(keys[start]), 4): (start, stop)
         for start, stop in zip(starts, stops, strict=True)
     }
-    keys_high, keys_low = zip(*map(_sort_key, user_ids), strict=True) if user_ids else ((), ())
-    return Snapshot(
-        user_ids=user_ids,
-        positions=positions,
-        sort_high=np.array(keys_high, dtype=np.uint64),
-        sort_low=np.array(keys_low, dtype=np.uint64),
-        active=_active_flags(db, positions),
-        category_masks=_category_masks(db, raw_positions),
+    snapshot = Snapshot(
+        high=high,
+        low=low,
+        active=np.ones(len(high), dtype=np.bool_),
+        category_masks=np.zeros(len(high), dtype=np.int64),
         posting_users=users[order],
-        posting_weights=np.array(columns["weight"], dtype=np.int32)[order],
+        posting_weights=columns.get("weight", _EMPTY).astype(np.int32)[order],
         spans=spans,
     )
+    _read_flags_and_masks(db, snapshot)
+    return snapshot
 
 
-def _active_flags(db: Session, positions: Mapping[uuid.UUID, int]) -> npt.NDArray[np.bool_]:
-    active = np.ones(len(positions), dtype=np.bool_)
+def _read_flags_and_masks(db: Session, snapshot: Snapshot) -> None:
+    """Fill in (while the snapshot is still private to its build) who is inactive, and each
+    user's category mask."""
     for user_id in db.scalars(select(User.id).where(~User.is_active)):
-        if user_id in positions:
-            active[positions[user_id]] = False
-    return active
-
-
-def _category_masks(db: Session, raw_positions: Mapping[object, int]) -> npt.NDArray[np.int64]:
-    masks = np.zeros(len(raw_positions), dtype=np.int64)
-    profiles = select(type_coerce(SkillProfile.user_id, String), SkillProfile.category_mask)
-    for raw_id, mask in db.connection().execute(profiles.execution_options(yield_per=_BATCH)):
-        position = raw_positions.get(raw_id)
+        position = snapshot.position_of(user_id)
         if position is not None:
-            masks[position] = mask
-    return masks
+            snapshot.active[position] = False
+    profiles = select(type_coerce(SkillProfile.user_id, String), SkillProfile.category_mask)
+    for batch in _batches(db, profiles):
+        halves = [_halves(_as_uuid(raw)) for raw, _ in batch]
+        high = np.array([high for high, _ in halves], dtype=np.uint64)
+        low = np.array([low for _, low in halves], dtype=np.uint64)
+        masks = np.array([mask for _, mask in batch], dtype=np.int64)
+        at = np.minimum(np.searchsorted(snapshot.high, high), max(snapshot.user_count - 1, 0))
+        if snapshot.user_count:
+            found = (snapshot.high[at] == high) & (snapshot.low[at] == low)
+            snapshot.category_masks[at[found]] = masks[found]
 
 
 def read_overrides(db: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Override]:
@@ -395,6 +444,6 @@ def _as_uuid(raw: str | uuid.UUID) -> uuid.UUID:
     return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
 
 
-def _sort_key(user: uuid.UUID) -> tuple[int, int]:
-    # The ranking breaks ties by user id, as both databases order UUIDs: by their 16 bytes.
+def _halves(user: uuid.UUID) -> tuple[int, int]:
+    # Both databases order UUIDs by their 16 bytes: by these two halves, high first.
     return user.int >> 64, user.int & (2**64 - 1)
