@@ -8,7 +8,7 @@ so that ``uvicorn core.main:app --reload`` works and importing this file costs n
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -67,7 +67,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in platform.registry.modules:
         for router in module.routers:
             app.include_router(router, tags=[module.name])
+    _document_body_errors(app, settings.max_body_bytes)
     return app
+
+
+def _document_body_errors(app: FastAPI, max_bytes: int) -> None:
+    # Every operation that reads a body answers 400 to one that does not parse and 413 to one
+    # over the limit, before any module's code runs. The schema says so, or clients (and the
+    # stateful fuzzing phase) meet status codes it never mentions.
+    errors = {
+        "400": {"description": "The body cannot be parsed (not UTF-8, or nested too deeply)"},
+        "413": {"description": f"The body is larger than {max_bytes} bytes"},
+    }
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first_build = app.openapi_schema is None
+        schema = build()
+        for operation in _operations(schema) if first_build else ():
+            if "requestBody" in operation:
+                for status_code, response in errors.items():
+                    operation["responses"].setdefault(status_code, response)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _operations(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for path in schema.get("paths", {}).values():
+        yield from path.values()
 
 
 def configure_logging(level: str) -> None:
