@@ -1,5 +1,6 @@
 """The users module's business rules: plain functions that take a session, never HTTP."""
 
+import hashlib
 import math
 import uuid
 from collections.abc import Iterable
@@ -19,8 +20,8 @@ from modules.users.exceptions import (
     UserNotFoundError,
     WrongPasswordError,
 )
-from modules.users.models import LoginAttempt, User
-from modules.users.schemas import Token, UserCreate, UserUpdate
+from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
+from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
     hash_password,
@@ -68,10 +69,11 @@ def log_in(
     :raises TooManyLoginAttemptsError: too many recent failures for the account or address.
     :raises NotAuthenticatedError: unknown email or wrong password (the same answer for both).
     """
-    email = email.strip().lower()
+    email = normalize_email(email)
+    account_key = throttle_key("account", email)
     limits = {
-        f"account:{email}": MAX_FAILED_LOGINS_PER_ACCOUNT,
-        f"address:{client_address}": MAX_FAILED_LOGINS_PER_ADDRESS,
+        account_key: MAX_FAILED_LOGINS_PER_ACCOUNT,
+        throttle_key("address", client_address): MAX_FAILED_LOGINS_PER_ADDRESS,
     }
     now = utc_now()
     _refuse_when_locked_out(db, limits=limits, now=now)
@@ -81,7 +83,7 @@ def log_in(
     if user is None or not verify_password(password, user.password_hash):
         _record_failure(db, keys=limits.keys(), now=now)
         raise NotAuthenticatedError(BAD_CREDENTIALS)
-    db.execute(delete(LoginAttempt).where(LoginAttempt.key == f"account:{email}"))
+    db.execute(delete(LoginAttempt).where(LoginAttempt.key == account_key))
     if not user.is_active:
         user.is_active = True
         hooks(db).users_user_reactivated(db=db, user_id=user.id)
@@ -94,6 +96,18 @@ def log_in(
         lifetime=lifetime,
     )
     return Token(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+def throttle_key(kind: str, value: str) -> str:
+    """The key under which failed logins for ``value`` (an email or an address) are counted.
+
+    A value that the key column cannot store as it is (too long, or holding a NUL character,
+    as a forwarded address may) is counted under its SHA-256 digest instead.
+    """
+    key = f"{kind}:{value}"
+    if len(key) <= THROTTLE_KEY_LENGTH and "\x00" not in key:
+        return key
+    return f"{kind}:sha256:{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def user_for_token(db: Session, *, token: str, settings: UsersSettings) -> User:
