@@ -8,12 +8,13 @@ so that ``uvicorn core.main:app --reload`` works and importing this file costs n
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio.to_thread import current_default_thread_limiter
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -212,7 +213,29 @@ def _add_exception_handlers(app: FastAPI) -> None:
             )
         return await _internal_error(request, error)
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": public_errors(error.errors())}, status_code=422)
+
     app.add_exception_handler(Exception, _internal_error)
+
+
+def public_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """FastAPI's validation errors without what the client sent: no ``input`` (it may be a
+    password) and no ``ctx``, and any text made encodable (a lone surrogate in a field name
+    would otherwise make the answer itself fail)."""
+    return [
+        {
+            "type": error["type"],
+            "loc": [_encodable(part) if isinstance(part, str) else part for part in error["loc"]],
+            "msg": _encodable(error["msg"]),
+        }
+        for error in errors
+    ]
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def _internal_error(request: Request, error: Exception) -> JSONResponse:
