@@ -27,13 +27,8 @@ from modules.skills.models import (
     UserSkill,
     category_bit,
 )
-from modules.skills.schemas import CategoryCount, SkillChoice
+from modules.skills.schemas import CategoryCount, SkillChoice, normalize_skill_name
 from modules.users import User, get_user, is_active_user
-
-
-def normalize_skill_name(name: str) -> str:
-    """The catalog key of ``name``: trimmed, lower-case, inner spaces collapsed."""
-    return " ".join(name.split()).lower()
 
 
 def load_starting_catalog(db: Session) -> None:
