@@ -152,6 +152,25 @@ def insert_ignoring_duplicates(
     db.connection().execute(statement, list(rows)).close()
 
 
+def serialize_on(db: Session, name: str) -> None:
+    """Make the rest of ``db``'s transaction run alone among transactions serialized on
+    ``name``, until commit or rollback: for a count-then-insert that no row lock can guard
+    (the rows counted may not exist yet).
+
+    PostgreSQL takes a transaction-level advisory lock on the name's hash; SQLite takes the
+    database's one write lock (``BEGIN IMMEDIATE``), which serializes every writer.
+    """
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+        )
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def init_db(engine: Engine, tables: Iterable[Table]) -> None:
     """Create the given tables where they are missing (the enabled modules' tables).
 

@@ -3,11 +3,13 @@ email normalization as registration."""
 
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from modules.users.service import MAX_FAILED_LOGINS_PER_ACCOUNT
 from modules.users.testing import sign_up_through
 
 
@@ -55,3 +57,14 @@ def test_login_finds_the_account_that_registration_created(
     account = sign_up_through(client, email=registered)
     form = {"username": typed, "password": account.password}
     assert client.post("/auth/token", data=form).status_code == 200
+
+
+def test_parallel_wrong_passwords_never_pass_the_limit(client: TestClient) -> None:
+    account = sign_up_through(client)
+    form = {"username": account.email, "password": "wrong password"}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(
+            pool.map(lambda _: client.post("/auth/token", data=form).status_code, range(40))
+        )
+    assert statuses.count(401) <= MAX_FAILED_LOGINS_PER_ACCOUNT
+    assert statuses.count(401) + statuses.count(429) == 40
