@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    body_read_timeout: float = Field(default=10.0, gt=0)
     trace_hooks: bool = False
 
     # Set by load_settings, never from the environment: where the modules' settings are read.

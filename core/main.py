@@ -33,7 +33,7 @@ from core.database import (
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
 from core.middleware import (
-    BodySizeLimitMiddleware,
+    BodyReadMiddleware,
     InFlightLimitMiddleware,
     RejectNulInQueryMiddleware,
     RequestLogMiddleware,
@@ -188,7 +188,11 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["*"],
         )
     app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyReadMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_read_timeout,
+    )
     app.add_middleware(RejectNulInQueryMiddleware)
     app.add_middleware(RequestLogMiddleware)
 

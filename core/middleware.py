@@ -1,4 +1,5 @@
-"""Pure-ASGI middleware: request ids with one access-log line per request, and a body-size cap.
+"""Pure-ASGI middleware: request ids with one access-log line per request, the body read
+whole and bounded in size and time, a limit of requests in flight, NUL-free query strings.
 
 Written against ASGI directly rather than ``BaseHTTPMiddleware``, which would add a task and a
 stream copy to every request.
@@ -59,12 +60,20 @@ class RequestLogMiddleware:
             )
 
 
-class BodySizeLimitMiddleware:
-    """Answer 413 to a request whose body is larger than ``max_bytes``, before reading it all."""
+class BodyReadMiddleware:
+    """Read the whole request body before the app sees the request: 413 when it is larger than
+    ``max_bytes`` (declared or, chunked, as it arrives), 408 when it has not arrived within
+    ``timeout`` seconds.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Placed outside :class:`InFlightLimitMiddleware`, so that a client trickling its body in
+    holds no in-flight slot (nor, behind it, a thread or a database connection): slow uploads
+    only wait here, each bounded by ``timeout``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -75,20 +84,48 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared > self.max_bytes:
             await _send_too_large(send, self.max_bytes)
             return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLargeError
-            return message
-
         try:
-            await self.app(scope, counting_receive, send)
+            async with asyncio.timeout(self.timeout):
+                body = await _read_body(receive, self.max_bytes)
+        except TimeoutError:
+            await _send_json(send, 408, b'{"detail":"the request body did not arrive in time"}')
+            return
         except _BodyTooLargeError:
             await _send_too_large(send, self.max_bytes)
+            return
+        except _ClientDisconnectedError:
+            return
+        await self.app(scope, _replaying(body, receive), send)
+
+
+async def _read_body(receive: Receive, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientDisconnectedError
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > max_bytes:
+            raise _BodyTooLargeError
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    # The body once, then the server's own messages (a disconnect, which Starlette listens for).
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 class InFlightLimitMiddleware:
@@ -130,6 +167,10 @@ class RejectNulInQueryMiddleware:
 
 
 class _BodyTooLargeError(Exception):
+    pass
+
+
+class _ClientDisconnectedError(Exception):
     pass
 
 

@@ -1,6 +1,6 @@
 """Hostile input: huge, deep, odd or malicious bodies get a clear 4xx, never a 500."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -131,3 +131,16 @@ def test_a_422_never_repeats_the_input(client: TestClient) -> None:
     assert response.status_code == 422
     assert "tiny42" not in response.text
     assert all("input" not in error for error in response.json()["detail"])
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"email": "'
+        for _ in range(17):
+            yield b"a" * 65536
+        yield b'"}'
+
+    response = client.post("/users", content=chunks(), headers={"Content-Type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert "detail" in response.json()
