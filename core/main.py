@@ -37,6 +37,7 @@ from core.middleware import (
     InFlightLimitMiddleware,
     RejectNulInQueryMiddleware,
     RequestLogMiddleware,
+    SecurityHeadersMiddleware,
 )
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.platform import Platform, create_platform
@@ -194,6 +195,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         timeout=settings.body_read_timeout,
     )
     app.add_middleware(RejectNulInQueryMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
 
 

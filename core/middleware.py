@@ -1,5 +1,6 @@
 """Pure-ASGI middleware: request ids with one access-log line per request, the body read
-whole and bounded in size and time, a limit of requests in flight, NUL-free query strings.
+whole and bounded in size and time, a limit of requests in flight, NUL-free query strings,
+security headers.
 
 Written against ASGI directly rather than ``BaseHTTPMiddleware``, which would add a task and a
 stream copy to every request.
@@ -144,6 +145,33 @@ class InFlightLimitMiddleware:
             return
         async with self._slots:
             await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Add ``X-Content-Type-Options: nosniff`` to every response, and ``Cache-Control:
+    no-store`` to every response that sets no caching of its own: API answers carry tokens
+    and private profiles (RFC 6749 section 5.1), which no cache may keep."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _value in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class RejectNulInQueryMiddleware:
