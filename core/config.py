@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: CommaSeparated = []
+    trusted_proxies: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     body_read_timeout: float = Field(default=10.0, gt=0)
     trace_hooks: bool = False
@@ -59,7 +60,9 @@ class Settings(BaseSettings):
     _module_overrides: Mapping[str, Mapping[str, Any]] = PrivateAttr(default_factory=dict)
     _for_tests: bool = PrivateAttr(default=False)
 
-    @field_validator("modules", "disabled_modules", "cors_origins", mode="before")
+    @field_validator(
+        "modules", "disabled_modules", "cors_origins", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

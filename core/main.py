@@ -21,6 +21,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core import __version__
 from core.config import Settings, load_settings
@@ -197,6 +198,11 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(RejectNulInQueryMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    if settings.trusted_proxies:
+        # Outermost, so that the log line and every module see the forwarded client. Only the
+        # named proxies are believed: a client's own X-Forwarded-For would otherwise let it
+        # choose its address, and with it the per-address login throttle's key.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
 
 def _add_exception_handlers(app: FastAPI) -> None:
