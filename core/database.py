@@ -8,10 +8,12 @@ two apps in one process never share a database. Every module's models subclass :
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import Depends
+from filelock import FileLock
 from sqlalchemy import (
     DateTime,
     Dialect,
@@ -56,8 +58,10 @@ POOL_SIZE = 20
 # path or body ids beyond it are refused as invalid rather than sent to the driver.
 MAX_INTEGER_ID = 2**31 - 1
 
-# Any constant: it serialises create_all between workers that start at the same moment.
+# Any constants: they serialise create_all, and the whole schema step of startup, between
+# workers that start at the same moment.
 _SCHEMA_LOCK_ID = 0x486F6262
+_STARTUP_LOCK_ID = 0x486F6263
 
 
 class Base(DeclarativeBase):
@@ -181,6 +185,27 @@ def init_db(engine: Engine, tables: Iterable[Table]) -> None:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
         Base.metadata.create_all(connection, tables=list(tables))
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold a lock that every process preparing ``engine``'s schema takes, so that workers
+    starting at once check, create and stamp tables one after the other.
+
+    PostgreSQL: a session-level advisory lock on a connection of its own. SQLite: a lock file
+    beside the database file (its write lock would also block the other connections of this
+    process, which create the tables).
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _STARTUP_LOCK_ID})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _STARTUP_LOCK_ID})
+        return
+    with FileLock(f"{engine.url.database}.lock"):
+        yield
 
 
 def check_database(engine: Engine) -> None:

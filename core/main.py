@@ -31,6 +31,7 @@ from core.database import (
     describe_database,
     init_db,
     is_connection_error,
+    schema_lock,
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
 from core.middleware import (
@@ -122,9 +123,11 @@ def start_modules(app: FastAPI) -> None:
     if platform.settings.schema_mode == "migrations":
         require_heads(platform.registry, platform.engine)
     else:
-        created = modules_without_tables(platform.registry, platform.engine)
-        init_db(platform.engine, platform.registry.tables)
-        stamp_created_modules(platform.registry, platform.engine, created)
+        # One worker at a time: two that both saw no tables would both create them.
+        with schema_lock(platform.engine):
+            created = modules_without_tables(platform.registry, platform.engine)
+            init_db(platform.engine, platform.registry.tables)
+            stamp_created_modules(platform.registry, platform.engine, created)
     with platform.session_factory() as db:
         platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
         db.commit()
