@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     trusted_proxies: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     body_read_timeout: float = Field(default=10.0, gt=0)
+    request_timeout: float = Field(default=10.0, gt=0)
+    database_connect_timeout: int = Field(default=5, ge=1)
+    database_statement_timeout: float = Field(default=10.0, gt=0)
     trace_hooks: bool = False
 
     # Set by load_settings, never from the environment: where the modules' settings are read.

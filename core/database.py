@@ -96,11 +96,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_database_engine(url: URL) -> Engine:
-    """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL)."""
+def create_database_engine(
+    url: URL, *, connect_timeout: int = 5, statement_timeout: float = 10.0
+) -> Engine:
+    """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL).
+
+    :param connect_timeout: seconds to wait for a new PostgreSQL connection.
+    :param statement_timeout: seconds PostgreSQL lets one statement run before cancelling it.
+    """
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url)
-    return _create_postgresql_engine(url)
+    return _create_postgresql_engine(url, connect_timeout, statement_timeout)
 
 
 def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker[Session]:
@@ -243,7 +249,7 @@ def _first_line(message: str, secret: str | None) -> str:
     return line.replace(secret, "***") if secret else line
 
 
-def _create_postgresql_engine(url: URL) -> Engine:
+def _create_postgresql_engine(url: URL, connect_timeout: int, statement_timeout: float) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
@@ -251,10 +257,11 @@ def _create_postgresql_engine(url: URL) -> Engine:
         max_overflow=0,
         # JIT compilation pays off for long analytic queries; for a web request it only adds
         # a few hundred milliseconds of compiling to any query the planner finds costly.
+        # A cancelled statement is an OperationalError: answered 503, like a lost database.
         connect_args={
-            "connect_timeout": 5,
+            "connect_timeout": connect_timeout,
             "application_name": "hobbymatch",
-            "options": "-c jit=off",
+            "options": f"-c jit=off -c statement_timeout={round(statement_timeout * 1000)}",
         },
     )
 

@@ -6,6 +6,7 @@ creates their tables and runs their startup hooks. ``core.main:app`` is built on
 so that ``uvicorn core.main:app --reload`` works and importing this file costs nothing.
 """
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -18,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
@@ -38,6 +40,7 @@ from core.middleware import (
     BodyReadMiddleware,
     InFlightLimitMiddleware,
     RejectNulInQueryMiddleware,
+    RequestDeadlineMiddleware,
     RequestLogMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -154,6 +157,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _core_router() -> APIRouter:
     router = APIRouter()
+    probe = _ReadinessProbe()
 
     @router.get("/", summary="What this server is and which modules it runs")
     async def describe(request: Request) -> dict[str, Any]:
@@ -173,15 +177,45 @@ def _core_router() -> APIRouter:
         responses={503: {"description": "The database does not answer"}},
     )
     async def ready(request: Request) -> JSONResponse:
-        try:
-            await run_in_threadpool(check_database, Platform.of(request).engine)
-        except DatabaseUnavailableError:
+        if not await probe.database_answers(Platform.of(request).engine):
             return JSONResponse(
                 {"status": "unavailable", "detail": "the database does not answer"}, status_code=503
             )
         return JSONResponse({"status": "ready"})
 
     return router
+
+
+# /ready answers within this many seconds, whatever the database does: a load balancer's
+# readiness check must not hang on a frozen database.
+READY_TIMEOUT = 1.5
+
+
+class _ReadinessProbe:
+    """One ``SELECT 1`` at a time per app, each waited for at most ``READY_TIMEOUT``: checks
+    that arrive while one is running share its answer, so that a database that hangs holds
+    one worker thread, not one per check."""
+
+    def __init__(self) -> None:
+        self._check: asyncio.Task[bool] | None = None
+
+    async def database_answers(self, engine: Engine) -> bool:
+        """Whether ``SELECT 1`` answers within ``READY_TIMEOUT`` seconds."""
+        check = self._check
+        if check is None or check.done():
+            check = self._check = asyncio.ensure_future(
+                run_in_threadpool(_database_answers, engine)
+            )
+        done, _pending = await asyncio.wait({check}, timeout=READY_TIMEOUT)
+        return bool(done) and check.result()
+
+
+def _database_answers(engine: Engine) -> bool:
+    try:
+        check_database(engine)
+    except DatabaseUnavailableError:
+        return False
+    return True
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
@@ -193,6 +227,12 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["*"],
         )
     app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
+    # Outside the in-flight limit, so that waiting for a slot counts too; /ready bounds its own.
+    app.add_middleware(
+        RequestDeadlineMiddleware,
+        timeout=settings.request_timeout,
+        exempt=frozenset({"/health", "/ready"}),
+    )
     app.add_middleware(
         BodyReadMiddleware,
         max_bytes=settings.max_body_bytes,

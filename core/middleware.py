@@ -1,6 +1,6 @@
 """Pure-ASGI middleware: request ids with one access-log line per request, the body read
-whole and bounded in size and time, a limit of requests in flight, NUL-free query strings,
-security headers.
+whole and bounded in size and time, a deadline and a limit for requests in flight, NUL-free
+query strings, security headers.
 
 Written against ASGI directly rather than ``BaseHTTPMiddleware``, which would add a task and a
 stream copy to every request.
@@ -174,6 +174,54 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class RequestDeadlineMiddleware:
+    """Answer 503 with ``Retry-After`` to a request that has not begun its answer within
+    ``timeout`` seconds (paths in ``exempt`` have none), so that no client waits unbounded on
+    a database that stopped answering.
+
+    A thread blocked in a database call cannot be interrupted: the late request goes on in the
+    background, holding its slot, and its answer is dropped when it comes. (A late write may
+    therefore still commit: 503 never promises that nothing happened.)
+    """
+
+    def __init__(self, app: ASGIApp, timeout: float, exempt: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.exempt = exempt
+        self._late: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        answered_late = False
+        started = False
+
+        async def send_unless_late(message: Message) -> None:
+            nonlocal started
+            if answered_late:
+                return
+            started = True
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, send_unless_late))
+        done, _pending = await asyncio.wait({task}, timeout=self.timeout)
+        if done or started:
+            await task
+            return
+        answered_late = True
+        self._late.add(task)
+        task.add_done_callback(self._forget)
+        body = b'{"detail":"the server could not answer in time; try again shortly"}'
+        await _send_json(send, 503, body, headers=[(b"retry-after", b"5")])
+
+    def _forget(self, task: "asyncio.Task[None]") -> None:
+        self._late.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            access_logger.warning("a request answered late failed: %r", task.exception())
+
+
 class RejectNulInQueryMiddleware:
     """Answer 422 to a query string holding a NUL character, which no text column can store
     (PostgreSQL's driver refuses it outright), before any module sees it."""
@@ -225,10 +273,13 @@ async def _send_too_large(send: Send, max_bytes: int) -> None:
     await _send_json(send, 413, b'{"detail":"request body is larger than %d bytes"}' % max_bytes)
 
 
-async def _send_json(send: Send, status: int, body: bytes) -> None:
-    headers: list[Any] = [
+async def _send_json(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    all_headers: list[Any] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
+        *(headers or []),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": all_headers})
     await send({"type": "http.response.body", "body": body})
