@@ -1,20 +1,25 @@
-"""Soak: one ``hobbymatch serve`` process under a steady mixed load for a minute.
+"""Soak: ``hobbymatch serve --workers 2`` under a steady mixed load for a minute.
 
-Starts a throwaway PostgreSQL, seeds it (``hobbymatch seed``), serves HobbyMatch with one
-worker, and has client threads send a mix of reads and writes over keep-alive connections:
-the catalog search, public profiles, the caller's profile, skill-list replacements, match
-lists and connection requests. Every five seconds it samples the server: requests answered,
-p50 and p99 latency, 5xx and transport errors, resident memory, open file descriptors,
-threads and PostgreSQL connections.
+Starts a throwaway PostgreSQL, seeds it (``hobbymatch seed``), serves HobbyMatch with two
+workers, and has 256 client threads send a mix over keep-alive connections: the catalog
+search, public profiles, the caller's profile, skill-list replacements (each client on its
+own person's list), match lists, connection requests, logins, and registrations whose body
+trickles in over SLOW_UPLOAD_SECONDS. Every five seconds it samples the server (its workers
+summed): requests answered, p50 and p99 latency, 5xx, timeouts and other transport errors,
+resident memory, open file descriptors, threads and PostgreSQL connections.
 
-The verdict fails (exit status 1) on any 5xx or transport error, on memory growing by more
-than MAX_RSS_GROWTH_MIB from the second window (the first one warms caches up) to the last,
-on file descriptors or PostgreSQL connections growing by more than MAX_LEAKED_HANDLES, or
-on the last window's p99 exceeding MAX_P99_DRIFT times the second's. It writes
-bench/results/soak-<time>.json and .txt.
+Afterwards it checks the database for every acknowledged write: each 201 registration's
+account, each 201 connection request, and each client's list as its last acknowledged PUT
+left it (a client whose last PUT went unanswered is not judged).
+
+The verdict fails (exit status 1) on any 5xx, timeout or transport error, on any lost
+acknowledged write, on memory growing by more than MAX_RSS_GROWTH_MIB from the second window
+(the first one warms caches up) to the last, on file descriptors or PostgreSQL connections
+growing by more than MAX_LEAKED_HANDLES, or on the last window's p99 exceeding MAX_P99_DRIFT
+times the second's. It writes bench/results/soak-<time>.json and .txt.
 
     python3 -m venv .venv && .venv/bin/pip install -e .
-    .venv/bin/python bench/soak.py [--seconds 60] [--clients 8] [--users 1000]
+    .venv/bin/python bench/soak.py [--seconds 60] [--clients 256] [--workers 2] [--users 1000]
 """
 
 import argparse
@@ -25,6 +30,7 @@ import random
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -41,12 +47,16 @@ WINDOW_SECONDS = 5
 MAX_RSS_GROWTH_MIB = 30.0
 MAX_LEAKED_HANDLES = 5
 MAX_P99_DRIFT = 3.0
+SLOW_UPLOAD_SECONDS = 2.0
+CLIENT_TIMEOUT = 30
+DEMO_PASSWORD = "hobbymatch-demo"  # noqa: S105 (hobbymatch seed's documented demo password)
 SEARCHES = ("ch", "gu", "pa", "sw", "ro", "da", "yo", "co", "te", "ca", "pi", "ru")
 
 
 @dataclass(frozen=True)
 class Answer:
-    """One request: when it finished, how long it took, its status (0: transport error)."""
+    """One request: when it finished, how long it took, its status (0: transport error,
+    -1: no answer within CLIENT_TIMEOUT)."""
 
     finished: float
     milliseconds: float
@@ -64,6 +74,7 @@ class Window:
     p99_ms: float
     client_errors: int  # 4xx: expected (a repeated connection request is 409)
     server_errors: int  # 5xx or transport errors: never expected
+    timeouts: int  # no answer within CLIENT_TIMEOUT: never expected
     rss_mib: float
     file_descriptors: int
     threads: int
@@ -72,11 +83,23 @@ class Window:
 
 @dataclass
 class Fixture:
-    """The seeded data the clients act on."""
+    """The seeded data the clients act on: ``tokens[i]`` is ``user_ids[i]``'s."""
 
     user_ids: list[str]
+    emails: list[str]
     skill_ids: list[int]
     tokens: list[str]
+
+
+@dataclass
+class Acknowledged:
+    """The writes the server acknowledged, to look for in the database afterwards."""
+
+    accounts: list[str] = field(default_factory=list)  # emails of 201 registrations
+    requests: list[str] = field(default_factory=list)  # ids of 201 connection requests
+    # Per client's own person: the last list written, or None when the last PUT went
+    # unanswered (what the database holds then is undecided).
+    lists: dict[str, list[tuple[int, str]] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +108,7 @@ class Load:
 
     answers: list[Answer] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    acknowledged: Acknowledged = field(default_factory=Acknowledged)
 
 
 def main() -> None:
@@ -93,52 +117,59 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=256)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--users", type=int, default=1000)
     arguments = parser.parse_args()
     database = TemporaryPostgres()
     database.start()
     try:
-        windows = soak(database, arguments.seconds, arguments.clients, arguments.users)
+        windows, lost = soak(database, arguments)
     finally:
         database.cleanup()
-    failures = verdict(windows)
+    failures = verdict(windows) + lost
     write_results(windows, failures, arguments)
     raise SystemExit(1 if failures else 0)
 
 
-def soak(database: TemporaryPostgres, seconds: int, clients: int, users: int) -> list[Window]:
-    """Seed, serve, load for ``seconds`` and return the sampled windows."""
+def soak(
+    database: TemporaryPostgres, arguments: argparse.Namespace
+) -> tuple[list[Window], list[str]]:
+    """Seed, serve, load for ``arguments.seconds``; return the sampled windows and the lost
+    acknowledged writes, one line each."""
     environment = {
         **os.environ,
         "HOBBYMATCH_DATABASE_URL": database.url,
         "HOBBYMATCH_USERS_SECRET_KEY": SECRET,
         "HOBBYMATCH_LOG_LEVEL": "WARNING",
     }
-    seed = [str(BIN / "hobbymatch"), "seed", "--users", str(users)]
+    seed = [str(BIN / "hobbymatch"), "seed", "--users", str(arguments.users)]
     subprocess.run(seed, env=environment, check=True, capture_output=True)
     engine = create_engine(database.url)
-    fixture = load_fixture(engine)
+    fixture = load_fixture(engine, arguments.clients)
     port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "hobbymatch"), "serve", "--port", str(port)],
-        env=environment,
-        stderr=subprocess.PIPE,
-    )
+    serve = ["serve", "--port", str(port), "--workers", str(arguments.workers)]
+    with (database.folder / "hobbymatch.log").open("wb") as log:
+        server = subprocess.Popen([str(BIN / "hobbymatch"), *serve], env=environment, stderr=log)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", server)
-        return drive(port, server.pid, engine, fixture, seconds, clients)
+        load = Load()
+        windows = drive(port, server.pid, engine, fixture, load, arguments)
+        return windows, lost_writes(engine, load.acknowledged)
     finally:
         server.terminate()
         server.wait(timeout=30)
         engine.dispose()
 
 
-def load_fixture(engine: Engine) -> Fixture:
-    """Seeded people, the catalog's skills, and tokens for some of the people."""
+def load_fixture(engine: Engine, clients: int) -> Fixture:
+    """Seeded people, the catalog's skills, and tokens: one person of its own per client."""
     with engine.connect() as connection:
-        user_ids = [str(row[0]) for row in connection.execute(text("SELECT id FROM users"))]
+        people = connection.execute(text("SELECT id, email FROM users ORDER BY email")).all()
         skill_ids = [int(row[0]) for row in connection.execute(text("SELECT id FROM skills"))]
+    user_ids = [str(row[0]) for row in people]
+    if len(user_ids) < clients:
+        raise SystemExit(f"--users must be at least --clients ({clients})")
     tokens = [
         issue_token(
             user_id=uuid.UUID(user_id),
@@ -146,19 +177,25 @@ def load_fixture(engine: Engine) -> Fixture:
             secret_key=SECRET,
             lifetime=timedelta(hours=2),
         )
-        for user_id in user_ids[:200]
+        for user_id in user_ids[:clients]
     ]
-    return Fixture(user_ids=user_ids, skill_ids=skill_ids, tokens=tokens)
+    emails = [str(row[1]) for row in people]
+    return Fixture(user_ids=user_ids, emails=emails, skill_ids=skill_ids, tokens=tokens)
 
 
 def drive(
-    port: int, pid: int, engine: Engine, fixture: Fixture, seconds: int, clients: int
+    port: int,
+    pid: int,
+    engine: Engine,
+    fixture: Fixture,
+    load: Load,
+    arguments: argparse.Namespace,
 ) -> list[Window]:
-    """Run ``clients`` client threads for ``seconds``, sampling the server every window."""
-    load = Load()
+    """Run one client thread per connection for ``arguments.seconds``, sampling the server
+    every window."""
     threads = [
-        threading.Thread(target=client, args=(port, fixture, load, random.Random(number)))
-        for number in range(clients)
+        threading.Thread(target=client, args=(port, fixture, load, number))
+        for number in range(arguments.clients)
     ]
     for thread in threads:
         thread.start()
@@ -166,7 +203,7 @@ def drive(
     print(HEADER, flush=True)
     started = time.monotonic()
     try:
-        for end in range(WINDOW_SECONDS, seconds + 1, WINDOW_SECONDS):
+        for end in range(WINDOW_SECONDS, arguments.seconds + 1, WINDOW_SECONDS):
             time.sleep(max(0.0, started + end - time.monotonic()))
             windows.append(sample(end, started, load, pid, engine))
             print(format_window(windows[-1]), flush=True)
@@ -177,66 +214,165 @@ def drive(
     return windows
 
 
-def client(port: int, fixture: Fixture, load: Load, draw: random.Random) -> None:
+def client(port: int, fixture: Fixture, load: Load, number: int) -> None:
     """Send requests from the mix over one keep-alive connection until told to stop."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    requests = mix(fixture, draw)
+    draw = random.Random(number)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+    requests = mix(fixture, draw, number)
     while not load.stop.is_set():
-        method, path, body, token = draw.choice(requests)()
-        headers = {"Content-Type": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+        request = draw.choice(requests)()
         started = time.perf_counter()
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
+        status, body = send(connection, request)
+        if status <= 0:
             connection.close()
-            status = 0
         finished = time.perf_counter()
         load.answers.append(Answer(time.monotonic(), (finished - started) * 1000, status))
+        remember(load.acknowledged, fixture.user_ids[number], request, status, body)
 
 
-Request = tuple[str, str, str | None, str | None]
+@dataclass(frozen=True)
+class Request:
+    """One request of the mix; ``slow``: its body trickles in over SLOW_UPLOAD_SECONDS."""
+
+    method: str
+    path: str
+    body: str | None = None
+    token: str | None = None
+    form: bool = False
+    slow: bool = False
 
 
-def mix(fixture: Fixture, draw: random.Random) -> list[Callable[[], Request]]:
-    """The request mix, as makers of (method, path, body, token); repeats set the weights."""
+def send(connection: http.client.HTTPConnection, request: Request) -> tuple[int, bytes]:
+    """Send ``request``; return the status (0: transport error, -1: timeout) and body."""
+    content_type = "application/x-www-form-urlencoded" if request.form else "application/json"
+    headers = {"Content-Type": content_type}
+    if request.token is not None:
+        headers["Authorization"] = f"Bearer {request.token}"
+    body = request.body.encode() if request.body is not None else None
+    try:
+        if request.slow and body is not None:
+            send_slowly(connection, request.method, request.path, headers, body)
+        else:
+            connection.request(request.method, request.path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    except TimeoutError:
+        return -1, b""
+    except (OSError, http.client.HTTPException):
+        return 0, b""
+
+
+def send_slowly(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> None:
+    """Send the head, then the body in ten pieces over SLOW_UPLOAD_SECONDS."""
+    connection.putrequest(method, path)
+    for name, value in {**headers, "Content-Length": str(len(body))}.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    piece = -(-len(body) // 10)
+    for start in range(0, len(body), piece):
+        connection.send(body[start : start + piece])
+        time.sleep(SLOW_UPLOAD_SECONDS / 10)
+
+
+def remember(
+    acknowledged: Acknowledged, own_id: str, request: Request, status: int, body: bytes
+) -> None:
+    """Note a write the server acknowledged (or a list write it left undecided)."""
+    if request.method == "PUT":
+        written = [
+            (entry["skill_id"], entry["intent"]) for entry in json.loads(request.body or "[]")
+        ]
+        acknowledged.lists[own_id] = written if status == 200 else None
+    elif request.path == "/users" and status == 201:
+        acknowledged.accounts.append(json.loads(request.body or "{}")["email"])
+    elif request.path == "/matches/requests" and status == 201:
+        acknowledged.requests.append(json.loads(body)["id"])
+
+
+def lost_writes(engine: Engine, acknowledged: Acknowledged) -> list[str]:
+    """Every acknowledged write that the database does not hold, one line each."""
+    with engine.connect() as connection:
+        emails = set(connection.scalars(text("SELECT email FROM users")))
+        request_ids = {
+            str(row) for row in connection.scalars(text("SELECT id FROM match_requests"))
+        }
+        rows = connection.execute(
+            text("SELECT user_id, skill_id, intent FROM user_skills ORDER BY user_id, rank")
+        ).all()
+    lists: dict[str, list[tuple[int, str]]] = {}
+    for user_id, skill_id, intent in rows:
+        lists.setdefault(str(user_id), []).append((int(skill_id), str(intent)))
+    lost = [
+        f"registration of {email} acknowledged, not stored"
+        for email in acknowledged.accounts
+        if email not in emails
+    ]
+    lost += [
+        f"connection request {rid} acknowledged, not stored"
+        for rid in acknowledged.requests
+        if rid not in request_ids
+    ]
+    lost += [
+        f"list of {user_id}: acknowledged {written}, stored {lists.get(user_id, [])}"
+        for user_id, written in acknowledged.lists.items()
+        if written is not None and lists.get(user_id, []) != written
+    ]
+    checked = len(acknowledged.accounts) + len(acknowledged.requests) + len(acknowledged.lists)
+    print(f"acknowledged writes checked: {checked}, lost: {len(lost)}")
+    return lost
+
+
+def mix(fixture: Fixture, draw: random.Random, number: int) -> list[Callable[[], Request]]:
+    """The request mix of client ``number``; repeats set the weights."""
+    own_token = fixture.tokens[number]
+    registrations = iter(range(10**9))
 
     def search() -> Request:
-        return "GET", f"/skills?q={draw.choice(SEARCHES)}", None, None
+        return Request("GET", f"/skills?q={draw.choice(SEARCHES)}")
 
     def profile() -> Request:
-        return "GET", f"/users/{draw.choice(fixture.user_ids)}", None, None
+        return Request("GET", f"/users/{draw.choice(fixture.user_ids)}")
 
     def me() -> Request:
-        return "GET", "/users/me", None, draw.choice(fixture.tokens)
+        return Request("GET", "/users/me", token=draw.choice(fixture.tokens))
 
     def replace_skills() -> Request:
         skills = [
             {"skill_id": skill, "intent": draw.choice(["share", "teach", "learn"])}
-            for skill in draw.sample(fixture.skill_ids, 3)
+            for skill in draw.sample(fixture.skill_ids, draw.randint(0, 4))
         ]
-        return "PUT", "/users/me/skills", json.dumps(skills), draw.choice(fixture.tokens)
+        return Request("PUT", "/users/me/skills", json.dumps(skills), own_token)
 
     def matches() -> Request:
-        return "GET", "/matches?type=trade", None, draw.choice(fixture.tokens)
+        return Request("GET", "/matches?type=trade", token=draw.choice(fixture.tokens))
 
     def connection_request() -> Request:
         body = json.dumps({"user_id": draw.choice(fixture.user_ids), "message": "soak"})
-        return "POST", "/matches/requests", body, draw.choice(fixture.tokens)
+        return Request("POST", "/matches/requests", body, draw.choice(fixture.tokens))
+
+    def log_in() -> Request:
+        form = urllib.parse.urlencode(
+            {"username": draw.choice(fixture.emails), "password": DEMO_PASSWORD}
+        )
+        return Request("POST", "/auth/token", form, form=True)
+
+    def slow_registration() -> Request:
+        email = f"soak-{number}-{next(registrations)}@example.com"
+        body = {"email": email, "password": "soak password", "display_name": "Soak"}
+        return Request("POST", "/users", json.dumps(body), slow=True)
 
     return (
         [search] * 6
         + [profile] * 5
         + [me] * 3
         + [replace_skills] * 2
-        + [
-            matches,
-            connection_request,
-        ]
+        + [matches, connection_request, log_in, slow_registration]
     )
 
 
@@ -245,7 +381,8 @@ def sample(end: int, started: float, load: Load, pid: int, engine: Engine) -> Wi
     since = started + end - WINDOW_SECONDS
     answers = [answer for answer in list(load.answers) if answer.finished >= since]
     latencies = sorted(answer.milliseconds for answer in answers) or [0.0]
-    process = read_process_status(pid)
+    workers = worker_pids(pid)
+    processes = [read_process_status(worker) for worker in workers]
     return Window(
         second=end,
         requests=len(answers),
@@ -254,11 +391,25 @@ def sample(end: int, started: float, load: Load, pid: int, engine: Engine) -> Wi
         p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         client_errors=sum(400 <= answer.status < 500 for answer in answers),
         server_errors=sum(answer.status == 0 or answer.status >= 500 for answer in answers),
-        rss_mib=process["VmRSS"] / 1024,
-        file_descriptors=len(os.listdir(f"/proc/{pid}/fd")),
-        threads=process["Threads"],
+        timeouts=sum(answer.status == -1 for answer in answers),
+        rss_mib=sum(process["VmRSS"] for process in processes) / 1024,
+        file_descriptors=sum(len(os.listdir(f"/proc/{worker}/fd")) for worker in workers),
+        threads=sum(process["Threads"] for process in processes),
         database_connections=count_server_connections(engine),
     )
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The server's worker processes (its children), or the server itself with one worker."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children or [pid]
 
 
 def read_process_status(pid: int) -> dict[str, int]:
@@ -291,6 +442,11 @@ def verdict(windows: list[Window]) -> list[str]:
         for window in windows
         if window.server_errors
     ]
+    failures += [
+        f"{window.timeouts} timeouts in the window ending at {window.second} s"
+        for window in windows
+        if window.timeouts
+    ]
     if last.rss_mib - warm.rss_mib > MAX_RSS_GROWTH_MIB:
         failures.append(f"memory grew from {warm.rss_mib:.0f} to {last.rss_mib:.0f} MiB")
     if last.file_descriptors - warm.file_descriptors > MAX_LEAKED_HANDLES:
@@ -304,14 +460,15 @@ def verdict(windows: list[Window]) -> list[str]:
     return failures
 
 
-HEADER = "    s   req/s  p50 ms  p99 ms   4xx  5xx/err  RSS MiB  fds  threads  db conns"
+HEADER = "    s   req/s  p50 ms  p99 ms   4xx  5xx/err  timeouts  RSS MiB  fds  threads  db conns"
 
 
 def format_window(window: Window) -> str:
     """One line of the table under HEADER."""
     return (
         f"{window.second:5d} {window.rps:7.0f} {window.p50_ms:7.1f} {window.p99_ms:7.1f} "
-        f"{window.client_errors:5d} {window.server_errors:8d} {window.rss_mib:8.1f} "
+        f"{window.client_errors:5d} {window.server_errors:8d} {window.timeouts:9d} "
+        f"{window.rss_mib:8.1f} "
         f"{window.file_descriptors:4d} {window.threads:8d} {window.database_connections:9d}"
     )
 
@@ -322,8 +479,8 @@ def write_results(
     """Print the verdict; write the windows and verdict as JSON and as the printed table."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     title = (
-        f"soak: {arguments.seconds} s, {arguments.clients} clients, {arguments.users} users, "
-        f"1 worker, PostgreSQL on loopback, {os.cpu_count()} cores"
+        f"soak: {arguments.seconds} s, {arguments.clients} connections, {arguments.users} users, "
+        f"{arguments.workers} workers, PostgreSQL on loopback, {os.cpu_count()} cores"
     )
     outcome = ["verdict: pass"] if not failures else ["verdict: FAIL", *failures]
     table = "\n".join([title, "", HEADER, *map(format_window, windows), "", *outcome])
