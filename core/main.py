@@ -15,13 +15,16 @@ from typing import Any
 
 from anyio.to_thread import current_default_thread_limiter
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -268,11 +271,33 @@ def _add_exception_handlers(app: FastAPI) -> None:
             )
         return await _internal_error(request, error)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        allowed = _methods_of_path(app, request.url.path) if error.status_code == 405 else None
+        if not allowed:
+            return await http_exception_handler(request, error)
+        # Starlette's Allow names the methods of the first route on the path; a path served
+        # by several routes (GET, PUT and POST /users/me/skills) allows all of theirs.
+        headers = {"Allow": ", ".join(sorted(allowed))}
+        return JSONResponse({"detail": error.detail}, status_code=405, headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": public_errors(error.errors())}, status_code=422)
 
     app.add_exception_handler(Exception, _internal_error)
+
+
+def _methods_of_path(app: FastAPI, path: str) -> set[str]:
+    # Read from the schema: the routes of included routers are not public in FastAPI.
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            methods |= {method.upper() for method in operations if method.upper() in _METHODS}
+    return methods
+
+
+_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 
 
 def public_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:

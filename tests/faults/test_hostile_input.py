@@ -144,3 +144,20 @@ def test_a_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/users/me/skills", "GET, POST, PUT"),
+        ("PUT", "/users/me", "DELETE, GET, PATCH"),
+        ("DELETE", "/users", "GET, POST"),
+    ],
+)
+def test_a_405_allows_every_method_of_the_path(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert "detail" in response.json()
