@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from fastapi import Form
 from fastapi.security import OAuth2PasswordRequestForm
@@ -74,10 +74,22 @@ class UserCreate(StrictBody):
     bio: Bio | None = None
 
 
-class UserUpdate(StrictBody):
-    """``PATCH /users/me``: only the fields given change; ``bio: null`` clears the bio."""
+def _not_nullable(schema: dict[str, Any]) -> None:
+    # An optional field whose absence means "unchanged" but whose null is refused: the schema
+    # keeps the non-null member of pydantic's anyOf, so that clients and fuzzers know.
+    members = [member for member in schema.pop("anyOf", []) if member.get("type") != "null"]
+    if len(members) == 1:
+        schema.update(members[0])
 
-    display_name: DisplayName | None = None
+
+class UserUpdate(StrictBody):
+    """``PATCH /users/me``: only the fields given change; ``bio: null`` clears the bio.
+
+    ``display_name`` may be left out but not null: its schema says so (a string, not
+    nullable), since the default None is never validated.
+    """
+
+    display_name: DisplayName | None = Field(default=None, json_schema_extra=_not_nullable)
     bio: Bio | None = None
 
     @model_validator(mode="after")

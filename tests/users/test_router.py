@@ -420,3 +420,11 @@ def test_token_and_own_profile_are_never_cached(client: TestClient, sign_up: Sig
 @pytest.mark.parametrize("path", ["/", "/health", "/users", "/users/me", "/nowhere"])
 def test_every_response_forbids_content_sniffing(client: TestClient, path: str) -> None:
     assert client.get(path).headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_schema_says_display_name_may_be_left_out_but_not_null(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["UserUpdate"]
+    display_name = schema["properties"]["display_name"]
+    assert display_name["type"] == "string"
+    assert "anyOf" not in display_name
+    assert "display_name" not in schema.get("required", [])
