@@ -161,3 +161,12 @@ def test_a_405_allows_every_method_of_the_path(
     assert response.status_code == 405
     assert response.headers["allow"] == allowed
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [("UserCreate", "display_name"), ("SkillCreate", "name"), ("UserUpdate", "display_name")],
+)
+def test_the_schema_says_text_may_not_hold_nul(client: TestClient, body: str, field: str) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas[body]["properties"][field]["pattern"] == "^[^\\u0000]*$"
