@@ -31,7 +31,7 @@ from typing import Any
 import psycopg2
 from fastapi.testclient import TestClient
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
-from sqlalchemy import bindparam, event, text
+from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.engine import Engine
 
 from core.config import load_settings
@@ -39,6 +39,7 @@ from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
 from core.postgres_server import TemporaryPostgres
 from core.scaffold import create_module
+from modules.skills import UserSkill
 
 # p50 targets by number of users (issue: the matching engine).
 TARGETS_MS = {
@@ -129,6 +130,14 @@ def measure_size(
         report(figures, f"{name} SQL", from_sql, floor, baseline=from_index)
         figures["plans"][name] = costliest_plan(engine, get(in_sql, path, headers[0]))
     report(figures, EXACT_FLOOR, latencies(pair_aggregations(engine, emails), repeats), floor)
+    name, paths = (
+        "GET /skills/{id}/users",
+        [f"/skills/{skill}/users" for skill in skill_sample(engine, draw, callers)],
+    )
+    report(
+        figures, name, latencies([get(in_sql, path) for path in paths], repeats), floor, target=10
+    )
+    figures["plans"][name] = costliest_plan(engine, get(in_sql, paths[0]))
     writes = list_changes(indexed, without_log, emails, repeats)
     report(figures, "PUT /users/me/skills", writes["with the change log"], floor)
     report(
@@ -143,6 +152,16 @@ def measure_size(
     for client in (indexed, in_sql, without_log):
         stop_modules(client.app)  # type: ignore[arg-type]
     return figures
+
+
+def skill_sample(engine: Engine, draw: random.Random, count: int) -> list[int]:
+    """The three most listed skills, and ``count`` others drawn at random."""
+    with engine.connect() as connection:
+        by_use = connection.execute(
+            select(UserSkill.skill_id).group_by(UserSkill.skill_id).order_by(func.count().desc())
+        )
+        skills = [row[0] for row in by_use]
+    return skills[:3] + draw.sample(skills[3:], min(count, len(skills) - 3))
 
 
 def seed(server: TemporaryPostgres, users: int) -> float:

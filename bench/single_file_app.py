@@ -18,7 +18,7 @@ from core.database import POOL_SIZE
 from core.exceptions import DomainError
 from core.main import WORKER_THREADS
 from core.middleware import (
-    BodySizeLimitMiddleware,
+    BodyReadMiddleware,
     InFlightLimitMiddleware,
     RejectNulInQueryMiddleware,
     RequestLogMiddleware,
@@ -38,7 +38,7 @@ app = FastAPI(lifespan=lifespan)
 # The users router reads its database and settings from the app's platform; no module hook runs.
 app.state.platform = create_platform(load_settings(modules=["users"]))
 app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
-app.add_middleware(BodySizeLimitMiddleware, max_bytes=1_048_576)
+app.add_middleware(BodyReadMiddleware, max_bytes=1_048_576, timeout=10.0)
 app.add_middleware(RejectNulInQueryMiddleware)
 app.add_middleware(RequestLogMiddleware)
 app.include_router(router)

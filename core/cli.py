@@ -73,7 +73,9 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
         reload=reload,
         workers=None if reload else workers,
         access_log=False,
-        proxy_headers=True,
+        # The app believes forwarded headers from HOBBYMATCH_TRUSTED_PROXIES alone (core.main);
+        # Uvicorn's own default would believe any local peer.
+        proxy_headers=False,
     )
 
 

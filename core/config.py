@@ -50,7 +50,12 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: CommaSeparated = []
+    trusted_proxies: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    body_read_timeout: float = Field(default=10.0, gt=0)
+    request_timeout: float = Field(default=10.0, gt=0)
+    database_connect_timeout: int = Field(default=5, ge=1)
+    database_statement_timeout: float = Field(default=10.0, gt=0)
     trace_hooks: bool = False
 
     # Set by load_settings, never from the environment: where the modules' settings are read.
@@ -58,7 +63,9 @@ class Settings(BaseSettings):
     _module_overrides: Mapping[str, Mapping[str, Any]] = PrivateAttr(default_factory=dict)
     _for_tests: bool = PrivateAttr(default=False)
 
-    @field_validator("modules", "disabled_modules", "cors_origins", mode="before")
+    @field_validator(
+        "modules", "disabled_modules", "cors_origins", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -8,10 +8,12 @@ two apps in one process never share a database. Every module's models subclass :
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import Depends
+from filelock import FileLock
 from sqlalchemy import (
     DateTime,
     Dialect,
@@ -56,8 +58,10 @@ POOL_SIZE = 20
 # path or body ids beyond it are refused as invalid rather than sent to the driver.
 MAX_INTEGER_ID = 2**31 - 1
 
-# Any constant: it serialises create_all between workers that start at the same moment.
+# Any constants: they serialise create_all, and the whole schema step of startup, between
+# workers that start at the same moment.
 _SCHEMA_LOCK_ID = 0x486F6262
+_STARTUP_LOCK_ID = 0x486F6263
 
 
 class Base(DeclarativeBase):
@@ -92,11 +96,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_database_engine(url: URL) -> Engine:
-    """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL)."""
+def create_database_engine(
+    url: URL, *, connect_timeout: int = 5, statement_timeout: float = 10.0
+) -> Engine:
+    """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL).
+
+    :param connect_timeout: seconds to wait for a new PostgreSQL connection.
+    :param statement_timeout: seconds PostgreSQL lets one statement run before cancelling it.
+    """
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url)
-    return _create_postgresql_engine(url)
+    return _create_postgresql_engine(url, connect_timeout, statement_timeout)
 
 
 def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker[Session]:
@@ -152,6 +162,25 @@ def insert_ignoring_duplicates(
     db.connection().execute(statement, list(rows)).close()
 
 
+def serialize_on(db: Session, name: str) -> None:
+    """Make the rest of ``db``'s transaction run alone among transactions serialized on
+    ``name``, until commit or rollback: for a count-then-insert that no row lock can guard
+    (the rows counted may not exist yet).
+
+    PostgreSQL takes a transaction-level advisory lock on the name's hash; SQLite takes the
+    database's one write lock (``BEGIN IMMEDIATE``), which serializes every writer.
+    """
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+        )
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def init_db(engine: Engine, tables: Iterable[Table]) -> None:
     """Create the given tables where they are missing (the enabled modules' tables).
 
@@ -162,6 +191,27 @@ def init_db(engine: Engine, tables: Iterable[Table]) -> None:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
         Base.metadata.create_all(connection, tables=list(tables))
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold a lock that every process preparing ``engine``'s schema takes, so that workers
+    starting at once check, create and stamp tables one after the other.
+
+    PostgreSQL: a session-level advisory lock on a connection of its own. SQLite: a lock file
+    beside the database file (its write lock would also block the other connections of this
+    process, which create the tables).
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _STARTUP_LOCK_ID})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _STARTUP_LOCK_ID})
+        return
+    with FileLock(f"{engine.url.database}.lock"):
+        yield
 
 
 def check_database(engine: Engine) -> None:
@@ -199,7 +249,7 @@ def _first_line(message: str, secret: str | None) -> str:
     return line.replace(secret, "***") if secret else line
 
 
-def _create_postgresql_engine(url: URL) -> Engine:
+def _create_postgresql_engine(url: URL, connect_timeout: int, statement_timeout: float) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
@@ -207,10 +257,11 @@ def _create_postgresql_engine(url: URL) -> Engine:
         max_overflow=0,
         # JIT compilation pays off for long analytic queries; for a web request it only adds
         # a few hundred milliseconds of compiling to any query the planner finds costly.
+        # A cancelled statement is an OperationalError: answered 503, like a lost database.
         connect_args={
-            "connect_timeout": 5,
+            "connect_timeout": connect_timeout,
             "application_name": "hobbymatch",
-            "options": "-c jit=off",
+            "options": f"-c jit=off -c statement_timeout={round(statement_timeout * 1000)}",
         },
     )
 

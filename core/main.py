@@ -6,20 +6,27 @@ creates their tables and runs their startup hooks. ``core.main:app`` is built on
 so that ``uvicorn core.main:app --reload`` works and importing this file costs nothing.
 """
 
+import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio.to_thread import current_default_thread_limiter
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core import __version__
 from core.config import Settings, load_settings
@@ -29,13 +36,16 @@ from core.database import (
     describe_database,
     init_db,
     is_connection_error,
+    schema_lock,
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
 from core.middleware import (
-    BodySizeLimitMiddleware,
+    BodyReadMiddleware,
     InFlightLimitMiddleware,
     RejectNulInQueryMiddleware,
+    RequestDeadlineMiddleware,
     RequestLogMiddleware,
+    SecurityHeadersMiddleware,
 )
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.platform import Platform, create_platform
@@ -67,7 +77,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in platform.registry.modules:
         for router in module.routers:
             app.include_router(router, tags=[module.name])
+    _document_body_errors(app, settings.max_body_bytes)
     return app
+
+
+def _document_body_errors(app: FastAPI, max_bytes: int) -> None:
+    # Every operation that reads a body answers 400 to one that does not parse and 413 to one
+    # over the limit, before any module's code runs. The schema says so, or clients (and the
+    # stateful fuzzing phase) meet status codes it never mentions.
+    errors = {
+        "400": {"description": "The body cannot be parsed (not UTF-8, or nested too deeply)"},
+        "413": {"description": f"The body is larger than {max_bytes} bytes"},
+    }
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first_build = app.openapi_schema is None
+        schema = build()
+        for operation in _operations(schema) if first_build else ():
+            if "requestBody" in operation:
+                for status_code, response in errors.items():
+                    operation["responses"].setdefault(status_code, response)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _operations(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for path in schema.get("paths", {}).values():
+        yield from path.values()
 
 
 def configure_logging(level: str) -> None:
@@ -91,9 +129,11 @@ def start_modules(app: FastAPI) -> None:
     if platform.settings.schema_mode == "migrations":
         require_heads(platform.registry, platform.engine)
     else:
-        created = modules_without_tables(platform.registry, platform.engine)
-        init_db(platform.engine, platform.registry.tables)
-        stamp_created_modules(platform.registry, platform.engine, created)
+        # One worker at a time: two that both saw no tables would both create them.
+        with schema_lock(platform.engine):
+            created = modules_without_tables(platform.registry, platform.engine)
+            init_db(platform.engine, platform.registry.tables)
+            stamp_created_modules(platform.registry, platform.engine, created)
     with platform.session_factory() as db:
         platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
         db.commit()
@@ -125,6 +165,7 @@ def stop_modules(app: FastAPI) -> None:
 
 def _core_router() -> APIRouter:
     router = APIRouter()
+    probe = _ReadinessProbe()
 
     @router.get("/", summary="What this server is and which modules it runs")
     async def describe(request: Request) -> dict[str, Any]:
@@ -144,15 +185,45 @@ def _core_router() -> APIRouter:
         responses={503: {"description": "The database does not answer"}},
     )
     async def ready(request: Request) -> JSONResponse:
-        try:
-            await run_in_threadpool(check_database, Platform.of(request).engine)
-        except DatabaseUnavailableError:
+        if not await probe.database_answers(Platform.of(request).engine):
             return JSONResponse(
                 {"status": "unavailable", "detail": "the database does not answer"}, status_code=503
             )
         return JSONResponse({"status": "ready"})
 
     return router
+
+
+# /ready answers within this many seconds, whatever the database does: a load balancer's
+# readiness check must not hang on a frozen database.
+READY_TIMEOUT = 1.5
+
+
+class _ReadinessProbe:
+    """One ``SELECT 1`` at a time per app, each waited for at most ``READY_TIMEOUT``: checks
+    that arrive while one is running share its answer, so that a database that hangs holds
+    one worker thread, not one per check."""
+
+    def __init__(self) -> None:
+        self._check: asyncio.Task[bool] | None = None
+
+    async def database_answers(self, engine: Engine) -> bool:
+        """Whether ``SELECT 1`` answers within ``READY_TIMEOUT`` seconds."""
+        check = self._check
+        if check is None or check.done():
+            check = self._check = asyncio.ensure_future(
+                run_in_threadpool(_database_answers, engine)
+            )
+        done, _pending = await asyncio.wait({check}, timeout=READY_TIMEOUT)
+        return bool(done) and check.result()
+
+
+def _database_answers(engine: Engine) -> bool:
+    try:
+        check_database(engine)
+    except DatabaseUnavailableError:
+        return False
+    return True
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
@@ -164,9 +235,25 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["*"],
         )
     app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Outside the in-flight limit, so that waiting for a slot counts too; /ready bounds its own.
+    app.add_middleware(
+        RequestDeadlineMiddleware,
+        timeout=settings.request_timeout,
+        exempt=frozenset({"/health", "/ready"}),
+    )
+    app.add_middleware(
+        BodyReadMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_read_timeout,
+    )
     app.add_middleware(RejectNulInQueryMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)
+    if settings.trusted_proxies:
+        # Outermost, so that the log line and every module see the forwarded client. Only the
+        # named proxies are believed: a client's own X-Forwarded-For would otherwise let it
+        # choose its address, and with it the per-address login throttle's key.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
 
 def _add_exception_handlers(app: FastAPI) -> None:
@@ -189,7 +276,51 @@ def _add_exception_handlers(app: FastAPI) -> None:
             )
         return await _internal_error(request, error)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        allowed = _methods_of_path(app, request.url.path) if error.status_code == 405 else None
+        if not allowed:
+            return await http_exception_handler(request, error)
+        # Starlette's Allow names the methods of the first route on the path; a path served
+        # by several routes (GET, PUT and POST /users/me/skills) allows all of theirs.
+        headers = {"Allow": ", ".join(sorted(allowed))}
+        return JSONResponse({"detail": error.detail}, status_code=405, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": public_errors(error.errors())}, status_code=422)
+
     app.add_exception_handler(Exception, _internal_error)
+
+
+def _methods_of_path(app: FastAPI, path: str) -> set[str]:
+    # Read from the schema: the routes of included routers are not public in FastAPI.
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            methods |= {method.upper() for method in operations if method.upper() in _METHODS}
+    return methods
+
+
+_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
+def public_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """FastAPI's validation errors without what the client sent: no ``input`` (it may be a
+    password) and no ``ctx``, and any text made encodable (a lone surrogate in a field name
+    would otherwise make the answer itself fail)."""
+    return [
+        {
+            "type": error["type"],
+            "loc": [_encodable(part) if isinstance(part, str) else part for part in error["loc"]],
+            "msg": _encodable(error["msg"]),
+        }
+        for error in errors
+    ]
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def _internal_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,4 +1,6 @@
-"""Pure-ASGI middleware: request ids with one access-log line per request, and a body-size cap.
+"""Pure-ASGI middleware: request ids with one access-log line per request, the body read
+whole and bounded in size and time, a deadline and a limit for requests in flight, NUL-free
+query strings, security headers.
 
 Written against ASGI directly rather than ``BaseHTTPMiddleware``, which would add a task and a
 stream copy to every request.
@@ -59,12 +61,20 @@ class RequestLogMiddleware:
             )
 
 
-class BodySizeLimitMiddleware:
-    """Answer 413 to a request whose body is larger than ``max_bytes``, before reading it all."""
+class BodyReadMiddleware:
+    """Read the whole request body before the app sees the request: 413 when it is larger than
+    ``max_bytes`` (declared or, chunked, as it arrives), 408 when it has not arrived within
+    ``timeout`` seconds.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Placed outside :class:`InFlightLimitMiddleware`, so that a client trickling its body in
+    holds no in-flight slot (nor, behind it, a thread or a database connection): slow uploads
+    only wait here, each bounded by ``timeout``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -75,20 +85,48 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared > self.max_bytes:
             await _send_too_large(send, self.max_bytes)
             return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLargeError
-            return message
-
         try:
-            await self.app(scope, counting_receive, send)
+            async with asyncio.timeout(self.timeout):
+                body = await _read_body(receive, self.max_bytes)
+        except TimeoutError:
+            await _send_json(send, 408, b'{"detail":"the request body did not arrive in time"}')
+            return
         except _BodyTooLargeError:
             await _send_too_large(send, self.max_bytes)
+            return
+        except _ClientDisconnectedError:
+            return
+        await self.app(scope, _replaying(body, receive), send)
+
+
+async def _read_body(receive: Receive, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientDisconnectedError
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > max_bytes:
+            raise _BodyTooLargeError
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    # The body once, then the server's own messages (a disconnect, which Starlette listens for).
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 class InFlightLimitMiddleware:
@@ -107,6 +145,81 @@ class InFlightLimitMiddleware:
             return
         async with self._slots:
             await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Add ``X-Content-Type-Options: nosniff`` to every response, and ``Cache-Control:
+    no-store`` to every response that sets no caching of its own: API answers carry tokens
+    and private profiles (RFC 6749 section 5.1), which no cache may keep."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _value in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestDeadlineMiddleware:
+    """Answer 503 with ``Retry-After`` to a request that has not begun its answer within
+    ``timeout`` seconds (paths in ``exempt`` have none), so that no client waits unbounded on
+    a database that stopped answering.
+
+    A thread blocked in a database call cannot be interrupted: the late request goes on in the
+    background, holding its slot, and its answer is dropped when it comes. (A late write may
+    therefore still commit: 503 never promises that nothing happened.)
+    """
+
+    def __init__(self, app: ASGIApp, timeout: float, exempt: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.exempt = exempt
+        self._late: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        answered_late = False
+        started = False
+
+        async def send_unless_late(message: Message) -> None:
+            nonlocal started
+            if answered_late:
+                return
+            started = True
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, send_unless_late))
+        done, _pending = await asyncio.wait({task}, timeout=self.timeout)
+        if done or started:
+            await task
+            return
+        answered_late = True
+        self._late.add(task)
+        task.add_done_callback(self._forget)
+        body = b'{"detail":"the server could not answer in time; try again shortly"}'
+        await _send_json(send, 503, body, headers=[(b"retry-after", b"5")])
+
+    def _forget(self, task: "asyncio.Task[None]") -> None:
+        self._late.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            access_logger.warning("a request answered late failed: %r", task.exception())
 
 
 class RejectNulInQueryMiddleware:
@@ -133,6 +246,10 @@ class _BodyTooLargeError(Exception):
     pass
 
 
+class _ClientDisconnectedError(Exception):
+    pass
+
+
 def _request_id_from(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
@@ -156,10 +273,13 @@ async def _send_too_large(send: Send, max_bytes: int) -> None:
     await _send_json(send, 413, b'{"detail":"request body is larger than %d bytes"}' % max_bytes)
 
 
-async def _send_json(send: Send, status: int, body: bytes) -> None:
-    headers: list[Any] = [
+async def _send_json(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    all_headers: list[Any] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
+        *(headers or []),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": all_headers})
     await send({"type": "http.response.body", "body": body})

@@ -81,7 +81,11 @@ def create_platform(settings: Settings) -> Platform:
         for module in registry.modules
         if module.info.settings is not None
     }
-    engine = create_database_engine(make_url(settings.effective_database_url))
+    engine = create_database_engine(
+        make_url(settings.effective_database_url),
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout=settings.database_statement_timeout,
+    )
     return Platform(
         settings=settings, registry=registry, module_settings=module_settings, engine=engine
     )

@@ -5,6 +5,11 @@ Used by the test kit and the benchmarks.
 It lives in a temporary folder, listens on a free loopback port only, and trusts local
 connections. PostgreSQL refuses to run as root, so under root it runs as the ``postgres`` user
 (made by Debian's package) or ``nobody``.
+
+A server never outlives the process that made it, however that process ends: a watchdog
+process holds the reading end of a pipe whose writing end only the owner holds, and when the
+pipe closes (exit, crash, Ctrl-C, SIGKILL) it stops the server and deletes its folder.
+:func:`remove_leftovers` stops any server whose owner and watchdog are both gone.
 """
 
 import glob
@@ -13,6 +18,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -30,6 +36,20 @@ _FAST_UNSAFE_SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "unix_socket_directories": "",
 }
+
+
+_FOLDER_PREFIX = "hobbymatch-pg-"
+_OWNER_FILE = "owner.pid"
+
+# Run by the watchdog: stdin reaches its end when the owner's writing end closes.
+# Arguments: the user id to stop the server as ("" for our own), the folder, pg_ctl's command.
+_WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.buffer.read()
+user = int(sys.argv[1]) if sys.argv[1] else None
+subprocess.run(sys.argv[3:], capture_output=True, check=False, user=user)
+shutil.rmtree(sys.argv[2], ignore_errors=True)
+"""
 
 
 class PostgresUnavailableError(RuntimeError):
@@ -65,7 +85,7 @@ class TemporaryPostgres:
         self.bindir = find_postgres_bindir()
         self.database = database
         self.port = _free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="hobbymatch-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX))
         self.data = self.folder / "data"
         self._user = _unprivileged_user()
         if self._user is not None:
@@ -83,6 +103,8 @@ class TemporaryPostgres:
             "--no-sync",
         )
         self._created_database = False
+        (self.folder / _OWNER_FILE).write_text(str(os.getpid()))
+        self._watchdog = self._start_watchdog()
 
     @property
     def url(self) -> str:
@@ -114,14 +136,21 @@ class TemporaryPostgres:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def cleanup(self) -> None:
-        """Stop the server if it runs, and delete its folder."""
-        subprocess.run(
-            self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"),
-            capture_output=True,
-            check=False,
-            user=self._uid(),
+        """Stop the server if it runs, and delete its folder (the watchdog, told, does both)."""
+        if self._watchdog.stdin is not None:
+            self._watchdog.stdin.close()
+        self._watchdog.wait(timeout=60)
+
+    def _start_watchdog(self) -> "subprocess.Popen[bytes]":
+        stop = self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        # A session of its own: a Ctrl-C to the test run's process group does not reach it.
+        return subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(self._uid() or ""), str(self.folder), *stop],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
-        shutil.rmtree(self.folder, ignore_errors=True)
 
     def _create_database(self) -> None:
         connection = psycopg2.connect(
@@ -152,6 +181,49 @@ class TemporaryPostgres:
             raise RuntimeError(
                 f"{program} failed: {result.stderr.strip() or result.stdout.strip()}"
             )
+
+
+def remove_leftovers() -> list[Path]:
+    """Stop the servers of earlier runs whose owner process is gone (and whose watchdog died
+    with it, as when a whole process tree is killed), and delete their folders.
+
+    Servers of running processes, and folders without an owner record, are left alone: they
+    may belong to another run on the same machine.
+
+    :returns: the folders removed.
+    """
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*"):
+        owner = _owner_of(folder)
+        if owner is None or _is_running(owner):
+            continue
+        bindir = find_postgres_bindir()
+        subprocess.run(
+            [str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            check=False,
+            user=folder.stat().st_uid,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _owner_of(folder: Path) -> int | None:
+    try:
+        return int((folder / _OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _unprivileged_user() -> pwd.struct_passwd | None:

@@ -22,6 +22,7 @@ and ``.env`` are ignored (:func:`make_test_settings`).
 """
 
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from core.config import Settings, load_settings
 from core.database import Base
 from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
-from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
+from core.postgres_server import PostgresUnavailableError, TemporaryPostgres, remove_leftovers
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -67,8 +68,14 @@ def hobbymatch_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[TemporaryPostgres]:
-    """A PostgreSQL server for the whole session, in a temporary folder on a loopback port."""
+    """A PostgreSQL server for the whole session, in a temporary folder on a loopback port;
+    first, the servers that earlier runs left behind are stopped. The server stops when the
+    session ends, however it ends (see :mod:`core.postgres_server`)."""
     try:
+        for folder in remove_leftovers():
+            warnings.warn(
+                f"stopped a PostgreSQL server left by an earlier run: {folder}", stacklevel=1
+            )
         server = TemporaryPostgres()
     except PostgresUnavailableError as error:
         if os.environ.get("CI", "").lower() == "true":

@@ -11,7 +11,28 @@ from core.schemas import StrictBody
 from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 
-SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+MAX_SKILL_NAME_LENGTH = 60
+
+
+def normalize_skill_name(name: str) -> str:
+    """The catalog key of ``name``: trimmed, lower-case, inner spaces collapsed."""
+    return " ".join(name.split()).lower()
+
+
+def _key_fits(name: str) -> str:
+    # Lower-casing may lengthen a name ("İ" becomes two characters): the key must fit too.
+    if len(normalize_skill_name(name)) > MAX_SKILL_NAME_LENGTH:
+        raise ValueError(
+            f"the name's lower-case form must have at most {MAX_SKILL_NAME_LENGTH} characters"
+        )
+    return name
+
+
+SkillName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SKILL_NAME_LENGTH),
+    AfterValidator(_key_fits),
+]
 
 
 class SkillCreate(StrictBody):

@@ -27,13 +27,8 @@ from modules.skills.models import (
     UserSkill,
     category_bit,
 )
-from modules.skills.schemas import CategoryCount, SkillChoice
+from modules.skills.schemas import CategoryCount, SkillChoice, normalize_skill_name
 from modules.users import User, get_user, is_active_user
-
-
-def normalize_skill_name(name: str) -> str:
-    """The catalog key of ``name``: trimmed, lower-case, inner spaces collapsed."""
-    return " ".join(name.split()).lower()
 
 
 def load_starting_catalog(db: Session) -> None:
@@ -126,8 +121,11 @@ def replace_user_skills(
         missing = ", ".join(str(skill_id) for skill_id in sorted(wanted - known))
         raise SkillNotFoundError(f"no skill has id {missing}")
     _write_list(db, user_id, [(entry.skill_id, entry.intent) for entry in entries])
+    # Read before committing: afterwards another request may already have changed the list,
+    # and the answer must describe this write.
+    written = _entries_of(db, user_id)
     db.commit()
-    return _entries_of(db, user_id)
+    return written
 
 
 def add_user_skill(db: Session, *, user_id: uuid.UUID, skill_id: int, intent: Intent) -> UserSkill:
@@ -148,14 +146,15 @@ def add_user_skill(db: Session, *, user_id: uuid.UUID, skill_id: int, intent: In
         raise SkillListFullError(
             f"a list holds at most {MAX_SKILLS_PER_USER} skills", error_type="too_long"
         )
-    db.execute(
-        insert(UserSkill).values(
-            user_id=user_id, skill_id=skill_id, intent=intent, rank=len(current) + 1
-        )
-    )
+    added = UserSkill(user_id=user_id, skill_id=skill_id, intent=intent, rank=len(current) + 1)
+    db.add(added)
+    db.flush()
     _list_changed(db, user_id)
+    # Loaded before committing (sessions keep loaded state past a commit): afterwards another
+    # request may already have changed the list, and the answer must describe this write.
+    db.refresh(added)
     db.commit()
-    return _entries_of(db, user_id)[-1]
+    return added
 
 
 def remove_user_skill(db: Session, *, user_id: uuid.UUID, skill_id: int) -> None:

@@ -57,6 +57,9 @@ def inactive_user_ids() -> Select[uuid.UUID]:
     return select(User.id).where(~User.is_active)
 
 
+THROTTLE_KEY_LENGTH = 400
+
+
 class LoginAttempt(Base):
     """A failed login, kept in the database so that every worker counts the same attempts."""
 
@@ -64,5 +67,5 @@ class LoginAttempt(Base):
     __table_args__ = (Index("ix_users_login_attempts_key_at", "key", "attempted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(400))
+    key: Mapped[str] = mapped_column(String(THROTTLE_KEY_LENGTH))
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

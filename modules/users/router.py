@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from core.database import get_db
@@ -13,6 +12,7 @@ from modules.users import service
 from modules.users.dependencies import CurrentUser, SettingsDep
 from modules.users.models import User
 from modules.users.schemas import (
+    LoginForm,
     PasswordChange,
     Token,
     UserCreate,
@@ -50,7 +50,7 @@ def register(body: UserCreate, settings: SettingsDep, db: Session = Depends(get_
 )
 def log_in(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Depends()],
     settings: SettingsDep,
     db: Session = Depends(get_db),
 ) -> Token:

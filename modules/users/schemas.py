@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
+from fastapi import Form
+from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -12,6 +14,8 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    TypeAdapter,
+    ValidationError,
     model_validator,
 )
 
@@ -20,13 +24,45 @@ from core.schemas import StrictBody
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Bio = Annotated[str, Field(max_length=500)]
-# Stored trimmed and lower-case, so that one address cannot hold two accounts.
+# Stored trimmed, in email-validator's normal form (Unicode NFC, the domain in Unicode rather
+# than punycode) and lower-case, so that one address cannot hold two accounts. Login looks
+# accounts up through normalize_email, the same rules.
 NormalizedEmail = Annotated[
     EmailStr,
     BeforeValidator(lambda value: value.strip() if isinstance(value, str) else value),
     AfterValidator(str.lower),
 ]
-Password = Annotated[str, Field(min_length=8, max_length=128)]
+MAX_EMAIL_LENGTH = 320
+MAX_PASSWORD_LENGTH = 128
+Password = Annotated[str, Field(min_length=8, max_length=MAX_PASSWORD_LENGTH)]
+# What a login form may carry: the lengths an account can have, and no NUL character (which
+# no text column can store: PostgreSQL's driver refuses it).
+_NO_NUL = r"^[^\x00]*$"
+
+_email_adapter: TypeAdapter[str] = TypeAdapter(NormalizedEmail)
+
+
+def normalize_email(value: str) -> str:
+    """``value`` as registration stores it; a string that is no valid email comes back trimmed
+    and lower-case (no account can have it, so it matches none)."""
+    try:
+        return _email_adapter.validate_python(value)
+    except ValidationError:
+        return value.strip().lower()
+
+
+class LoginForm(OAuth2PasswordRequestForm):
+    """``POST /auth/token``'s OAuth2 password form, refusing what no account could match."""
+
+    def __init__(
+        self,
+        *,
+        username: Annotated[str, Form(max_length=MAX_EMAIL_LENGTH, pattern=_NO_NUL)],
+        password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH, pattern=_NO_NUL)],
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        scope: Annotated[str, Form(max_length=1000, pattern=_NO_NUL)] = "",
+    ) -> None:
+        super().__init__(grant_type=grant_type, username=username, password=password, scope=scope)
 
 
 class UserCreate(StrictBody):
@@ -38,10 +74,22 @@ class UserCreate(StrictBody):
     bio: Bio | None = None
 
 
-class UserUpdate(StrictBody):
-    """``PATCH /users/me``: only the fields given change; ``bio: null`` clears the bio."""
+def _not_nullable(schema: dict[str, Any]) -> None:
+    # An optional field whose absence means "unchanged" but whose null is refused: the schema
+    # keeps the non-null member of pydantic's anyOf, so that clients and fuzzers know.
+    members = [member for member in schema.pop("anyOf", []) if member.get("type") != "null"]
+    if len(members) == 1:
+        schema.update(members[0])
 
-    display_name: DisplayName | None = None
+
+class UserUpdate(StrictBody):
+    """``PATCH /users/me``: only the fields given change; ``bio: null`` clears the bio.
+
+    ``display_name`` may be left out but not null: its schema says so (a string, not
+    nullable), since the default None is never validated.
+    """
+
+    display_name: DisplayName | None = Field(default=None, json_schema_extra=_not_nullable)
     bio: Bio | None = None
 
     @model_validator(mode="after")

@@ -1,15 +1,15 @@
 """The users module's business rules: plain functions that take a session, never HTTP."""
 
+import hashlib
 import math
 import uuid
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core.database import serialize_on, utc_now
 from core.pagination import PageParams, fetch_page
 from core.platform import hooks
 from modules.users.exceptions import (
@@ -19,8 +19,8 @@ from modules.users.exceptions import (
     UserNotFoundError,
     WrongPasswordError,
 )
-from modules.users.models import LoginAttempt, User
-from modules.users.schemas import Token, UserCreate, UserUpdate
+from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
+from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
     hash_password,
@@ -68,20 +68,23 @@ def log_in(
     :raises TooManyLoginAttemptsError: too many recent failures for the account or address.
     :raises NotAuthenticatedError: unknown email or wrong password (the same answer for both).
     """
-    email = email.strip().lower()
+    email = normalize_email(email)
+    account_key = throttle_key("account", email)
     limits = {
-        f"account:{email}": MAX_FAILED_LOGINS_PER_ACCOUNT,
-        f"address:{client_address}": MAX_FAILED_LOGINS_PER_ADDRESS,
+        account_key: MAX_FAILED_LOGINS_PER_ACCOUNT,
+        throttle_key("address", client_address): MAX_FAILED_LOGINS_PER_ADDRESS,
     }
-    now = utc_now()
-    _refuse_when_locked_out(db, limits=limits, now=now)
+    attempts = _count_attempt(db, limits=limits, now=utc_now())
     user = db.scalar(select(User).where(User.email == email))
     if user is None:
         verify_against_dummy(password, cost=settings.password_hash_cost)
     if user is None or not verify_password(password, user.password_hash):
-        _record_failure(db, keys=limits.keys(), now=now)
         raise NotAuthenticatedError(BAD_CREDENTIALS)
-    db.execute(delete(LoginAttempt).where(LoginAttempt.key == f"account:{email}"))
+    db.execute(
+        delete(LoginAttempt).where(
+            (LoginAttempt.key == account_key) | LoginAttempt.id.in_(attempts)
+        )
+    )
     if not user.is_active:
         user.is_active = True
         hooks(db).users_user_reactivated(db=db, user_id=user.id)
@@ -94,6 +97,18 @@ def log_in(
         lifetime=lifetime,
     )
     return Token(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+def throttle_key(kind: str, value: str) -> str:
+    """The key under which failed logins for ``value`` (an email or an address) are counted.
+
+    A value that the key column cannot store as it is (too long, or holding a NUL character,
+    as a forwarded address may) is counted under its SHA-256 digest instead.
+    """
+    key = f"{kind}:{value}"
+    if len(key) <= THROTTLE_KEY_LENGTH and "\x00" not in key:
+        return key
+    return f"{kind}:sha256:{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def user_for_token(db: Session, *, token: str, settings: UsersSettings) -> User:
@@ -182,6 +197,20 @@ def deactivate_user(db: Session, *, user: User) -> None:
     db.commit()
 
 
+def _count_attempt(db: Session, *, limits: dict[str, int], now: datetime) -> list[int]:
+    # Counted as a failure before the password is checked, and under a lock per account, so
+    # that parallel attempts cannot all pass the limit by counting before any is recorded.
+    # A successful login deletes the rows (returned by id) again.
+    for key in sorted(limits):
+        serialize_on(db, f"users.login:{key}")
+    _refuse_when_locked_out(db, limits=limits, now=now)
+    db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - LOGIN_WINDOW))
+    attempts = [LoginAttempt(key=key, attempted_at=now) for key in limits]
+    db.add_all(attempts)
+    db.commit()
+    return [attempt.id for attempt in attempts]
+
+
 def _refuse_when_locked_out(db: Session, *, limits: dict[str, int], now: datetime) -> None:
     for key, limit in limits.items():
         count, oldest = db.execute(
@@ -192,9 +221,3 @@ def _refuse_when_locked_out(db: Session, *, limits: dict[str, int], now: datetim
         if count >= limit and oldest is not None:
             retry_after = max(1, math.ceil((oldest + LOGIN_WINDOW - now).total_seconds()))
             raise TooManyLoginAttemptsError(retry_after)
-
-
-def _record_failure(db: Session, *, keys: Iterable[str], now: datetime) -> None:
-    db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - LOGIN_WINDOW))
-    db.add_all(LoginAttempt(key=key, attempted_at=now) for key in keys)
-    db.commit()

@@ -39,6 +39,17 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_operations_that_read_a_body_document_400_and_413(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"400", "413"} <= set(paths["/users"]["post"]["responses"])
+    assert {"400", "413"} <= set(paths["/auth/token"]["post"]["responses"])
+    assert {"400", "413"}.isdisjoint(paths["/users/me"]["get"]["responses"])
+    unparsable = client.post(
+        "/users", content=b"\xff{", headers={"Content-Type": "application/json"}
+    )
+    assert unparsable.status_code == 400
+
+
 def test_every_response_carries_a_request_id(client: TestClient) -> None:
     generated = client.get("/health").headers["x-request-id"]
     assert len(generated) == 32

@@ -5,12 +5,14 @@ request's status). PostgreSQL locks the rows; SQLite has no row locks, so the co
 database's write lock there instead. Without either, a concurrent request loses an update.
 """
 
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select, update
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from core.platform import Platform
@@ -48,6 +50,30 @@ def write(session: Session, count: int) -> None:
     session.commit()
 
 
+def wait_until_blocked(engine: Engine, thread: threading.Thread) -> None:
+    """Wait until ``thread`` waits for a lock: on PostgreSQL, a lock not granted; on SQLite
+    (no lock table to ask), the thread inside the core's ``BEGIN IMMEDIATE``."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if _is_blocked(engine, thread):
+            return
+        time.sleep(0.01)
+    raise TimeoutError("the second reader never waited for the lock")
+
+
+def _is_blocked(engine: Engine, thread: threading.Thread) -> bool:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            waiting = connection.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+        return bool(waiting)
+    frame = sys._current_frames().get(thread.ident or 0)
+    while frame is not None:
+        if frame.f_code.co_name == "_take_write_lock_for_update":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def test_a_second_reader_waits_for_the_first_to_commit(engine: Engine) -> None:
     first = Session(engine)
     seen_by_first = read_for_update(first)
@@ -60,8 +86,9 @@ def test_a_second_reader_waits_for_the_first_to_commit(engine: Engine) -> None:
 
     thread = threading.Thread(target=second_increment)
     thread.start()
+    wait_until_blocked(engine, thread)
     # The second request must still be waiting: it would have read the old value otherwise.
-    assert not second_done.wait(0.3)
+    assert not second_done.is_set()
     write(first, seen_by_first + 1)
     first.close()
     thread.join(timeout=30)

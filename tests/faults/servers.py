@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,9 +14,12 @@ HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
 
 
 @contextmanager
-def serving(folder: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serving(
+    folder: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Serve HobbyMatch on SQLite in ``folder``; yield its base URL and process; stop it after.
 
+    :param settings: further environment variables (``HOBBYMATCH_...``) for the server.
     The server's output goes to ``folder / "server.log"``.
     """
     port = free_port()
@@ -25,6 +28,7 @@ def serving(folder: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         key: value for key, value in os.environ.items() if not key.startswith("HOBBYMATCH_")
     }
     environment["HOBBYMATCH_DATABASE_URL"] = f"sqlite:///{folder / 'served.db'}"
+    environment.update(settings or {})
     with (folder / "server.log").open("w") as log:
         server = subprocess.Popen(
             [HOBBYMATCH, "serve", "--port", str(port)],

@@ -9,9 +9,7 @@ pytest plugin, which does not run under pytest 9.
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 import schemathesis
-from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -42,12 +40,6 @@ FUZZ_SETTINGS = settings(
     derandomize=True,
     database=None,
 )
-
-
-@pytest.fixture
-def api_schema(app: FastAPI) -> OpenApiSchema:
-    """The schema the app serves, for schemathesis to generate requests from."""
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 def operation_labels(schema: OpenApiSchema) -> list[str]:

@@ -1,6 +1,6 @@
 """Hostile input: huge, deep, odd or malicious bodies get a clear 4xx, never a 500."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -98,3 +98,75 @@ def test_every_4xx_body_is_json_with_detail(
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"].startswith("application/json")
     assert "detail" in response.json()
+
+
+def _post_raw(client: TestClient, path: str, body: str, headers: dict[str, str]) -> int:
+    response = client.post(
+        path, content=body.encode(), headers={"Content-Type": "application/json", **headers}
+    )
+    assert "detail" in response.json()
+    return response.status_code
+
+
+def test_a_lone_surrogate_in_any_text_is_422(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    lone = '"\\ud800"'
+    assert _post_raw(client, "/users", f'{{"display_name": {lone}}}', {}) == 422
+    new_user = f'{{"email": "s@example.com", "password": "long enough", "display_name": {lone}}}'
+    assert _post_raw(client, "/users", new_user, {}) == 422
+    patch = client.patch(
+        "/users/me", content=f'{{"bio": {lone}}}'.encode(), headers=account.headers
+    )
+    assert patch.status_code == 422
+    skill = f'{{"name": {lone}, "category": "arts"}}'
+    assert _post_raw(client, "/skills", skill, account.headers) == 422
+    message = f'{{"user_id": "{account.id}", "message": {lone}}}'
+    assert _post_raw(client, "/matches/requests", message, account.headers) == 422
+    assert _post_raw(client, "/users", f"{{{lone}: 1}}", {}) == 422
+
+
+def test_a_422_never_repeats_the_input(client: TestClient) -> None:
+    body = {"email": "e@example.com", "password": "tiny42", "display_name": "Sam"}
+    response = client.post("/users", json=body)
+    assert response.status_code == 422
+    assert "tiny42" not in response.text
+    assert all("input" not in error for error in response.json()["detail"])
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"email": "'
+        for _ in range(17):
+            yield b"a" * 65536
+        yield b'"}'
+
+    response = client.post("/users", content=chunks(), headers={"Content-Type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/users/me/skills", "GET, POST, PUT"),
+        ("PUT", "/users/me", "DELETE, GET, PATCH"),
+        ("DELETE", "/users", "GET, POST"),
+    ],
+)
+def test_a_405_allows_every_method_of_the_path(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [("UserCreate", "display_name"), ("SkillCreate", "name"), ("UserUpdate", "display_name")],
+)
+def test_the_schema_says_text_may_not_hold_nul(client: TestClient, body: str, field: str) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas[body]["properties"][field]["pattern"] == "^[^\\u0000]*$"

@@ -138,3 +138,14 @@ def test_invalid_new_skill_is_422(
     response = client.post("/skills", json=body, headers=sign_up().headers)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_name_whose_catalog_key_grows_past_60_characters_is_422(
+    client: TestClient, sign_up: SignUp
+) -> None:
+    account = sign_up()
+    # "İ" lower-cases to two characters: 31 of them fit the name but not its key.
+    body = {"name": "İ" * 31, "category": "other"}
+    response = client.post("/skills", json=body, headers=account.headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]

@@ -1,15 +1,18 @@
 """A user's ranked list: GET/PUT/POST/DELETE, "who teaches X", cascade and races."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.platform import Platform
 from modules.skills import SkillProfile, UserSkill, category_bit
+from modules.skills.service import replace_user_skills
 from modules.users import User
 from modules.users.testing import Account
 from tests.skills.conftest import skill_id
@@ -312,3 +315,43 @@ def test_a_refused_change_leaves_the_profile_as_it_was(
     )
     assert refused.status_code == 404
     assert profile_of(db, account) == category_bit("games")
+
+
+@pytest.fixture
+def write_after_each_commit(app: FastAPI) -> Iterator[Callable[[uuid.UUID], None]]:
+    """Arm it with a user id: right after the next commit of a request, another "request"
+    empties that user's list, as a concurrent ``PUT []`` landing at that moment would."""
+    factory = Platform.of(app).session_factory
+    armed: list[uuid.UUID] = []
+
+    def empty_the_list(_session: Session) -> None:
+        if armed:
+            user_id = armed.pop()
+            with factory() as other:
+                replace_user_skills(other, user_id=user_id, entries=[])
+
+    event.listen(factory, "after_commit", empty_the_list)
+    yield armed.append
+    event.remove(factory, "after_commit", empty_the_list)
+
+
+def test_post_answers_with_the_entry_it_added_despite_a_concurrent_write(
+    client: TestClient, sign_up: SignUp, write_after_each_commit: Callable[[uuid.UUID], None]
+) -> None:
+    account = sign_up()
+    write_after_each_commit(account.id)
+    body = {"skill_id": skill_id(client, "Chess"), "intent": "teach"}
+    response = client.post("/users/me/skills", json=body, headers=account.headers)
+    assert response.status_code == 201
+    assert (response.json()["skill"]["name"], response.json()["rank"]) == ("Chess", 1)
+
+
+def test_put_answers_with_the_list_it_wrote_despite_a_concurrent_write(
+    client: TestClient, sign_up: SignUp, write_after_each_commit: Callable[[uuid.UUID], None]
+) -> None:
+    account = sign_up()
+    write_after_each_commit(account.id)
+    body = choices(client, ("Guitar", "learn"), ("Chess", "teach"))
+    response = client.put("/users/me/skills", json=body, headers=account.headers)
+    assert response.status_code == 200
+    assert summary(response.json()) == [("Guitar", "learn", 1), ("Chess", "teach", 2)]

@@ -401,3 +401,30 @@ def test_list_with_bad_paging_is_422(client: TestClient, params: dict[str, objec
     response = client.get("/users", params=params)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+# --- Response headers ---
+
+
+def test_token_and_own_profile_are_never_cached(client: TestClient, sign_up: SignUp) -> None:
+    account = sign_up()
+    token = client.post(
+        "/auth/token", data={"username": account.email, "password": account.password}
+    )
+    me = client.get("/users/me", headers=account.headers)
+    for response in (token, me):
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/users", "/users/me", "/nowhere"])
+def test_every_response_forbids_content_sniffing(client: TestClient, path: str) -> None:
+    assert client.get(path).headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_schema_says_display_name_may_be_left_out_but_not_null(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["UserUpdate"]
+    display_name = schema["properties"]["display_name"]
+    assert display_name["type"] == "string"
+    assert "anyOf" not in display_name
+    assert "display_name" not in schema.get("required", [])

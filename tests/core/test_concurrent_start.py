@@ -1,0 +1,34 @@
+"""Workers that start at the same moment on a fresh database all start (``--workers N``)."""
+
+import multiprocessing
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+
+import pytest
+
+from core.main import create_app, start_modules
+from core.testing import make_test_settings
+
+WORKERS = 3
+
+
+def start_worker(database_url: str, barrier: Barrier) -> None:
+    """Build the app, wait for the other workers, then prepare the schema and start."""
+    app = create_app(make_test_settings(database_url))
+    barrier.wait()
+    start_modules(app)
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_workers_starting_together_on_a_fresh_sqlite_file_all_start(
+    tmp_path: Path, attempt: int
+) -> None:
+    url = f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}"
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(WORKERS)
+    workers = [context.Process(target=start_worker, args=(url, barrier)) for _ in range(WORKERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0] * WORKERS
