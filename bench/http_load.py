@@ -1,16 +1,20 @@
 """Benchmark: HobbyMatch's endpoints over HTTP beside three baselines measured in the same run.
 
-Starts a throwaway PostgreSQL, seeds it (``hobbymatch seed``), then for 1 and 2 Uvicorn
-workers serves each app in turn on the same data and drives it with wrk from this machine:
+Starts a throwaway PostgreSQL, seeds it (``hobbymatch seed``), then, in rounds (three by
+default), for 1 and 2 Uvicorn workers serves each app in turn on the same data and drives it
+with wrk from this machine; each round serves the apps in another order, so that a noisy
+moment of the machine does not always fall on the same app:
 
 - floor (bench/floor_app.py): bare Starlette, one raw psycopg query, async pool;
 - single-file (bench/single_file_app.py): our endpoint code without the module system;
 - plain (bench/plain_app.py): the endpoint as a first FastAPI tutorial writes it;
 - hobbymatch: ``hobbymatch serve``, every endpoint of the table.
 
-Prints requests/s, p50 and p99 latency and errors, each HobbyMatch figure as a ratio to the
-baselines that serve the same endpoint, whether two workers shared the load, and a 256-connection
-run; writes bench/results/http-load-<time>.json and .png.
+Prints each round's requests/s, p50 and p99 latency and errors, then for every endpoint the
+median over the rounds of HobbyMatch's requests/s as a ratio to each baseline measured in the
+same round, with the spread (lowest and highest round), and a 256-connection run; writes
+bench/results/http-load-<time>.json and .png. ``--quick`` runs one short round on one worker
+into a temporary folder, in well under a minute.
 
     python3 -m venv .venv && .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/http_load.py
@@ -25,6 +29,7 @@ import platform
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -74,6 +79,7 @@ class Figures:
     p99_ms: float
     errors: int
     worker_share: float | None  # the busier worker's share of CPU, with 2 workers
+    round: int = 0
 
 
 def main() -> None:
@@ -84,20 +90,45 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--burst-seconds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--quick", action="store_true", help="one short round, one worker, temporary results"
+    )
     arguments = parser.parse_args()
+    plan = Plan(
+        users=200 if arguments.quick else arguments.users,
+        seconds=1 if arguments.quick else arguments.seconds,
+        burst_seconds=0 if arguments.quick else arguments.burst_seconds,
+        rounds=1 if arguments.quick else arguments.rounds,
+        workers=(1,) if arguments.quick else (1, 2),
+    )
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     server = TemporaryPostgres()
     server.start()
     try:
-        results = run(server, arguments.users, arguments.seconds, arguments.burst_seconds)
+        results = run(server, plan)
     finally:
         server.cleanup()
-    write_results(results, arguments.users)
+    summary = summarize(results)
+    folder = Path(tempfile.mkdtemp()) if arguments.quick else BENCH / "results"
+    write_results(results, summary, plan, folder)
 
 
-def run(server: TemporaryPostgres, users: int, seconds: int, burst_seconds: int) -> list[Figures]:
-    """Seed, then measure every endpoint of every app at 1 and 2 workers, then the burst."""
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure."""
+
+    users: int
+    seconds: int
+    burst_seconds: int
+    rounds: int
+    workers: tuple[int, ...]
+
+
+def run(server: TemporaryPostgres, plan: Plan) -> list[Figures]:
+    """Seed, then measure every endpoint of every app at each worker count, round after round
+    (the apps in a new order each round), then the burst."""
     environment = {
         **os.environ,
         "HOBBYMATCH_DATABASE_URL": server.url,
@@ -106,28 +137,75 @@ def run(server: TemporaryPostgres, users: int, seconds: int, burst_seconds: int)
         "BENCH_DSN": f"host=127.0.0.1 port={server.port} user=postgres dbname={server.database}",
     }
     started = time.perf_counter()
-    seed = [str(BIN / "hobbymatch"), "seed", "--users", str(users)]
+    seed = [str(BIN / "hobbymatch"), "seed", "--users", str(plan.users)]
     subprocess.run(seed, env=environment, check=True, capture_output=True)
-    print(f"seeded {users} users x 10 skills in {time.perf_counter() - started:.0f} s")
+    print(f"seeded {plan.users} users x 10 skills in {time.perf_counter() - started:.0f} s")
     endpoints = endpoints_for(server.url)
     results: list[Figures] = []
-    print(f"\nwrk -t1, {seconds} s per run, PostgreSQL 15 on loopback, {os.cpu_count()} cores\n")
-    print_header()
-    for workers in (1, 2):
-        for endpoint in endpoints:
-            row = [
-                measure(app, endpoint, workers, endpoint.connections, seconds, environment)
-                for app in endpoint.apps
-            ]
-            results += row
-            print_rows(row)
-    burst = endpoints[1]
-    print(f"\nburst: {burst.name}, 256 connections, {burst_seconds} s, 2 workers")
-    print_header()
-    row = [measure("hobbymatch", burst, 2, 256, burst_seconds, environment)]
-    results += row
-    print_rows(row)
+    print(f"\nwrk -t1, {plan.seconds} s per run, PostgreSQL on loopback, {os.cpu_count()} cores")
+    for round_number in range(plan.rounds):
+        print(f"\nround {round_number + 1} of {plan.rounds}")
+        print_header()
+        for workers in plan.workers:
+            for endpoint in endpoints:
+                shift = round_number % len(endpoint.apps)
+                order = [*endpoint.apps[shift:], *endpoint.apps[:shift]]
+                row = [
+                    measure(app, endpoint, workers, endpoint.connections, plan.seconds, environment)
+                    for app in order
+                ]
+                for figures in row:
+                    figures.round = round_number
+                results += row
+                print_rows(row)
+    if plan.burst_seconds:
+        burst = endpoints[1]
+        print(f"\nburst: {burst.name}, 256 connections, {plan.burst_seconds} s, 2 workers")
+        print_header()
+        row = [measure("hobbymatch", burst, 2, 256, plan.burst_seconds, environment)]
+        results += row
+        print_rows(row)
     return results
+
+
+def summarize(results: list[Figures]) -> list[dict[str, object]]:
+    """For each endpoint and worker count: HobbyMatch's requests/s over each baseline's in the
+    same round, as the median over the rounds and the spread (lowest, highest); printed."""
+    summary: list[dict[str, object]] = []
+    groups = dict.fromkeys((r.endpoint, r.workers, r.connections) for r in results)
+    print("\nHobbyMatch's req/s over each baseline's, same round: median (lowest-highest)")
+    for endpoint, workers, connections in groups:
+        runs = [
+            r
+            for r in results
+            if (r.endpoint, r.workers, r.connections) == (endpoint, workers, connections)
+        ]
+        ratios: dict[str, list[float]] = {}
+        for base in BASELINES:
+            for round_number in {r.round for r in runs}:
+                ours = [r for r in runs if r.round == round_number and r.app == "hobbymatch"]
+                theirs = [r for r in runs if r.round == round_number and r.app == base]
+                if ours and theirs and theirs[0].rps:
+                    ratios.setdefault(base, []).append(ours[0].rps / theirs[0].rps)
+        row: dict[str, object] = {
+            "endpoint": endpoint,
+            "workers": workers,
+            "connections": connections,
+        }
+        described = []
+        for base, values in ratios.items():
+            row[base] = {
+                "median": statistics.median(values),
+                "low": min(values),
+                "high": max(values),
+            }
+            described.append(
+                f"/{base} {statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+            )
+        summary.append(row)
+        if described:
+            print(f"{endpoint:<21} {workers} wk  " + "   ".join(described))
+    return summary
 
 
 def endpoints_for(url: str) -> list[Endpoint]:
@@ -306,26 +384,29 @@ def print_rows(row: list[Figures]) -> None:
         )
 
 
-def write_results(results: list[Figures], users: int) -> None:
-    """bench/results/http-load-<time>.json and a PNG chart of requests/s beside it."""
+def write_results(
+    results: list[Figures], summary: list[dict[str, object]], plan: Plan, folder: Path
+) -> None:
+    """``folder``/http-load-<time>.json and a PNG chart of requests/s beside it."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = BENCH / "results"
     folder.mkdir(exist_ok=True)
     meta = {
         "when": stamp,
-        "users": users,
+        "users": plan.users,
+        "rounds": plan.rounds,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "machine": platform.platform(),
     }
     path = folder / f"http-load-{stamp}.json"
-    path.write_text(json.dumps({"meta": meta, "runs": [asdict(r) for r in results]}, indent=1))
+    runs = [asdict(r) for r in results]
+    path.write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs}, indent=1))
     chart(results, folder / f"http-load-{stamp}.png")
-    print(f"\nwrote {path.relative_to(BENCH.parent)} and its .png")
+    print(f"\nwrote {path} and its .png")
 
 
 def chart(results: list[Figures], path: Path) -> None:
-    """Grouped bars: requests/s per endpoint and worker count, one bar per app."""
+    """Grouped bars: median requests/s per endpoint and worker count, one bar per app."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -337,13 +418,13 @@ def chart(results: list[Figures], path: Path) -> None:
     width = 0.2
     for offset, app in enumerate(apps):
         values = [
-            next(
-                (
+            statistics.median(
+                [
                     r.rps
                     for r in results
                     if (r.endpoint, r.workers, r.connections) == group and r.app == app
-                ),
-                0,
+                ]
+                or [0]
             )
             for group in groups
         ]
