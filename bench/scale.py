@@ -2,14 +2,16 @@
 
 Starts a throwaway PostgreSQL and grows one database through 10,000 and 100,000 demo users
 (``--sizes``; the published run adds 1,000,000), ten skills each, vacuumed and analyzed as
-autovacuum would leave it. At each size it times, through the app in this process, GET /matches
-(shared and trade, for sampled callers, from the index and in SQL) and GET /skills/{id}/users (sampled skills, popular ones
-included), beside GET /health through the same app (the framework's floor, same run) and, for
-the shared ranking, beside the bare SQL that any exact ranking must run at the least (every row
-sharing a skill with the caller, summed per person); it prints PostgreSQL's plan of each
-endpoint's costliest query. Then it times `hobbymatch serve` from launch to its first answer
-with 2 and with 50 modules (48 made by `hobbymatch new-module`), on an empty database and again
-on the created one. Writes bench/results/scale-<time>.json and .png.
+autovacuum would leave it. At each size it serves three apps on that database (matches with its
+index, matches in SQL, no matches) and times through them, in this process: GET /matches
+(shared and trade, for sampled callers, from the index and in SQL), the bare SQL that any exact
+shared ranking must run at the least (every row sharing a skill with the caller, summed per
+person), GET /skills/{id}/users (sampled skills, popular ones included) and PUT
+/users/me/skills with and without the change log, each beside GET /health (the framework's
+floor, same run); it prints PostgreSQL's plan of each endpoint's costliest query. Then it times
+`hobbymatch serve` from launch to its first answer with 2 modules and with 48 more made by
+`hobbymatch new-module`, on an empty database and again on the created one. Writes
+bench/results/scale-<time>.json and .png (``--quick``: 300 users, to a temporary folder).
 
     python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/scale.py
 """
