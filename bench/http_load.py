@@ -103,7 +103,7 @@ def main() -> None:
         workers=(1,) if arguments.quick else (1, 2),
     )
     if shutil.which("wrk") is None:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        install_wrk()
     server = TemporaryPostgres()
     server.start()
     try:
@@ -113,6 +113,14 @@ def main() -> None:
     summary = summarize(results)
     folder = Path(tempfile.mkdtemp()) if arguments.quick else BENCH / "results"
     write_results(results, summary, plan, folder)
+
+
+def install_wrk() -> None:
+    """Install Debian's wrk, reading the package lists first when they are stale."""
+    install = ["apt-get", "install", "-y", "-qq", "wrk"]
+    if subprocess.run(install, check=False, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(install, check=True)
 
 
 @dataclass(frozen=True)
