@@ -15,7 +15,7 @@ the caller learns and they teach, doubled when they learn one the caller teaches
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -217,15 +217,27 @@ class Snapshot:
         limit: int,
         offset: int,
     ) -> Ranked:
-        extra_keys = [_halves(user) for user, _ in extra]
         all_points = np.concatenate([points, np.array([p for _, p in extra], dtype=np.int64)])
-        high = np.concatenate(
-            [self.high[positions], np.array([k[0] for k in extra_keys], dtype=np.uint64)]
-        )
-        low = np.concatenate(
-            [self.low[positions], np.array([k[1] for k in extra_keys], dtype=np.uint64)]
-        )
-        chosen = best(all_points, high, low, limit=limit, offset=offset)
+        # Ties go by user id. Snapshot positions are in id order, so a position is its own
+        # key; a user changed since the build sorts just before the first position whose id is
+        # larger (2 * position + 1 against 2 * insertion point), and such users among
+        # themselves by id (the second key).
+        extra_keys = np.array([2 * self._insertion_point(user) for user, _ in extra], np.int64)
+        by_id = sorted(range(len(extra)), key=lambda at: extra[at][0].int)
+        extra_order = np.empty(len(extra), dtype=np.int64)
+        extra_order[by_id] = np.arange(len(extra))
+
+        def tie_keys(chosen: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.int64], ...]:
+            from_snapshot = chosen < len(positions)
+            first = np.empty(len(chosen), dtype=np.int64)
+            second = np.zeros(len(chosen), dtype=np.int64)
+            first[from_snapshot] = 2 * positions[chosen[from_snapshot]].astype(np.int64) + 1
+            changed = chosen[~from_snapshot] - len(positions)
+            first[~from_snapshot] = extra_keys[changed]
+            second[~from_snapshot] = extra_order[changed]
+            return first, second
+
+        chosen = best(all_points, tie_keys, limit=limit, offset=offset)
         page = [
             (
                 self.user_at(int(positions[at]))
@@ -237,19 +249,27 @@ class Snapshot:
         ]
         return Ranked(page=page, total=len(all_points))
 
+    def _insertion_point(self, user: uuid.UUID) -> int:
+        """How many snapshot users have a smaller id than ``user``."""
+        high, low = _halves(user)
+        at = int(np.searchsorted(self.high, high))
+        while at < len(self.high) and self.high[at] == high and self.low[at] < low:
+            at += 1
+        return at
+
 
 def best(
     points: Points,
-    high: npt.NDArray[np.uint64],
-    low: npt.NDArray[np.uint64],
+    tie_keys: Callable[[npt.NDArray[np.intp]], tuple[npt.NDArray[np.int64], ...]],
     *,
     limit: int,
     offset: int,
 ) -> npt.NDArray[np.intp]:
-    """Where the page ``[offset, offset + limit)`` of the best points lies, ties by user id.
+    """Where the page ``[offset, offset + limit)`` of the best points lies, ties broken by
+    ``tie_keys`` of the rows (their first key, then the next; smaller first).
 
-    Only the rows at least as good as the last one wanted are sorted (``argpartition``'s
-    selection first), every tie of that boundary included.
+    Only the rows at least as good as the last one wanted are sorted (``partition`` finds that
+    boundary first), every tie of the boundary included; only they get their keys.
     """
     wanted = min(offset + limit, len(points))
     if wanted == 0:
@@ -258,7 +278,7 @@ def best(
     if wanted < len(points):
         boundary = -np.partition(-points, wanted - 1)[wanted - 1]
         chosen = np.flatnonzero(points >= boundary)
-    order = np.lexsort((low[chosen], high[chosen], -points[chosen]))
+    order = np.lexsort((*reversed(tie_keys(chosen)), -points[chosen]))
     return chosen[order][offset : offset + limit]
 
 
