@@ -7,6 +7,8 @@ two apps in one process never share a database. Every module's models subclass :
 """
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -284,9 +286,27 @@ def _create_sqlite_engine(url: URL) -> Engine:
 def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# A fresh file's switch to WAL takes an exclusive lock, and SQLite answers "database is locked"
+# at once instead of waiting like other statements do: workers that open a new file at the
+# same moment (hobbymatch serve --workers N) take turns for up to this long.
+_WAL_SWITCH_SECONDS = 10.0
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    deadline = time.monotonic() + _WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _take_write_lock_for_update(
