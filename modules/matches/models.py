@@ -65,6 +65,10 @@ class MatchChange(Base):
     can re-read that user before its next ranking. Rows are trimmed by age."""
 
     __tablename__ = "match_changes"
+    # Sequence numbers must never be handed out twice: once trimming had emptied the log, a
+    # plain SQLite ROWID would start again at 1, below every worker's position, and their
+    # indexes would miss every change until the numbers caught up. AUTOINCREMENT never reuses.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     # SQLite hands out ROWIDs only to an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
     seq: Mapped[int] = mapped_column(

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
@@ -17,6 +17,7 @@ from core.main import create_app, start_modules, stop_modules
 from core.pagination import PageParams
 from core.platform import Platform
 from modules.matches.freshness import LiveIndex, LogPosition, record_change
+from modules.matches.models import MatchChange
 from modules.matches.schemas import MatchType
 from modules.matches.service import INDEX_STATE, find_matches
 from modules.skills import Skill
@@ -173,6 +174,22 @@ def test_the_index_waits_for_a_sequence_number_committed_late(
         index.sync(reader)
     assert index.snapshot is not None
     assert {late, early} <= set(index.snapshot.overrides)
+
+
+def test_sequence_numbers_keep_growing_after_the_log_is_trimmed_empty(app: FastAPI) -> None:
+    platform = Platform.of(app)
+    with platform.session_factory() as db:
+        record_change(db, uuid.uuid4())
+        db.commit()
+        first = db.scalar(select(MatchChange.seq))
+        db.execute(delete(MatchChange))
+        db.commit()
+        record_change(db, uuid.uuid4())
+        db.commit()
+        again = db.scalar(select(MatchChange.seq))
+    assert first is not None
+    assert again is not None
+    assert again > first
 
 
 def test_a_log_position_remembers_the_numbers_it_has_not_seen() -> None:

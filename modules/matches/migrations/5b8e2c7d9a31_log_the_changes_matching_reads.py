@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_match_changes")),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         op.f("ix_match_changes_changed_at"), "match_changes", ["changed_at"], unique=False
