@@ -1,15 +1,23 @@
 """Users: accounts, Argon2 passwords, bearer-token login and public profiles.
 
-Its settings are ``HOBBYMATCH_USERS_*`` (:class:`UsersSettings`); its events, for other modules
-to implement, are in :mod:`modules.users.hookspecs`: ``users_user_deleted``,
-``users_user_deactivated`` and ``users_user_reactivated``. Other modules may use what this front
-door exports, and nothing else of the module:
+Its settings are ``HOBBYMATCH_USERS_*`` (:class:`UsersSettings`); its hooks, for other modules
+to implement, are in :mod:`modules.users.hookspecs`: the events ``users_user_deleted``,
+``users_user_deactivated``, ``users_user_reactivated`` and ``users_hidden_pair``, and the
+extension point ``users_hidden_from`` (who is hidden from whom). Other modules may use what
+this front door exports, and nothing else of the module:
 
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
   deleting an account deletes what your module keeps for it).
 - ``current_user`` / ``CurrentUser``: the dependency giving the signed-in caller (401 otherwise).
+- ``current_user_or_none`` / ``MaybeCurrentUser``: the same, or ``None`` without a token, for
+  routes anyone may read (an invalid token is still 401).
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
-- ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404).
+- ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404); given a
+  ``viewer_id``, a user hidden from the viewer is missing too.
+- ``hidden_from(db, user_id)``: the people hidden from ``user_id`` (the ``users_hidden_from``
+  extension point): leave them out of every listing you show ``user_id``.
+- ``hide_from_each_other(db, user_id=, other_user_id=)``: fire ``users_hidden_pair``, so that
+  every module ends what links the two (a blocking module calls it).
 - ``is_active_user(column)``: a SQL condition, true when the user id in ``column`` is not a
   deactivated account's; cheap over many rows (a NOT EXISTS against a small index).
 - ``inactive_user_ids()``: a select of the deactivated accounts' ids, for
@@ -28,12 +36,14 @@ from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
     CurrentUser,
+    MaybeCurrentUser,
     current_user,
+    current_user_or_none,
 )
 from modules.users.exceptions import UserNotFoundError
 from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
 from modules.users.schemas import UserPublic
-from modules.users.service import get_user
+from modules.users.service import get_user, hidden_from, hide_from_each_other
 from modules.users.settings import UsersSettings
 
 MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
@@ -41,12 +51,16 @@ MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
 __all__ = [
     "MODULE_INFO",
     "CurrentUser",
+    "MaybeCurrentUser",
     "User",
     "UserNotFoundError",
     "UserPublic",
     "UsersSettings",
     "current_user",
+    "current_user_or_none",
     "get_user",
+    "hidden_from",
+    "hide_from_each_other",
     "inactive_user_ids",
     "is_active_user",
 ]

@@ -35,3 +35,16 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def current_user_or_none(
+    token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
+) -> User | None:
+    """The signed-in caller, or ``None`` without a token (for routes anyone may read, which
+    show a signed-in caller less: the people hidden from them); 401 for an invalid token."""
+    if token is None:
+        return None
+    return service.user_for_token(db, token=token, settings=settings)
+
+
+MaybeCurrentUser = Annotated[User | None, Depends(current_user_or_none)]

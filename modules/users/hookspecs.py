@@ -1,10 +1,13 @@
-"""The users module's events, for other modules to implement (``@hookimpl`` in their front
-door). Each is called inside the transaction that made the change, with its session: what an
+"""The users module's hooks, for other modules to implement (``@hookimpl`` in their front
+door): events about accounts, and who is hidden from whom.
+
+Each event is called inside the transaction that made the change, with its session: what an
 implementation writes commits or rolls back with it. An implementation that raises rolls the
 change back, and the request fails.
 """
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
@@ -37,4 +40,33 @@ def users_user_reactivated(db: Session, user_id: uuid.UUID) -> None:
 
     :param db: the session of the login's transaction.
     :param user_id: the account's id.
+    """
+
+
+# --- Who may see whom ---
+
+
+@hookspec
+def users_hidden_from(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID] | None:
+    """The people hidden from ``user_id`` (an extension point): every module that lists people
+    leaves them out of what it shows ``user_id``, and addressing one of them (a connection
+    request, say) answers 404, as if they did not exist. Hide both ways: a module that hides B
+    from A also hides A from B.
+
+    Read it through :func:`modules.users.hidden_from`, which asks every implementation.
+
+    :param db: the request's session.
+    :param user_id: the person looking.
+    :return: the ids to hide, or ``None``.
+    """
+
+
+@hookspec
+def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """An event: from now on, ``user_id`` and ``other_user_id`` are hidden from each other (one
+    blocked the other). End whatever links the two in your module, in this transaction.
+
+    :param db: the session of the hiding transaction.
+    :param user_id: who asked for it.
+    :param other_user_id: the person now hidden from them.
     """

@@ -127,15 +127,31 @@ def user_for_token(db: Session, *, token: str, settings: UsersSettings) -> User:
     return user
 
 
-def get_user(db: Session, *, user_id: uuid.UUID) -> User:
+def get_user(db: Session, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None = None) -> User:
     """Return the active user with ``user_id``.
 
-    :raises UserNotFoundError: no active user has that id.
+    :param viewer_id: who is asking: a user hidden from them (``users_hidden_from``) is
+        reported missing.
+    :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
     """
     user = db.get(User, user_id)
     if user is None or not user.is_active:
         raise UserNotFoundError("user not found")
+    if viewer_id is not None and user_id in hidden_from(db, viewer_id):
+        raise UserNotFoundError("user not found")
     return user
+
+
+def hidden_from(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """The people hidden from ``user_id``, as every ``users_hidden_from`` implementation says."""
+    answers = hooks(db).users_hidden_from(db=db, user_id=user_id)
+    return frozenset().union(*(answer for answer in answers if answer))
+
+
+def hide_from_each_other(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """Tell every module that the two are now hidden from each other (``users_hidden_pair``),
+    so that each ends what links them, in the caller's transaction (not committed here)."""
+    hooks(db).users_hidden_pair(db=db, user_id=user_id, other_user_id=other_user_id)
 
 
 def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[list[User], int]:
