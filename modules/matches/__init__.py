@@ -7,7 +7,10 @@ who list the same skills, ``trade`` people who teach what the caller wants to le
 module writes when the users and skills events say that a list or an account changed
 (:mod:`modules.matches.freshness`); the SQL ranking answers until the index is ready, and stays
 as its reference. Connection requests, once accepted, are the one place where two users see
-each other's email.
+each other's email. The people hidden from a caller (the users module's ``users_hidden_from``)
+are never ranked for them and cannot be asked to connect (404); when two people are hidden from
+each other (``users_hidden_pair``), their pending requests are withdrawn and their connection
+ends.
 
 Its events, for other modules to implement, are in :mod:`modules.matches.hookspecs`
 (``matches_request_sent``, ``_accepted``, ``_declined``, ``_withdrawn``,
@@ -36,7 +39,7 @@ from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import IndexSettings, LiveIndex, record_change
 from modules.matches.models import ConnectionRequest, MatchChange, RequestStatus
 from modules.matches.schemas import Match
-from modules.matches.service import INDEX_STATE, are_connected
+from modules.matches.service import INDEX_STATE, are_connected, separate
 from modules.matches.settings import MatchesSettings
 
 MODULE_INFO = ModuleInfo(
@@ -115,6 +118,13 @@ def users_user_reactivated(db: Session, user_id: uuid.UUID) -> None:
 def users_user_deleted(db: Session, user_id: uuid.UUID) -> None:
     """A deleted account leaves every ranking: log it."""
     record_change(db, user_id)
+
+
+@hookimpl
+def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """Two people are hidden from each other: withdraw the requests between them and end their
+    connection (with this module's events)."""
+    separate(db, user_id=user_id, other_user_id=other_user_id)
 
 
 @hookimpl

@@ -26,7 +26,7 @@ from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
 from modules.matches.schemas import Match, MatchType
 from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
 from modules.skills import Skill, UserSkill
-from modules.users import User, UserPublic, get_user
+from modules.users import User, UserPublic, get_user, hidden_from
 
 # Where the app's platform keeps this worker's LiveIndex (module_state), while it runs.
 INDEX_STATE = "matches"
@@ -45,7 +45,8 @@ def find_matches(
     """One page of the caller's matches, best first (ties by user id), and how many in all.
 
     Ranked by this worker's index once it is ready (synced with every change committed so far),
-    else in SQL over every user; only the page's users are loaded. Other modules narrow the
+    else in SQL over every user; only the page's users are loaded. The people hidden from the
+    caller (the users module's ``users_hidden_from``) are never ranked; other modules narrow the
     ranking (``matches_filter``) and add fields to the page (``matches_annotate``).
 
     :param query: the request's query parameters, for those extension points.
@@ -55,7 +56,9 @@ def find_matches(
     mine = lists_of(db, [user_id])[user_id]
     if not mine:
         return [], 0
-    allowed = MatchFilter.combined(hooks(db).matches_filter(db=db, user_id=user_id, query=query))
+    hidden = MatchFilter(hidden=hidden_from(db, user_id))
+    filters = [hidden, *hooks(db).matches_filter(db=db, user_id=user_id, query=query)]
+    allowed = MatchFilter.combined(filters)
     index: LiveIndex | None = Platform.of(db).module_state.get(INDEX_STATE)
     snapshot = index.fresh_snapshot(db) if index is not None and use_index else None
     if snapshot is not None:
@@ -134,12 +137,12 @@ def send_request(
     """Ask ``recipient_id`` to connect.
 
     :raises RequestToSelfError: the sender is the recipient.
-    :raises UserNotFoundError: no active user is the recipient.
+    :raises UserNotFoundError: no active user is the recipient, or it is hidden from the sender.
     :raises RequestExistsError: a pending or accepted request links the two, either way.
     """
     if sender_id == recipient_id:
         raise RequestToSelfError("you cannot send a request to yourself", loc=("body", "user_id"))
-    get_user(db, user_id=recipient_id)
+    get_user(db, user_id=recipient_id, viewer_id=sender_id)
     request = ConnectionRequest(
         sender_id=sender_id,
         recipient_id=recipient_id,
@@ -232,6 +235,28 @@ def remove_connection(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UU
     db.flush()
     hooks(db).matches_connection_removed(db=db, user_id=user_id, other_user_id=other_user_id)
     db.commit()
+
+
+def separate(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """Withdraw the pending requests between two people and end their connection, firing the
+    usual events, in the caller's transaction (not committed here)."""
+    requests = db.scalars(
+        select(ConnectionRequest)
+        .where(
+            ConnectionRequest.pair_key == pair_key(user_id, other_user_id),
+            ConnectionRequest.status.in_([RequestStatus.PENDING, RequestStatus.ACCEPTED]),
+        )
+        .with_for_update()
+    ).all()
+    for request in requests:
+        if request.status == RequestStatus.PENDING:
+            hooks(db).matches_request_withdrawn(db=db, request=request)
+            db.delete(request)
+            continue
+        db.delete(request)
+        db.flush()
+        hooks(db).matches_connection_removed(db=db, user_id=user_id, other_user_id=other_user_id)
+    db.flush()
 
 
 def list_connections(

@@ -20,7 +20,7 @@ from modules.skills.schemas import (
     UserPublicPage,
     UserSkillOut,
 )
-from modules.users import CurrentUser, UserPublic
+from modules.users import CurrentUser, MaybeCurrentUser, UserPublic
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such skill or user"}}
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
@@ -77,11 +77,19 @@ def create_skill(body: SkillCreate, user: CurrentUser, db: Session = Depends(get
 def users_listing_skill(
     skill_id: SkillIdInPath,
     page: Pagination,
+    viewer: MaybeCurrentUser,
     intent: Intent | None = None,
     db: Session = Depends(get_db),
 ) -> UserPublicPage:
-    """Who lists this skill, with ``intent`` when given ("who teaches guitar?"), by rank."""
-    users, total = service.users_listing_skill(db, skill_id=skill_id, intent=intent, page=page)
+    """Who lists this skill, with ``intent`` when given ("who teaches guitar?"), by rank. With
+    a token, without the people hidden from the caller."""
+    users, total = service.users_listing_skill(
+        db,
+        skill_id=skill_id,
+        intent=intent,
+        page=page,
+        viewer_id=viewer.id if viewer is not None else None,
+    )
     return UserPublicPage(
         items=[UserPublic.model_validate(user) for user in users],
         total=total,

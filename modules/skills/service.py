@@ -28,7 +28,7 @@ from modules.skills.models import (
     category_bit,
 )
 from modules.skills.schemas import CategoryCount, SkillChoice, normalize_skill_name
-from modules.users import User, get_user, is_active_user
+from modules.users import User, get_user, hidden_from, is_active_user
 
 
 def load_starting_catalog(db: Session) -> None:
@@ -173,9 +173,15 @@ def remove_user_skill(db: Session, *, user_id: uuid.UUID, skill_id: int) -> None
 
 
 def users_listing_skill(
-    db: Session, *, skill_id: int, intent: Intent | None, page: PageParams
+    db: Session,
+    *,
+    skill_id: int,
+    intent: Intent | None,
+    page: PageParams,
+    viewer_id: uuid.UUID | None = None,
 ) -> tuple[list[User], int]:
-    """One page of the active users who list the skill (with ``intent`` when given), by rank.
+    """One page of the active users who list the skill (with ``intent`` when given), by rank,
+    without the people hidden from ``viewer_id`` (the users module's ``users_hidden_from``).
 
     :raises SkillNotFoundError: the catalog has no such skill.
     """
@@ -183,6 +189,9 @@ def users_listing_skill(
     conditions = [UserSkill.skill_id == skill_id, is_active_user(UserSkill.user_id)]
     if intent is not None:
         conditions.append(UserSkill.intent == intent)
+    hidden = hidden_from(db, viewer_id) if viewer_id is not None else frozenset()
+    if hidden:
+        conditions.append(UserSkill.user_id.not_in(hidden))
     joined = select(User).join(UserSkill, UserSkill.user_id == User.id).where(*conditions)
     # Counted on the list alone: the join with users only adds the page's columns.
     counted = select(UserSkill.user_id).where(*conditions)

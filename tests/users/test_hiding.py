@@ -3,6 +3,7 @@ module author sees them: a throwaway module hides people, and every module that 
 addresses people honours it (matches, who lists a skill), while matches ends what linked them."""
 
 import sys
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from core.config import Settings
 from core.main import create_app, start_modules, stop_modules
-from modules.users.testing import sign_up_through
+from modules.users.testing import Account, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 HIDER = """
@@ -62,11 +63,67 @@ def hiding(module_folder: ModuleFolder, settings: Settings) -> Iterator[TestClie
     stop_modules(app)
 
 
-def test_a_hidden_person_is_missing_for_the_viewer_alone(hiding: TestClient) -> None:
+def same_list(client: TestClient, *people: Account) -> int:
+    skill = client.get("/skills", params={"limit": 1}).json()["items"][0]["id"]
+    for person in people:
+        body = [{"skill_id": skill, "intent": "share"}]
+        response = client.put("/users/me/skills", json=body, headers=person.headers)
+        assert response.status_code == 200, response.text
+    return int(skill)
+
+
+def ids(items: list[dict[str, object]], key: str | None = None) -> set[uuid.UUID]:
+    return {uuid.UUID(str(item[key]["id"] if key else item["id"])) for item in items}  # type: ignore[index]
+
+
+def test_hidden_people_vanish_for_each_other_and_nobody_else(hiding: TestClient) -> None:
     ana, ben, cleo = (sign_up_through(hiding) for _ in range(3))
+    skill = same_list(hiding, ana, ben, cleo)
     assert hiding.post(f"/hider/hide/{ben.id}", headers=ana.headers).status_code == 204
-    assert hiding.get(f"/hider/people/{ben.id}", headers=ana.headers).status_code == 404
-    assert hiding.get(f"/hider/people/{ana.id}", headers=ben.headers).status_code == 404
-    assert hiding.get(f"/hider/people/{ben.id}", headers=cleo.headers).status_code == 200
+
+    for viewer, hidden in ((ana, ben), (ben, ana)):
+        matches = hiding.get("/matches", headers=viewer.headers).json()
+        assert ids(matches["items"], "user") == {cleo.id}
+        assert matches["total"] == 1
+        listing = hiding.get(f"/skills/{skill}/users", headers=viewer.headers).json()
+        assert ids(listing["items"]) == {viewer.id, cleo.id}
+        assert hiding.get(f"/hider/people/{hidden.id}", headers=viewer.headers).status_code == 404
+        asked = hiding.post(
+            "/matches/requests", json={"user_id": str(hidden.id)}, headers=viewer.headers
+        )
+        assert asked.status_code == 404
+        assert asked.json() == {"detail": "user not found"}
+
+    assert ids(hiding.get(f"/skills/{skill}/users").json()["items"]) == {ana.id, ben.id, cleo.id}
+    assert ids(hiding.get("/matches", headers=cleo.headers).json()["items"], "user") == {
+        ana.id,
+        ben.id,
+    }
     assert hiding.get(f"/hider/people/{ben.id}").status_code == 200
-    assert sys.modules["modules.hider"].heard[-1] == (ana.id, ben.id)
+
+
+def test_hiding_a_pair_ends_their_requests_and_connection(hiding: TestClient) -> None:
+    ana, ben, cleo = (sign_up_through(hiding) for _ in range(3))
+    request = hiding.post("/matches/requests", json={"user_id": str(ben.id)}, headers=ana.headers)
+    accepted = hiding.post(f"/matches/requests/{request.json()['id']}/accept", headers=ben.headers)
+    assert accepted.status_code == 200
+    pending = hiding.post("/matches/requests", json={"user_id": str(ana.id)}, headers=cleo.headers)
+    assert pending.status_code == 201
+
+    assert hiding.post(f"/hider/hide/{ben.id}", headers=ana.headers).status_code == 204
+    assert hiding.post(f"/hider/hide/{cleo.id}", headers=ana.headers).status_code == 204
+
+    assert hiding.get("/matches/connections", headers=ben.headers).json()["total"] == 0
+    outgoing = hiding.get(
+        "/matches/requests", params={"box": "outgoing"}, headers=cleo.headers
+    ).json()
+    assert outgoing["total"] == 0
+    heard = sys.modules["modules.hider"].heard
+    assert heard[-2:] == [(ana.id, ben.id), (ana.id, cleo.id)]
+
+
+def test_an_invalid_token_on_a_public_listing_is_401(hiding: TestClient) -> None:
+    skill = hiding.get("/skills", params={"limit": 1}).json()["items"][0]["id"]
+    response = hiding.get(f"/skills/{skill}/users", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
