@@ -191,7 +191,10 @@ def test_hobbymatch_modules_lists_hooks_declared_implemented_and_settings(tmp_pa
     result = run_cli("modules", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     sections = {section.splitlines()[0]: section for section in result.stdout.split("\n\n")[1:]}
-    assert "declares:   users_user_deactivated, users_user_deleted" in sections["users"]
+    assert (
+        "declares:   users_hidden_from, users_hidden_pair, users_user_deactivated"
+        in sections["users"]
+    )
     assert "HOBBYMATCH_USERS_SECRET_KEY (secret)" in sections["users"]
     assert "HOBBYMATCH_USERS_ACCESS_TOKEN_MINUTES (default 60)" in sections["users"]
     assert "implements: hobbymatch_addhooks, hobbymatch_models" in sections["matches"]

@@ -1,0 +1,89 @@
+"""The blocks module's rules: plain functions that take a session, never HTTP."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, union
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.pagination import PageParams
+from core.platform import Platform
+from modules.blocks.exceptions import (
+    AlreadyBlockedError,
+    BlockingYourselfError,
+    NotBlockedError,
+    TooManyBlocksError,
+)
+from modules.blocks.models import Block
+from modules.blocks.settings import BlocksSettings
+from modules.users import User, get_user, hide_from_each_other, is_active_user
+
+
+def block(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Block:
+    """Block ``blocked_id``: hidden from each other from now on, and every module ends what
+    linked the two (``users_hidden_pair``), in this transaction.
+
+    :raises BlockingYourselfError: the two are one person.
+    :raises UserNotFoundError: no active user is ``blocked_id``.
+    :raises TooManyBlocksError: the caller already blocks as many people as allowed.
+    :raises AlreadyBlockedError: the caller already blocks this person.
+    """
+    if blocker_id == blocked_id:
+        raise BlockingYourselfError()
+    # Not get_user(viewer_id=...): someone who blocked the caller must not look missing, or
+    # the answer would tell the caller about that block.
+    get_user(db, user_id=blocked_id)
+    limit = Platform.of(db).settings_of(BlocksSettings).max_blocks_per_user
+    blocking = db.scalar(select(func.count()).where(Block.blocker_id == blocker_id)) or 0
+    if blocking >= limit:
+        raise TooManyBlocksError(limit)
+    entry = Block(blocker_id=blocker_id, blocked_id=blocked_id)
+    db.add(entry)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise AlreadyBlockedError("you already block this person") from None
+    hide_from_each_other(db, user_id=blocker_id, other_user_id=blocked_id)
+    db.commit()
+    return entry
+
+
+def unblock(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> None:
+    """Stop blocking ``blocked_id``; what the block ended stays ended.
+
+    :raises NotBlockedError: the caller does not block this person.
+    """
+    removed = db.execute(
+        delete(Block).where(Block.blocker_id == blocker_id, Block.blocked_id == blocked_id)
+    )
+    if not removed.rowcount:  # type: ignore[attr-defined]
+        raise NotBlockedError("you do not block this person")
+    db.commit()
+
+
+def list_blocks(
+    db: Session, *, blocker_id: uuid.UUID, page: PageParams
+) -> tuple[list[tuple[User, datetime]], int]:
+    """One page of the active people the caller blocks, newest block first, and how many."""
+    conditions = [Block.blocker_id == blocker_id, is_active_user(Block.blocked_id)]
+    total = db.scalar(select(func.count()).select_from(Block).where(*conditions)) or 0
+    rows = db.execute(
+        select(User, Block.created_at)
+        .join(Block, Block.blocked_id == User.id)
+        .where(*conditions)
+        .order_by(Block.created_at.desc(), Block.blocked_id)
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    return [(user, at) for user, at in rows], total
+
+
+def hidden_for(db: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The people ``user_id`` blocks and the people who block ``user_id``."""
+    either_way = union(
+        select(Block.blocked_id).where(Block.blocker_id == user_id),
+        select(Block.blocker_id).where(Block.blocked_id == user_id),
+    )
+    return set(db.scalars(select(either_way.subquery().c[0])))
