@@ -23,7 +23,7 @@ Its events, for other modules to implement, are in :mod:`modules.matches.hookspe
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import pluggy
@@ -35,6 +35,7 @@ from core.database import Base
 from core.modules import ModuleInfo, hookimpl
 from core.platform import Platform
 from modules.matches import hookspecs
+from modules.matches.demo import seed_demo_requests
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import IndexSettings, LiveIndex, record_change
 from modules.matches.models import ConnectionRequest, MatchChange, RequestStatus
@@ -125,6 +126,13 @@ def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID)
     """Two people are hidden from each other: withdraw the requests between them and end their
     connection (with this module's events)."""
     separate(db, user_id=user_id, other_user_id=other_user_id)
+
+
+@hookimpl
+def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
+    """Connection requests between demo users: about two sent by each, most accepted, some
+    pending, a few declined."""
+    return seed_demo_requests(db, count=count, seed=seed)
 
 
 @hookimpl
