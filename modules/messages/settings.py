@@ -1,0 +1,16 @@
+"""The messages module's settings: ``HOBBYMATCH_MESSAGES_<FIELD>``."""
+
+from pydantic import Field
+
+from core.config import ModuleSettings
+
+
+class MessagesSettings(ModuleSettings):
+    """Limits of messaging."""
+
+    per_minute: int = Field(
+        default=30,
+        ge=1,
+        le=10_000,
+        description="How many messages one person may send in a minute; more get 429.",
+    )
