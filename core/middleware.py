@@ -131,7 +131,12 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 class InFlightLimitMiddleware:
     """Let at most ``limit`` requests in at once; the rest wait in the event loop, holding no
-    thread and no database connection, until one finishes. Paths in ``exempt`` always pass."""
+    thread and no database connection, until one finishes. Paths in ``exempt`` always pass.
+
+    A response that starts a stream of Server-Sent Events (``text/event-stream``) gives its
+    slot back as it starts: a stream stays open for as long as its client listens, and holds
+    no thread or connection between its events (each event's reads take their own).
+    """
 
     def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset()) -> None:
         self.app = app
@@ -143,8 +148,31 @@ class InFlightLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
-        async with self._slots:
-            await self.app(scope, receive, send)
+        await self._slots.acquire()
+        holding = True
+
+        def release() -> None:
+            nonlocal holding
+            if holding:
+                holding = False
+                self._slots.release()
+
+        async def send_releasing_streams(message: Message) -> None:
+            if message["type"] == "http.response.start" and _starts_event_stream(message):
+                release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_releasing_streams)
+        finally:
+            release()
+
+
+def _starts_event_stream(message: Message) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.startswith(b"text/event-stream")
+        for name, value in message.get("headers", [])
+    )
 
 
 class SecurityHeadersMiddleware:
