@@ -1,0 +1,128 @@
+"""Notifications: people are told, live, that a request arrived, was accepted, or that a
+message came.
+
+Requires users, matches and messages, and uses only what their front doors export. Each
+notification is written by this module's implementations of their events, in the same
+transaction as what it announces (a request received, a request accepted, a message received:
+one per conversation while unread). ``GET /notifications/stream`` pushes each new one as a
+Server-Sent Event within a second of its commit, on any worker and any machine, through
+PostgreSQL's ``LISTEN``/``NOTIFY`` (polling on SQLite) — see :mod:`modules.notifications.live`.
+Its settings are ``HOBBYMATCH_NOTIFICATIONS_*`` (:class:`NotificationsSettings`). It exports
+nothing for other modules.
+"""
+
+import uuid
+from collections.abc import Iterator, Sequence
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from core.database import Base
+from core.modules import ModuleInfo, hookimpl
+from core.platform import Platform
+from modules.matches import ConnectionRequest
+from modules.messages import Message
+from modules.notifications import service
+from modules.notifications.demo import seed_demo_notifications
+from modules.notifications.live import StreamHub
+from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
+from modules.notifications.router import HUB_STATE
+from modules.notifications.settings import NotificationsSettings
+
+MODULE_INFO = ModuleInfo(
+    name="notifications",
+    version="0.1.0",
+    requires=("users", "matches", "messages"),
+    settings=NotificationsSettings,
+)
+
+__all__ = ["MODULE_INFO"]
+
+
+@hookimpl
+def hobbymatch_models() -> Sequence[type[Base]]:
+    """Notifications, each person's inbox row, and stream tickets."""
+    return [Notification, Inbox, StreamTicket]
+
+
+@hookimpl
+def hobbymatch_routers() -> Sequence[APIRouter]:
+    """``/notifications``."""
+    from modules.notifications.router import router
+
+    return [router]
+
+
+@hookimpl
+def hobbymatch_startup(app: FastAPI) -> None:
+    """Prepare this worker's stream hub; it starts listening when the first stream opens."""
+    platform = Platform.of(app)
+    configured = platform.settings_of(NotificationsSettings)
+    url = (
+        make_url(configured.listen_url.get_secret_value())
+        if configured.listen_url
+        else platform.engine.url
+    )
+    dsn = None
+    if url.get_backend_name() == "postgresql":
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    platform.module_state[HUB_STATE] = StreamHub(dsn, poll_seconds=configured.poll_seconds)
+
+
+@hookimpl
+def hobbymatch_shutdown(app: FastAPI) -> None:
+    """Stop listening."""
+    hub = Platform.of(app).module_state.pop(HUB_STATE, None)
+    if hub is not None:
+        hub.stop()
+
+
+@hookimpl
+def matches_request_sent(db: Session, request: ConnectionRequest) -> None:
+    """Tell the recipient that a request arrived."""
+    service.notify(
+        db,
+        user_id=request.recipient_id,
+        kind=Kind.REQUEST_RECEIVED,
+        actor_id=request.sender_id,
+        subject_id=request.id,
+    )
+
+
+@hookimpl
+def matches_request_accepted(db: Session, request: ConnectionRequest) -> None:
+    """Tell the sender that their request was accepted."""
+    service.notify(
+        db,
+        user_id=request.sender_id,
+        kind=Kind.REQUEST_ACCEPTED,
+        actor_id=request.recipient_id,
+        subject_id=request.id,
+    )
+
+
+@hookimpl
+def matches_request_withdrawn(db: Session, request: ConnectionRequest) -> None:
+    """A withdrawn request's notification goes with it."""
+    service.forget_request(db, request_id=request.id)
+
+
+@hookimpl
+def messages_message_sent(db: Session, message: Message) -> None:
+    """Tell the recipient that a message came, once per conversation while unread."""
+    service.notify_message(
+        db, user_id=message.recipient_id, actor_id=message.sender_id, message_id=message.id
+    )
+
+
+@hookimpl
+def messages_conversation_read(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """A conversation read: its message notification is read too."""
+    service.conversation_read(db, user_id=user_id, actor_id=other_user_id)
+
+
+@hookimpl
+def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
+    """Notifications for the demo data: pending requests, accepted ones, unread messages."""
+    return seed_demo_notifications(db, count=count, seed=seed)

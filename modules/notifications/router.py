@@ -1,0 +1,112 @@
+"""``/notifications``: the list, read marks, and the live stream (Server-Sent Events)."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from core.database import SessionDep
+from core.pagination import Pagination
+from core.platform import Platform
+from modules.notifications import service
+from modules.notifications.live import StreamHub
+from modules.notifications.schemas import (
+    LAST_EVENT_ID_MAX,
+    MarkRead,
+    NotificationPage,
+    StreamTicketOut,
+)
+from modules.notifications.settings import NotificationsSettings
+from modules.users import CurrentUser
+
+UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired token"}
+}
+# Where the app's platform keeps this worker's StreamHub (module_state).
+HUB_STATE = "notifications"
+
+router = APIRouter(prefix="/notifications")
+
+
+@router.get("", response_model=NotificationPage, responses=UNAUTHENTICATED)
+def list_notifications(
+    caller: CurrentUser, page: Pagination, db: SessionDep, unread: bool = False
+) -> NotificationPage:
+    """The caller's notifications, newest first; ``unread=true`` keeps the unread ones."""
+    items, total = service.list_notifications(db, user_id=caller.id, unread=unread, page=page)
+    return NotificationPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/read", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
+def mark_read(body: MarkRead, caller: CurrentUser, db: SessionDep) -> Response:
+    """Mark notifications read: ``{"ids": [...]}`` (only the caller's count) or
+    ``{"all": true}``."""
+    service.mark_read(db, user_id=caller.id, ids=None if body.all else body.ids)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/stream-tickets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StreamTicketOut,
+    responses=UNAUTHENTICATED,
+)
+def issue_stream_ticket(request: Request, caller: CurrentUser, db: SessionDep) -> StreamTicketOut:
+    """A short-lived, single-use ticket to open the stream, so that a browser's EventSource
+    (which cannot send an Authorization header) never carries the access token in a URL."""
+    seconds = Platform.of(request).settings_of(NotificationsSettings).ticket_seconds
+    ticket = service.issue_ticket(db, user_id=caller.id, lifetime=timedelta(seconds=seconds))
+    return StreamTicketOut(ticket=ticket, expires_in=seconds)
+
+
+@router.get(
+    "/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The live stream"},
+        401: {"description": "Unknown, expired or used ticket"},
+    },
+)
+async def stream(
+    request: Request,
+    ticket: Annotated[str, Query(min_length=1, max_length=100, description="A stream ticket")],
+    last_event_id: Annotated[
+        int | None,
+        Header(ge=0, le=LAST_EVENT_ID_MAX, description="Resume after this notification id"),
+    ] = None,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=LAST_EVENT_ID_MAX, description="Resume after this id (a new EventSource)"),
+    ] = None,
+) -> EventSourceResponse:
+    """Each new notification of the ticket's owner, as an event ``notification`` whose data is
+    the notification and whose id is its id, within a second of its commit; a comment
+    heartbeat keeps the connection open. ``Last-Event-ID`` (or ``after``) resumes without
+    loss; without either, the stream starts with the next notification."""
+    platform = Platform.of(request)
+    settings = platform.settings_of(NotificationsSettings)
+    user_id = await run_in_threadpool(service.redeem_ticket, platform.session_factory, ticket)
+    resume = last_event_id if last_event_id is not None else after
+    if resume is None:
+        resume = await run_in_threadpool(service.newest_id, platform.session_factory, user_id)
+    hub: StreamHub = platform.module_state[HUB_STATE]
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        seen = resume
+        with hub.subscription(user_id) as wake:
+            while True:
+                batch = await run_in_threadpool(
+                    service.notifications_after, platform.session_factory, user_id, seen
+                )
+                for item in batch:
+                    seen = item.id
+                    yield ServerSentEvent(
+                        data=item.model_dump_json(), id=str(item.id), event="notification"
+                    )
+                if len(batch) < service.STREAM_BATCH:
+                    await hub.wait(wake)
+
+    return EventSourceResponse(events(), ping=settings.heartbeat_seconds)

@@ -1,0 +1,196 @@
+"""The notifications module's rules: plain functions that take a session, never HTTP."""
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.database import utc_now
+from core.pagination import PageParams, fetch_page
+from modules.notifications.exceptions import InvalidTicketError
+from modules.notifications.live import CHANNEL
+from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
+from modules.notifications.schemas import NotificationOut
+from modules.users import User, UserPublic, is_active_user
+
+STREAM_BATCH = 100
+
+
+def notify(
+    db: Session, *, user_id: uuid.UUID, kind: Kind, actor_id: uuid.UUID, subject_id: object
+) -> Notification:
+    """Add a notification for ``user_id`` in the caller's transaction, and have it pushed to
+    their streams when that transaction commits."""
+    _lock_inbox(db, user_id)
+    return _add(db, user_id=user_id, kind=kind, actor_id=actor_id, subject_id=subject_id)
+
+
+def _add(
+    db: Session, *, user_id: uuid.UUID, kind: Kind, actor_id: uuid.UUID, subject_id: object
+) -> Notification:
+    notification = Notification(
+        user_id=user_id, kind=kind, actor_id=actor_id, subject_id=str(subject_id)
+    )
+    db.add(notification)
+    db.flush()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_notify(CHANNEL, str(user_id))))
+    return notification
+
+
+def notify_message(
+    db: Session, *, user_id: uuid.UUID, actor_id: uuid.UUID, message_id: int
+) -> None:
+    """Announce a message, unless an unread message notification of the same conversation
+    already does: one per conversation while unread."""
+    _lock_inbox(db, user_id)
+    waiting = db.scalar(select(Notification.id).where(_unread_messages(user_id, actor_id)).limit(1))
+    if waiting is None:
+        _add(
+            db,
+            user_id=user_id,
+            kind=Kind.MESSAGE_RECEIVED,
+            actor_id=actor_id,
+            subject_id=message_id,
+        )
+
+
+def conversation_read(db: Session, *, user_id: uuid.UUID, actor_id: uuid.UUID) -> None:
+    """``user_id`` read ``actor_id``'s messages: their message notification is read too."""
+    db.execute(
+        update(Notification).where(_unread_messages(user_id, actor_id)).values(read_at=utc_now())
+    )
+
+
+def forget_request(db: Session, *, request_id: uuid.UUID) -> None:
+    """A request was withdrawn: its notification goes with it."""
+    db.execute(
+        delete(Notification).where(
+            Notification.kind == Kind.REQUEST_RECEIVED, Notification.subject_id == str(request_id)
+        )
+    )
+
+
+def list_notifications(
+    db: Session, *, user_id: uuid.UUID, unread: bool, page: PageParams
+) -> tuple[list[NotificationOut], int]:
+    """One page of ``user_id``'s notifications from active people, newest first."""
+    conditions = [Notification.user_id == user_id, is_active_user(Notification.actor_id)]
+    if unread:
+        conditions.append(Notification.read_at.is_(None))
+    statement = select(Notification).where(*conditions).order_by(Notification.id.desc())
+    found, total = fetch_page(db, statement, page)
+    return described(db, found), total
+
+
+def mark_read(db: Session, *, user_id: uuid.UUID, ids: Sequence[int] | None) -> None:
+    """Mark the caller's notifications ``ids`` read (others' ids are ignored), or all when
+    ``ids`` is ``None``."""
+    conditions = [Notification.user_id == user_id, Notification.read_at.is_(None)]
+    if ids is not None:
+        conditions.append(Notification.id.in_(ids))
+    db.execute(update(Notification).where(*conditions).values(read_at=utc_now()))
+    db.commit()
+
+
+def issue_ticket(db: Session, *, user_id: uuid.UUID, lifetime: timedelta) -> str:
+    """A new single-use stream ticket for ``user_id``; expired tickets are swept out."""
+    ticket = secrets.token_urlsafe(32)
+    now = utc_now()
+    db.execute(delete(StreamTicket).where(StreamTicket.expires_at <= now))
+    db.add(StreamTicket(ticket_hash=_hashed(ticket), user_id=user_id, expires_at=now + lifetime))
+    db.commit()
+    return ticket
+
+
+def redeem_ticket(session_factory: sessionmaker[Session], ticket: str) -> uuid.UUID:
+    """Use up ``ticket``: whose stream it opens.
+
+    :raises InvalidTicketError: unknown, expired or already used.
+    """
+    with session_factory() as db:
+        user_id: uuid.UUID | None = db.scalar(
+            delete(StreamTicket)
+            .where(StreamTicket.ticket_hash == _hashed(ticket), StreamTicket.expires_at > utc_now())
+            .returning(StreamTicket.user_id)
+        )
+        db.commit()
+    if user_id is None:
+        raise InvalidTicketError("the stream ticket is unknown, expired or already used")
+    return user_id
+
+
+def newest_id(session_factory: sessionmaker[Session], user_id: uuid.UUID) -> int:
+    """The id of ``user_id``'s newest notification (0 when none): a new stream starts there."""
+    with session_factory() as db:
+        return (
+            db.scalar(select(func.max(Notification.id)).where(Notification.user_id == user_id)) or 0
+        )
+
+
+def notifications_after(
+    session_factory: sessionmaker[Session], user_id: uuid.UUID, after: int
+) -> list[NotificationOut]:
+    """``user_id``'s notifications with ids above ``after``, oldest first, a batch at a time."""
+    with session_factory() as db:
+        found = db.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.id > after)
+            .order_by(Notification.id)
+            .limit(STREAM_BATCH)
+        ).all()
+        return described(db, found)
+
+
+def described(db: Session, notifications: Sequence[Notification]) -> list[NotificationOut]:
+    """The notifications as clients see them, with their actors' public profiles."""
+    actor_ids = {n.actor_id for n in notifications}
+    actors = (
+        {u.id: u for u in db.scalars(select(User).where(User.id.in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    return [
+        NotificationOut(
+            id=n.id,
+            kind=Kind(n.kind),
+            actor=UserPublic.model_validate(actors[n.actor_id]),
+            subject_id=n.subject_id,
+            created_at=n.created_at,
+            read_at=n.read_at,
+        )
+        for n in notifications
+        if n.actor_id in actors
+    ]
+
+
+def _lock_inbox(db: Session, user_id: uuid.UUID) -> None:
+    # Upserting the person's inbox row locks it until the transaction ends (PostgreSQL; SQLite
+    # has one writer at a time anyway), so their notifications commit in id order.
+    dialect_insert = (
+        postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    statement = dialect_insert(Inbox).values(user_id=user_id, notified=1)
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Inbox.user_id], set_={"notified": Inbox.notified + 1}
+        )
+    )
+
+
+def _unread_messages(user_id: uuid.UUID, actor_id: uuid.UUID) -> ColumnElement[bool]:
+    return and_(
+        Notification.user_id == user_id,
+        Notification.actor_id == actor_id,
+        Notification.kind == Kind.MESSAGE_RECEIVED,
+        Notification.read_at.is_(None),
+    )
+
+
+def _hashed(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()

@@ -1,0 +1,28 @@
+"""The notifications module's settings: ``HOBBYMATCH_NOTIFICATIONS_<FIELD>``."""
+
+from pydantic import Field, SecretStr
+
+from core.config import ModuleSettings
+
+
+class NotificationsSettings(ModuleSettings):
+    """How live notifications reach their streams."""
+
+    listen_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of a direct (session) connection for LISTEN; default: "
+        "HOBBYMATCH_DATABASE_URL. Set it when that URL points at a pooler in transaction mode.",
+    )
+    heartbeat_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="Seconds between a stream's heartbeat comments."
+    )
+    poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often a stream looks for new notifications without a wake-up: always "
+        "on SQLite, and on PostgreSQL while its listening connection is down.",
+    )
+    ticket_seconds: int = Field(
+        default=30, ge=1, le=600, description="How long a stream ticket may wait to be used."
+    )

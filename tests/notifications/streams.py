@@ -1,0 +1,113 @@
+"""Reading Server-Sent Events from a real server, as a browser's EventSource does: a
+background thread parses the stream into events (and heartbeat comments) in a queue."""
+
+import http.client
+import json
+import queue
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from tests.faults.servers import free_port
+
+
+@dataclass
+class Event:
+    """One event of the stream: its ``id``, ``event`` name and JSON ``data``."""
+
+    id: str
+    event: str
+    data: dict[str, Any]
+    received_at: float = field(default_factory=time.monotonic)
+
+
+class EventReader:
+    """``GET`` an event stream and parse it in a thread until :meth:`close`."""
+
+    def __init__(self, base: str, path: str, headers: Mapping[str, str] | None = None) -> None:
+        address = urllib.parse.urlsplit(base)
+        self.connection = http.client.HTTPConnection(
+            address.hostname or "", address.port, timeout=10
+        )
+        self.connection.request("GET", path, headers=dict(headers or {}))
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+        self.headers = dict(self.response.getheaders())
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.comments: queue.Queue[str] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        if self.status == 200:
+            self._thread.start()
+
+    def next_event(self, timeout: float = 3.0) -> Event:
+        """The next event, waiting at most ``timeout`` seconds (``queue.Empty`` otherwise)."""
+        return self.events.get(timeout=timeout)
+
+    def close(self) -> None:
+        """Hang up, as a browser tab that closes."""
+        sock = self.connection.sock
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.connection.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _read(self) -> None:
+        fields: dict[str, str] = {}
+        try:
+            while line := self.response.readline():
+                text = line.decode().rstrip("\r\n")
+                if text.startswith(":"):
+                    self.comments.put(text)
+                elif text:
+                    name, _, value = text.partition(":")
+                    fields[name] = value.removeprefix(" ")
+                elif "data" in fields:
+                    self.events.put(
+                        Event(
+                            fields.get("id", ""),
+                            fields.get("event", "message"),
+                            json.loads(fields["data"]),
+                        )
+                    )
+                    fields = {}
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            # The connection was closed under the reader (close()).
+            return
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Serve the test's ``app`` (its modules already started) with Uvicorn in a thread; yield
+    its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
