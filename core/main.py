@@ -74,11 +74,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_middleware(app, settings)
     _add_exception_handlers(app)
     app.include_router(_core_router(), tags=["core"])
-    for module in platform.registry.modules:
-        for router in module.routers:
-            app.include_router(router, tags=[module.name])
+    _include_module_routers(app, platform)
     _document_body_errors(app, settings.max_body_bytes)
     return app
+
+
+def _include_module_routers(app: FastAPI, platform: Platform) -> None:
+    # Routes are tried in order and the first whose path matches answers, valid or not: one
+    # module's `/users/{user_id}` would answer another's `/users/nearby` with a 422. A literal
+    # path is never meant to be shadowed by a parameter, so every module's literal paths are
+    # mounted first, then every module's paths with parameters, each in load order.
+    literal: list[tuple[str, APIRouter]] = []
+    parametrised: list[tuple[str, APIRouter]] = []
+    for module in platform.registry.modules:
+        for router in module.routers:
+            with_literal_paths, with_parameters = APIRouter(), APIRouter()
+            for route in router.routes:
+                has_parameters = "{" in str(getattr(route, "path", ""))
+                (with_parameters if has_parameters else with_literal_paths).routes.append(route)
+            literal.append((module.name, with_literal_paths))
+            parametrised.append((module.name, with_parameters))
+    for name, router in [*literal, *parametrised]:
+        if router.routes:
+            app.include_router(router, tags=[name])
 
 
 def _document_body_errors(app: FastAPI, max_bytes: int) -> None:

@@ -183,3 +183,47 @@ def test_installed_distribution_is_served_documented_and_has_tables(
         "bookclub"
     ]
     assert "bookclub_books" in inspect(Platform.of(app).engine).get_table_names()
+
+
+def test_a_literal_path_is_not_shadowed_by_another_modules_parameter(
+    module_folder: ModuleFolder, settings: Settings
+) -> None:
+    module_folder.write(
+        "aardvark",
+        body="""
+        from fastapi import APIRouter
+        router = APIRouter()
+
+        @router.get("/burrows/{burrow_id}")
+        def burrow(burrow_id: int) -> dict[str, int]:
+            return {"burrow": burrow_id}
+
+        @hookimpl
+        def hobbymatch_routers():
+            return [router]
+        """,
+    )
+    module_folder.write(
+        "zebra",
+        requires=["aardvark"],
+        body="""
+        from fastapi import APIRouter
+        router = APIRouter()
+
+        @router.get("/burrows/deepest")
+        def deepest() -> str:
+            return "the deepest"
+
+        @hookimpl
+        def hobbymatch_routers():
+            return [router]
+        """,
+    )
+    modules = ["users", "aardvark", "zebra"]
+    app = create_app(
+        settings.model_copy(update={"modules": modules, "module_paths": [module_folder.root]})
+    )
+    start_modules(app)
+    client = TestClient(app)
+    assert client.get("/burrows/deepest").json() == "the deepest"
+    assert client.get("/burrows/7").json() == {"burrow": 7}
