@@ -1,0 +1,70 @@
+"""Places: where people are, so that matches and "people nearby" can keep to a distance.
+
+Requires users and matches, and uses only what their front doors export. Nobody ever sees
+another person's coordinates: only their city and a distance rounded to the nearest kilometre
+(at least 1 km). ``GET /matches?within_km=N`` keeps people within N km of the caller and adds
+``distance_km`` to each match, through the matches module's extension points
+(``matches_filter``, ``matches_annotate``); the people hidden from the caller (blocks) never
+appear nearby. Its settings are ``HOBBYMATCH_PLACES_*`` (:class:`PlacesSettings`). It exports
+nothing for other modules.
+"""
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from core.database import Base
+from core.modules import ModuleInfo, hookimpl
+from modules.matches import Match, MatchFilter
+from modules.places import service
+from modules.places.demo import seed_demo_places
+from modules.places.models import Place
+from modules.places.settings import PlacesSettings
+
+MODULE_INFO = ModuleInfo(
+    name="places", version="0.1.0", requires=("users", "matches"), settings=PlacesSettings
+)
+
+__all__ = ["MODULE_INFO"]
+
+
+@hookimpl
+def hobbymatch_models() -> Sequence[type[Base]]:
+    """Each person's place."""
+    return [Place]
+
+
+@hookimpl
+def hobbymatch_routers() -> Sequence[APIRouter]:
+    """``/users/me/place`` and ``/users/nearby``."""
+    from modules.places.router import router
+
+    return [router]
+
+
+@hookimpl
+def matches_filter(db: Session, user_id: uuid.UUID, query: Mapping[str, str]) -> MatchFilter | None:
+    """``?within_km=N``: rank only the people within N km of the caller (422 without a place
+    of one's own, or for a bad N)."""
+    if "within_km" not in query:
+        return None
+    km = service.checked_within_km(db, query["within_km"])
+    near = service.people_within(db, user_id=user_id, km=km)
+    return MatchFilter(only=frozenset(each.user_id for each in near))
+
+
+@hookimpl
+def matches_annotate(
+    db: Session, user_id: uuid.UUID, matches: Sequence[Match]
+) -> Mapping[uuid.UUID, Mapping[str, object]]:
+    """``distance_km`` on each match when both have a place."""
+    distances = service.distances_to(db, user_id=user_id, others=[m.user.id for m in matches])
+    return {other: {"distance_km": km} for other, km in distances.items()}
+
+
+@hookimpl
+def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
+    """Places for four demo users in five, around a few real cities."""
+    return seed_demo_places(db, count=count, seed=seed)

@@ -1,0 +1,31 @@
+"""The places module's errors; the core's handler turns each into its HTTP status."""
+
+from core.exceptions import NotFoundError, RuleViolationError
+
+
+class NoPlaceError(NotFoundError):
+    """The caller has not set a place."""
+
+    def __init__(self) -> None:
+        super().__init__("you have not set your place")
+
+
+class PlaceNeededError(RuleViolationError):
+    """``within_km`` needs the caller's own place."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "within_km needs your own place: set it first with PUT /users/me/place",
+            loc=("query", "within_km"),
+            error_type="place_needed",
+        )
+
+
+class WithinKmError(RuleViolationError):
+    """``within_km`` is not a distance this server answers for."""
+
+    def __init__(self, largest: int) -> None:
+        super().__init__(
+            f"within_km must be a number of kilometres above 0 and at most {largest}",
+            loc=("query", "within_km"),
+        )

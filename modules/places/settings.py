@@ -1,0 +1,17 @@
+"""The places module's settings: ``HOBBYMATCH_PLACES_<FIELD>``."""
+
+from pydantic import Field
+
+from core.config import ModuleSettings
+
+
+class PlacesSettings(ModuleSettings):
+    """How far "near" may reach."""
+
+    max_within_km: int = Field(
+        default=500,
+        ge=1,
+        le=20_038,
+        description="The largest within_km a request may ask for (GET /users/nearby, "
+        "GET /matches); larger values get 422. Half the Earth's circumference at most.",
+    )
