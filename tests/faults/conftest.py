@@ -9,7 +9,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 @pytest.fixture
 def enabled_modules() -> list[str]:
     """Every in-tree module, so that every endpoint is attacked."""
-    return ["users", "skills", "matches"]
+    return ["users", "skills", "matches", "blocks", "messages", "notifications", "places"]
 
 
 @pytest.fixture
