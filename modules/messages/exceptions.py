@@ -1,8 +1,6 @@
 """The messages module's errors; the core's handler turns each into its HTTP status."""
 
-from collections.abc import Sequence
-
-from core.exceptions import DomainError, PermissionDeniedError, RuleViolationError
+from core.exceptions import DomainError, NotFoundError, PermissionDeniedError, RuleViolationError
 
 
 class NotConnectedError(PermissionDeniedError):
@@ -15,8 +13,17 @@ class NotConnectedError(PermissionDeniedError):
 class MessageToYourselfError(RuleViolationError):
     """A conversation needs two people."""
 
-    def __init__(self, *, loc: Sequence[str] = ("body", "to_user_id")) -> None:
-        super().__init__("you cannot write to yourself", loc=loc, error_type="self")
+    def __init__(self) -> None:
+        super().__init__(
+            "you cannot write to yourself", loc=("body", "to_user_id"), error_type="self"
+        )
+
+
+class NoConversationWithYourselfError(NotFoundError):
+    """There is no conversation between a person and themselves."""
+
+    def __init__(self) -> None:
+        super().__init__("there is no conversation with yourself")
 
 
 class TooManyMessagesError(DomainError):

@@ -4,16 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from core.pagination import Page
-from core.schemas import StrictBody
+from core.schemas import StrictBody, TrimmedText
 from modules.messages.models import MAX_TEXT_LENGTH
 from modules.users import UserPublic
 
-MessageText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_LENGTH)
-]
+MessageText = Annotated[TrimmedText, Field(max_length=MAX_TEXT_LENGTH)]
 
 
 class MessageCreate(StrictBody):

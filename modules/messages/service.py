@@ -14,6 +14,7 @@ from core.platform import Platform, hooks
 from modules.matches import are_connected
 from modules.messages.exceptions import (
     MessageToYourselfError,
+    NoConversationWithYourselfError,
     NotConnectedError,
     TooManyMessagesError,
 )
@@ -76,7 +77,7 @@ def history(
     Readable whether or not the two are still connected.
     """
     if other_user_id == user_id:
-        raise MessageToYourselfError(loc=("path", "user_id"))
+        raise NoConversationWithYourselfError()
     get_user(db, user_id=other_user_id)
     conditions = [_between(user_id, other_user_id)]
     if before is not None:
@@ -93,7 +94,7 @@ def mark_read(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> N
     """Mark every message from ``other_user_id`` to ``user_id`` read; fire
     ``messages_conversation_read`` and commit."""
     if other_user_id == user_id:
-        raise MessageToYourselfError(loc=("path", "user_id"))
+        raise NoConversationWithYourselfError()
     get_user(db, user_id=other_user_id)
     db.execute(
         update(Message)

@@ -11,11 +11,13 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from core.database import SessionDep
 from core.pagination import Pagination
 from core.platform import Platform
+from core.schemas import NO_NUL_PATTERN
 from modules.notifications import service
 from modules.notifications.live import StreamHub
 from modules.notifications.schemas import (
     LAST_EVENT_ID_MAX,
     MarkRead,
+    MarkSomeRead,
     NotificationPage,
     StreamTicketOut,
 )
@@ -44,7 +46,9 @@ def list_notifications(
 def mark_read(body: MarkRead, caller: CurrentUser, db: SessionDep) -> Response:
     """Mark notifications read: ``{"ids": [...]}`` (only the caller's count) or
     ``{"all": true}``."""
-    service.mark_read(db, user_id=caller.id, ids=None if body.all else body.ids)
+    service.mark_read(
+        db, user_id=caller.id, ids=body.ids if isinstance(body, MarkSomeRead) else None
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -72,10 +76,21 @@ def issue_stream_ticket(request: Request, caller: CurrentUser, db: SessionDep) -
 )
 async def stream(
     request: Request,
-    ticket: Annotated[str, Query(min_length=1, max_length=100, description="A stream ticket")],
+    ticket: Annotated[
+        str,
+        Query(
+            max_length=100,
+            pattern=NO_NUL_PATTERN,
+            description="From POST /notifications/stream-tickets",
+        ),
+    ],
     last_event_id: Annotated[
-        int | None,
-        Header(ge=0, le=LAST_EVENT_ID_MAX, description="Resume after this notification id"),
+        str | None,
+        Header(
+            max_length=100,
+            description="Resume after this notification id (anything but an id is ignored, "
+            "as an EventSource may send whatever it last saw)",
+        ),
     ] = None,
     after: Annotated[
         int | None,
@@ -89,7 +104,9 @@ async def stream(
     platform = Platform.of(request)
     settings = platform.settings_of(NotificationsSettings)
     user_id = await run_in_threadpool(service.redeem_ticket, platform.session_factory, ticket)
-    resume = last_event_id if last_event_id is not None else after
+    resume = _event_id(last_event_id) if last_event_id is not None else None
+    if resume is None:
+        resume = after
     if resume is None:
         resume = await run_in_threadpool(service.newest_id, platform.session_factory, user_id)
     hub: StreamHub = platform.module_state[HUB_STATE]
@@ -110,3 +127,8 @@ async def stream(
                     await hub.wait(wake)
 
     return EventSourceResponse(events(), ping=settings.heartbeat_seconds)
+
+
+def _event_id(header: str) -> int | None:
+    text = header.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else None

@@ -1,17 +1,16 @@
 """The notifications module's request and response bodies."""
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
-from core.database import MAX_INTEGER_ID
 from core.pagination import Page
 from core.schemas import StrictBody
 from modules.notifications.models import Kind
 from modules.users import UserPublic
 
-NotificationIdValue = Annotated[int, Field(ge=1, le=2**63 - 1)]
+NotificationIdValue = Annotated[int, Field(ge=1, le=2**53)]
 
 
 class NotificationOut(BaseModel):
@@ -29,17 +28,19 @@ class NotificationPage(Page[NotificationOut]):
     """One page of the caller's notifications, newest first."""
 
 
-class MarkRead(StrictBody):
-    """``POST /notifications/read``: ``{"ids": [...]}`` (at most 100) or ``{"all": true}``."""
+class MarkSomeRead(StrictBody):
+    """``POST /notifications/read`` with ``{"ids": [...]}``: these (1 to 100) of yours."""
 
-    ids: list[NotificationIdValue] | None = Field(default=None, min_length=1, max_length=100)
-    all: bool = False
+    ids: list[NotificationIdValue] = Field(min_length=1, max_length=100)
 
-    @model_validator(mode="after")
-    def _one_of_ids_or_all(self) -> Self:
-        if (self.ids is None) == (not self.all):
-            raise ValueError('give either "ids" or "all": true')
-        return self
+
+class MarkAllRead(StrictBody):
+    """``POST /notifications/read`` with ``{"all": true}``: every one of yours."""
+
+    all: Literal[True]
+
+
+MarkRead = MarkSomeRead | MarkAllRead
 
 
 class StreamTicketOut(BaseModel):
@@ -49,4 +50,5 @@ class StreamTicketOut(BaseModel):
     expires_in: int = Field(description="Seconds left to open the stream with it")
 
 
-LAST_EVENT_ID_MAX = MAX_INTEGER_ID * 2**32
+# Ids up to 2**53: beyond, JSON numbers lose precision in most clients (and in schemas).
+LAST_EVENT_ID_MAX = 2**53

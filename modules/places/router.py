@@ -48,7 +48,7 @@ def remove_my_place(caller: CurrentUser, db: SessionDep) -> Response:
 @router.get(
     "/users/nearby",
     response_model=NearbyPage,
-    responses={**UNAUTHENTICATED, 422: {"description": "No place of your own, or a bad within_km"}},
+    responses={**UNAUTHENTICATED, **NO_PLACE},
 )
 def people_nearby(
     request: Request,
@@ -58,13 +58,16 @@ def people_nearby(
     within_km: Annotated[
         float | None,
         Query(
-            gt=0, le=20_038, description="How far, in km (default and cap: the server's setting)"
+            gt=0,
+            le=20_038,
+            description="How far, in km; the default, and the most asked for is answered with, "
+            "is the server's HOBBYMATCH_PLACES_MAX_WITHIN_KM",
         ),
     ] = None,
 ) -> NearbyPage:
     """People near you, nearest first, each with their city and distance in whole km."""
     largest = Platform.of(request).settings_of(PlacesSettings).max_within_km
-    km = service.checked_within_km(db, within_km if within_km is not None else largest)
+    km = min(within_km, largest) if within_km is not None else largest
     found, total = service.nearby(db, user_id=caller.id, km=km, page=page)
     items = [
         NearbyPerson(

@@ -3,16 +3,14 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.pagination import Page
-from core.schemas import StrictBody
+from core.schemas import StrictBody, TrimmedText
 from modules.places.models import MAX_CITY_LENGTH
 from modules.users import UserPublic
 
-City = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CITY_LENGTH)
-]
+City = Annotated[TrimmedText, Field(max_length=MAX_CITY_LENGTH)]
 
 
 class PlaceIn(StrictBody):

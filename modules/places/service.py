@@ -83,6 +83,11 @@ def people_within(db: Session, *, user_id: uuid.UUID, km: float) -> list[Near]:
     mine = db.get(Place, user_id)
     if mine is None:
         raise PlaceNeededError()
+    return _within(db, mine, km)
+
+
+def _within(db: Session, mine: Place, km: float) -> list[Near]:
+    user_id = mine.user_id
     box = box_around(mine.latitude, mine.longitude, km)
     conditions = [
         Place.latitude.between(box.south, box.north),
@@ -115,8 +120,11 @@ def people_within(db: Session, *, user_id: uuid.UUID, km: float) -> list[Near]:
 def nearby(
     db: Session, *, user_id: uuid.UUID, km: float, page: PageParams
 ) -> tuple[list[tuple[User, Near]], int]:
-    """One page of the people within ``km`` of ``user_id``, nearest first, and how many."""
-    near = people_within(db, user_id=user_id, km=km)
+    """One page of the people within ``km`` of ``user_id``, nearest first, and how many.
+
+    :raises NoPlaceError: ``user_id`` has no place to be near to.
+    """
+    near = _within(db, get_place(db, user_id=user_id), km)
     chosen = near[page.offset : page.offset + page.limit]
     users = {
         u.id: u for u in db.scalars(select(User).where(User.id.in_([n.user_id for n in chosen])))

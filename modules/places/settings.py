@@ -12,6 +12,7 @@ class PlacesSettings(ModuleSettings):
         default=500,
         ge=1,
         le=20_038,
-        description="The largest within_km a request may ask for (GET /users/nearby, "
-        "GET /matches); larger values get 422. Half the Earth's circumference at most.",
+        description="How far GET /users/nearby reaches (a larger within_km is capped to it), and "
+        "the largest within_km of GET /matches (more get 422). Half the Earth's circumference "
+        "at most.",
     )

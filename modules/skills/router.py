@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.database import MAX_INTEGER_ID, get_db
 from core.pagination import Pagination
+from core.schemas import NO_NUL_PATTERN
 from modules.skills import service
 from modules.skills.models import Category, Intent, Skill, UserSkill
 from modules.skills.schemas import (
@@ -36,7 +37,10 @@ router = APIRouter()
 @router.get("/skills", response_model=SkillPage)
 def search_skills(
     page: Pagination,
-    q: Annotated[str | None, Query(max_length=60, description="Part of a skill's name")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=60, pattern=NO_NUL_PATTERN, description="Part of a skill's name"),
+    ] = None,
     category: Category | None = None,
     db: Session = Depends(get_db),
 ) -> SkillPage:

@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from fastapi import Body
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from core.database import MAX_INTEGER_ID
 from core.pagination import Page
-from core.schemas import StrictBody
+from core.schemas import StrictBody, TrimmedText
 from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 
@@ -29,9 +29,7 @@ def _key_fits(name: str) -> str:
 
 
 SkillName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SKILL_NAME_LENGTH),
-    AfterValidator(_key_fits),
+    TrimmedText, Field(max_length=MAX_SKILL_NAME_LENGTH), AfterValidator(_key_fits)
 ]
 
 

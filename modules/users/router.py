@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.database import get_db
 from core.pagination import Pagination
+from core.schemas import NO_NUL_PATTERN
 from modules.users import service
 from modules.users.dependencies import CurrentUser, SettingsDep
 from modules.users.models import User
@@ -113,7 +114,10 @@ def deactivate_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
 @router.get("/users", response_model=UserPage)
 def list_users(
     page: Pagination,
-    q: Annotated[str | None, Query(max_length=100, description="Part of a display name")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, pattern=NO_NUL_PATTERN, description="Part of a display name"),
+    ] = None,
     db: Session = Depends(get_db),
 ) -> UserPage:
     """Public profiles, by display name, optionally filtered by part of it."""

@@ -13,16 +13,15 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    StringConstraints,
     TypeAdapter,
     ValidationError,
     model_validator,
 )
 
 from core.pagination import Page
-from core.schemas import StrictBody
+from core.schemas import StrictBody, TrimmedText
 
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+DisplayName = Annotated[TrimmedText, Field(max_length=50)]
 Bio = Annotated[str, Field(max_length=500)]
 # Stored trimmed, in email-validator's normal form (Unicode NFC, the domain in Unicode rather
 # than punycode) and lower-case, so that one address cannot hold two accounts. Login looks

@@ -1,9 +1,15 @@
 """The fault suite runs against an app holding every in-tree module."""
 
+from pathlib import Path
+
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+# The business rules that JSON Schema cannot express, which schemathesis must expect.
+SCHEMATHESIS_CONFIG = SchemathesisConfig.from_path(Path(__file__).with_name("schemathesis.toml"))
 
 
 @pytest.fixture
@@ -15,4 +21,4 @@ def enabled_modules() -> list[str]:
 @pytest.fixture
 def api_schema(app: FastAPI) -> OpenApiSchema:
     """The schema the app serves, for schemathesis to generate requests from."""
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+    return schemathesis.openapi.from_asgi("/openapi.json", app, config=SCHEMATHESIS_CONFIG)

@@ -127,7 +127,7 @@ def test_history_bounds_are_422(client: TestClient, pair: Pair, params: dict[str
 
 def test_history_with_oneself_or_nobody(client: TestClient, pair: Pair) -> None:
     ana, _ = pair
-    assert client.get(f"/messages/with/{ana.id}", headers=ana.headers).status_code == 422
+    assert client.get(f"/messages/with/{ana.id}", headers=ana.headers).status_code == 404
     nobody = "00000000-0000-4000-8000-000000000000"
     assert client.get(f"/messages/with/{nobody}", headers=ana.headers).status_code == 404
 

@@ -105,15 +105,17 @@ def test_nearby_crosses_the_antimeridian(client: TestClient, placed: Placed) -> 
     assert page["items"][0]["distance_km"] == 22
 
 
-def test_nearby_needs_ones_own_place_and_a_sane_radius(
+def test_nearby_needs_ones_own_place_and_caps_the_radius(
     client: TestClient, sign_up: SignUp, placed: Placed
 ) -> None:
     homeless = sign_up()
     response = client.get("/users/nearby", params={"within_km": 10}, headers=homeless.headers)
-    assert response.status_code == 422
-    assert "PUT /users/me/place" in response.json()["detail"][0]["msg"]
+    assert response.status_code == 404
+    assert response.json() == {"detail": "you have not set your place"}
     me = placed(*BERLIN)
-    for bad in (0, -5, 1001, "far"):
+    capped = nearby(client, me, within_km=5000)
+    assert capped == nearby(client, me, within_km=1000)
+    for bad in (0, -5, 20_039, "far"):
         assert (
             client.get("/users/nearby", params={"within_km": bad}, headers=me.headers).status_code
             == 422
