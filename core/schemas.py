@@ -1,9 +1,17 @@
 """Request-body bases shared by every module."""
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 # A UTF-16 surrogate alone: JSON's "\ud800" escapes decode to it, and no UTF-8 text (a
 # database column, a response body) can hold it.
@@ -22,23 +30,46 @@ BLANK_CHARACTERS = (
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _BLANK_CLASS = "".join(f"\\u{ord(character):04x}" for character in BLANK_CHARACTERS)
-# Text with at least one character that is neither blank nor NUL, and no NUL anywhere.
-TEXT_PATTERN = f"^[^\\u0000]*[^{_BLANK_CLASS}\\u0000][^\\u0000]*$"
 
 
 def _trimmed(value: Any) -> Any:
     return value.strip(BLANK_CHARACTERS) if isinstance(value, str) else value
 
 
-# A text field: blank characters trimmed from both ends, then at least one character, no NUL.
-# Its schema says so exactly (a pattern requiring one character that is not blank), so that what
-# a client may send is what the server accepts. Bound its length where you use it:
-# ``Annotated[TrimmedText, Field(max_length=50)]``. (The trimming runs first although written
-# last: a before-validator wraps what precedes it, and pydantic would leave the pattern out of
-# the schema were it written first.)
-TrimmedText = Annotated[
-    str, StringConstraints(min_length=1, pattern=TEXT_PATTERN), BeforeValidator(_trimmed)
-]
+class TrimmedTo:
+    """Metadata for a text field: ``Annotated[str, TrimmedTo(50)]``. Blank characters are
+    trimmed from both ends, then the text must hold 1 to ``max_length`` characters and no NUL.
+
+    Its schema states exactly that, as one pattern (blanks around a core of 1 to
+    ``max_length`` characters that starts and ends with a non-blank one) rather than a
+    ``maxLength`` that would count the blanks: what a client may send is what the server
+    accepts, and the reverse.
+    """
+
+    def __init__(self, max_length: int) -> None:
+        if max_length < 2:
+            raise ValueError("TrimmedTo needs a max_length of at least 2")
+        self.max_length = max_length
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Trim, then check the length and that no NUL is left."""
+        checked = core_schema.str_schema(
+            min_length=1, max_length=self.max_length, pattern=_NO_NUL_CORE
+        )
+        return core_schema.no_info_before_validator_function(_trimmed, checked)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """A string matching the one pattern that says it all."""
+        blank, core = f"[{_BLANK_CLASS}]*", f"[^{_BLANK_CLASS}\\u0000]"
+        middle = f"[^\\u0000]{{0,{self.max_length - 2}}}"
+        return {"type": "string", "pattern": f"^{blank}{core}(?:{middle}{core})?{blank}$"}
+
+
+_NO_NUL_CORE = "^[^\\x00]*$"
 
 
 def _document_the_nul_ban(schema: dict[str, Any]) -> None:

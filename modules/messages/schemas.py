@@ -7,11 +7,11 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from core.pagination import Page
-from core.schemas import StrictBody, TrimmedText
+from core.schemas import StrictBody, TrimmedTo
 from modules.messages.models import MAX_TEXT_LENGTH
 from modules.users import UserPublic
 
-MessageText = Annotated[TrimmedText, Field(max_length=MAX_TEXT_LENGTH)]
+MessageText = Annotated[str, TrimmedTo(MAX_TEXT_LENGTH)]
 
 
 class MessageCreate(StrictBody):

@@ -6,11 +6,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.pagination import Page
-from core.schemas import StrictBody, TrimmedText
+from core.schemas import StrictBody, TrimmedTo
 from modules.places.models import MAX_CITY_LENGTH
 from modules.users import UserPublic
 
-City = Annotated[TrimmedText, Field(max_length=MAX_CITY_LENGTH)]
+City = Annotated[str, TrimmedTo(MAX_CITY_LENGTH)]
 
 
 class PlaceIn(StrictBody):

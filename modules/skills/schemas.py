@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from core.database import MAX_INTEGER_ID
 from core.pagination import Page
-from core.schemas import StrictBody, TrimmedText
+from core.schemas import StrictBody, TrimmedTo
 from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 
@@ -28,9 +28,7 @@ def _key_fits(name: str) -> str:
     return name
 
 
-SkillName = Annotated[
-    TrimmedText, Field(max_length=MAX_SKILL_NAME_LENGTH), AfterValidator(_key_fits)
-]
+SkillName = Annotated[str, TrimmedTo(MAX_SKILL_NAME_LENGTH), AfterValidator(_key_fits)]
 
 
 class SkillCreate(StrictBody):

@@ -19,9 +19,9 @@ from pydantic import (
 )
 
 from core.pagination import Page
-from core.schemas import StrictBody, TrimmedText
+from core.schemas import StrictBody, TrimmedTo
 
-DisplayName = Annotated[TrimmedText, Field(max_length=50)]
+DisplayName = Annotated[str, TrimmedTo(50)]
 Bio = Annotated[str, Field(max_length=500)]
 # Stored trimmed, in email-validator's normal form (Unicode NFC, the domain in Unicode rather
 # than punycode) and lower-case, so that one address cannot hold two accounts. Login looks
