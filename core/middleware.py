@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+import weakref
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -136,14 +137,24 @@ class InFlightLimitMiddleware:
     def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.exempt = exempt
-        self._slots = asyncio.Semaphore(limit)
+        self.limit = limit
+        # One semaphore per event loop, as the worker threads are (anyio keeps a thread
+        # limiter per loop): a server runs one loop, but a test client may run one per request
+        # thread, and an asyncio semaphore serves only the loop it was first awaited on.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
-        async with self._slots:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.limit)
+        async with slots:
             await self.app(scope, receive, send)
 
 

@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 from core.config import ModuleSettings, Settings, load_module_settings
 from core.database import PLATFORM_KEY, create_database_engine, create_session_factory
 from core.modules import ModuleRegistry, load_modules
+from core.replicas import Replica, ReplicaSet, create_replica_set
 
 ModuleSettingsT = TypeVar("ModuleSettingsT", bound=ModuleSettings)
 
@@ -36,9 +37,22 @@ class Platform:
     # What a module keeps for the app's lifetime (a cache, an index), by module name: never a
     # module-level global, so that two apps in one process keep their own.
     module_state: dict[str, Any] = field(default_factory=dict)
+    # The read replicas (HOBBYMATCH_REPLICA_URLS), if any.
+    replicas: ReplicaSet | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.session_factory = create_session_factory(self.engine, self)
+        if self.settings.replica_urls:
+            self.replicas = create_replica_set(
+                self.engine,
+                self.session_factory,
+                [self._replica(url) for url in self.settings.replica_urls],
+                max_lag=self.settings.replica_max_lag,
+            )
+
+    def _replica(self, url: str) -> Replica:
+        engine = _create_engine(self.settings, url)
+        return Replica(engine=engine, session_factory=create_session_factory(engine, self))
 
     @staticmethod
     def of(holder: HTTPConnection | FastAPI | Session) -> "Platform":
@@ -66,7 +80,9 @@ class Platform:
         raise LookupError(f"no loaded module declares {settings_class.__name__}")
 
     def close(self) -> None:
-        """Close the database connections this platform holds."""
+        """Close the database connections this platform holds, its replicas' too."""
+        if self.replicas is not None:
+            self.replicas.stop()
         self.engine.dispose()
 
 
@@ -81,13 +97,18 @@ def create_platform(settings: Settings) -> Platform:
         for module in registry.modules
         if module.info.settings is not None
     }
-    engine = create_database_engine(
-        make_url(settings.effective_database_url),
-        connect_timeout=settings.database_connect_timeout,
-        statement_timeout=settings.database_statement_timeout,
-    )
+    engine = _create_engine(settings, settings.effective_database_url)
     return Platform(
         settings=settings, registry=registry, module_settings=module_settings, engine=engine
+    )
+
+
+def _create_engine(settings: Settings, url: str) -> Engine:
+    return create_database_engine(
+        make_url(url),
+        connect_timeout=settings.database_connect_timeout,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
     )
 
 

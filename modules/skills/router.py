@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.database import MAX_INTEGER_ID, get_db
 from core.pagination import Pagination
+from core.replicas import ReadsFromReplica
 from modules.skills import service
 from modules.skills.models import Category, Intent, Skill, UserSkill
 from modules.skills.schemas import (
@@ -33,7 +34,7 @@ SkillIdInPath = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 router = APIRouter()
 
 
-@router.get("/skills", response_model=SkillPage)
+@router.get("/skills", response_model=SkillPage, dependencies=[ReadsFromReplica])
 def search_skills(
     page: Pagination,
     q: Annotated[str | None, Query(max_length=60, description="Part of a skill's name")] = None,
@@ -50,13 +51,20 @@ def search_skills(
     )
 
 
-@router.get("/skills/categories", response_model=list[CategoryCount])
+@router.get(
+    "/skills/categories", response_model=list[CategoryCount], dependencies=[ReadsFromReplica]
+)
 def list_categories(db: Session = Depends(get_db)) -> list[CategoryCount]:
     """Every category, with its number of skills."""
     return service.count_by_category(db)
 
 
-@router.get("/skills/{skill_id}", response_model=SkillOut, responses=NOT_FOUND)
+@router.get(
+    "/skills/{skill_id}",
+    response_model=SkillOut,
+    responses=NOT_FOUND,
+    dependencies=[ReadsFromReplica],
+)
 def read_skill(skill_id: SkillIdInPath, db: Session = Depends(get_db)) -> Skill:
     """One skill of the catalog."""
     return service.get_skill(db, skill_id=skill_id)
@@ -73,7 +81,12 @@ def create_skill(body: SkillCreate, user: CurrentUser, db: Session = Depends(get
     return service.create_skill(db, name=body.name, category=body.category, created_by=user.id)
 
 
-@router.get("/skills/{skill_id}/users", response_model=UserPublicPage, responses=NOT_FOUND)
+@router.get(
+    "/skills/{skill_id}/users",
+    response_model=UserPublicPage,
+    responses=NOT_FOUND,
+    dependencies=[ReadsFromReplica],
+)
 def users_listing_skill(
     skill_id: SkillIdInPath,
     page: Pagination,
@@ -90,7 +103,12 @@ def users_listing_skill(
     )
 
 
-@router.get("/users/me/skills", response_model=list[UserSkillOut], responses=UNAUTHENTICATED)
+@router.get(
+    "/users/me/skills",
+    response_model=list[UserSkillOut],
+    responses=UNAUTHENTICATED,
+    dependencies=[ReadsFromReplica],
+)
 def read_my_skills(user: CurrentUser, db: Session = Depends(get_db)) -> list[UserSkill]:
     """The caller's list, by rank."""
     return service.list_user_skills(db, user_id=user.id)
@@ -132,7 +150,12 @@ def remove_my_skill(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/users/{user_id}/skills", response_model=list[UserSkillOut], responses=NOT_FOUND)
+@router.get(
+    "/users/{user_id}/skills",
+    response_model=list[UserSkillOut],
+    responses=NOT_FOUND,
+    dependencies=[ReadsFromReplica],
+)
 def read_user_skills(user_id: uuid.UUID, db: Session = Depends(get_db)) -> list[UserSkill]:
     """A user's list, by rank."""
     return service.list_user_skills(db, user_id=user_id)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.database import get_db
 from core.pagination import Pagination
+from core.replicas import ReadsFromReplica
 from modules.users import service
 from modules.users.dependencies import CurrentUser, SettingsDep
 from modules.users.models import User
@@ -62,7 +63,12 @@ def log_in(
     )
 
 
-@router.get("/users/me", response_model=UserPrivate, responses=UNAUTHENTICATED)
+@router.get(
+    "/users/me",
+    response_model=UserPrivate,
+    responses=UNAUTHENTICATED,
+    dependencies=[ReadsFromReplica],
+)
 def read_me(user: CurrentUser) -> User:
     """The caller's own profile, email included."""
     return user
@@ -110,7 +116,7 @@ def deactivate_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/users", response_model=UserPage)
+@router.get("/users", response_model=UserPage, dependencies=[ReadsFromReplica])
 def list_users(
     page: Pagination,
     q: Annotated[str | None, Query(max_length=100, description="Part of a display name")] = None,
@@ -127,7 +133,10 @@ def list_users(
 
 
 @router.get(
-    "/users/{user_id}", response_model=UserPublic, responses={404: {"description": "No such user"}}
+    "/users/{user_id}",
+    response_model=UserPublic,
+    responses={404: {"description": "No such user"}},
+    dependencies=[ReadsFromReplica],
 )
 def read_user(user_id: uuid.UUID, db: Session = Depends(get_db)) -> User:
     """A user's public profile."""

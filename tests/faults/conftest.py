@@ -1,9 +1,14 @@
 """The fault suite runs against an app holding every in-tree module."""
 
+import os
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from core.postgres_server import PgBouncerUnavailableError, TemporaryPgBouncer, TemporaryPostgres
 
 
 @pytest.fixture
@@ -16,3 +21,20 @@ def enabled_modules() -> list[str]:
 def api_schema(app: FastAPI) -> OpenApiSchema:
     """The schema the app serves, for schemathesis to generate requests from."""
     return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@pytest.fixture
+def pgbouncer(postgres_server: TemporaryPostgres) -> Iterator[TemporaryPgBouncer]:
+    """A PgBouncer in transaction mode with a server pool of 10, in front of the session's
+    PostgreSQL; stopped after the test, however it ends."""
+    try:
+        bouncer = TemporaryPgBouncer(postgres_server, pool_size=10)
+    except PgBouncerUnavailableError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but PgBouncer cannot run: {error}")
+        pytest.skip(str(error))
+    try:
+        bouncer.start()
+        yield bouncer
+    finally:
+        bouncer.cleanup()
