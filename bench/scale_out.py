@@ -29,8 +29,10 @@ import os
 import platform
 import random
 import shutil
+import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -74,6 +76,8 @@ def main() -> None:
     parser.add_argument("--server-pool", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="one short round, temporary results")
     arguments = parser.parse_args()
+    # A plain SIGTERM would skip the finally blocks that stop the servers and processes.
+    signal.signal(signal.SIGTERM, lambda _number, _frame: sys.exit(1))
     users = 200 if arguments.quick else arguments.users
     seconds = 2 if arguments.quick else arguments.seconds
     rounds = 1 if arguments.quick else arguments.rounds
@@ -251,7 +255,11 @@ def measure(
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
     figures = [_parse_wrk(output) for output in outputs]
     errors = sum(errors for _rps, _p50, _p99, errors in figures)
     return Run(

@@ -7,11 +7,13 @@ stream copy to every request.
 """
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
 import uuid
 import weakref
+from collections import deque
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -132,16 +134,17 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 class InFlightLimitMiddleware:
     """Let at most ``limit`` requests in at once; the rest wait in the event loop, holding no
-    thread and no database connection, until one finishes. Paths in ``exempt`` always pass."""
+    thread and no database connection, and go in in the order they came. Paths in ``exempt``
+    always pass."""
 
     def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.exempt = exempt
         self.limit = limit
-        # One semaphore per event loop, as the worker threads are (anyio keeps a thread
+        # One set of slots per event loop, as the worker threads are (anyio keeps a thread
         # limiter per loop): a server runs one loop, but a test client may run one per request
-        # thread, and an asyncio semaphore serves only the loop it was first awaited on.
-        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+        # thread, and an asyncio future belongs to the loop that made it.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _FifoSlots] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -153,9 +156,49 @@ class InFlightLimitMiddleware:
         loop = asyncio.get_running_loop()
         slots = self._slots.get(loop)
         if slots is None:
-            slots = self._slots[loop] = asyncio.Semaphore(self.limit)
-        async with slots:
+            slots = self._slots[loop] = _FifoSlots(self.limit)
+        await slots.acquire()
+        try:
             await self.app(scope, receive, send)
+        finally:
+            slots.release()
+
+
+class _FifoSlots:
+    """A semaphore that serves waiters strictly in arrival order, handing a released slot
+    straight to the next one. asyncio's own lets a newcomer take a slot released while the
+    woken waiter has not run yet: with a few slots and many waiting requests, some waited
+    past any client's timeout while later ones passed."""
+
+    def __init__(self, limit: int) -> None:
+        self._free = limit
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting behind everyone who came earlier."""
+        if self._free and not self._waiters:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot at the moment of cancellation: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # unless a release already dropped it
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Give the slot to the longest waiter, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
 
 class SecurityHeadersMiddleware:
