@@ -9,11 +9,12 @@ two apps in one process never share a database. Every module's models subclass :
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends
 from filelock import FileLock
 from sqlalchemy import (
@@ -34,7 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from core.exceptions import DatabaseUnavailableError
-from core.replicas import replica_failed, session_for_request
+from core.replicas import connection_lost, is_read_only, session_for_request
 
 if TYPE_CHECKING:
     from core.platform import Platform
@@ -93,7 +94,12 @@ def utc_now() -> datetime:
 
 
 def create_database_engine(
-    url: URL, *, connect_timeout: int = 5, pool_size: int = 20, max_overflow: int = 0
+    url: URL,
+    *,
+    connect_timeout: int = 5,
+    pool_size: int = 20,
+    max_overflow: int = 0,
+    autocommit: bool = False,
 ) -> Engine:
     """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL).
 
@@ -104,10 +110,19 @@ def create_database_engine(
     :param connect_timeout: seconds to wait for a new PostgreSQL connection.
     :param pool_size: connections the engine keeps open; ``max_overflow`` more may open under
         load, each closed when returned.
+    :param autocommit: every statement commits by itself: for reads, which then send no BEGIN
+        and no ROLLBACK. A pool of its own, so that no connection switches modes (switching
+        back costs a round trip).
     """
+    # Set when each connection opens, never switched afterwards.
+    pool = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+    }
     if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, pool_size, max_overflow)
-    return _create_postgresql_engine(url, connect_timeout, pool_size, max_overflow)
+        return _create_sqlite_engine(url, pool)
+    return _create_postgresql_engine(url, connect_timeout, pool)
 
 
 def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker[Session]:
@@ -121,27 +136,35 @@ def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker
 PLATFORM_KEY = "hobbymatch.platform"
 
 
-def get_db(connection: HTTPConnection) -> Iterator[Session]:
+async def get_db(connection: HTTPConnection) -> AsyncIterator[Session]:
     """FastAPI dependency: yield a ``Session`` of the request's app, roll back if the request
     fails, always close it.
 
-    The session is the primary's, or a replica's for a ``GET`` of a route that opts in
-    (:data:`core.replicas.ReadsFromReplica`) when a fresh replica has the caller's writes.
+    A ``GET`` or ``HEAD`` reads in autocommit: no BEGIN before its statements, no ROLLBACK
+    after (such a request must not write). Its session is a replica's for a route that opts in
+    (:data:`core.replicas.ReadsFromReplica`) when a fresh replica has the caller's writes. One
+    that loses its connection is answered again, once (:func:`core.replicas.connection_lost`).
+
+    Async, though the session is sync: opening a session sends nothing, and neither does
+    closing one in autocommit, so neither costs a thread-pool hop; closing a session that may
+    hold a transaction (a ROLLBACK to send) runs in a thread of its own, which waits for no
+    worker thread.
     """
     platform: Platform = connection.app.state.platform
     state: dict[str, Any] = connection.scope.setdefault("state", {})
-    session, replica = session_for_request(
-        state, connection.scope.get("method", "GET"), platform.session_factory, platform.replicas
-    )
+    method = connection.scope.get("method", "GET")
+    session, replica = session_for_request(state, method, platform, platform.replicas)
     try:
         yield session
     except Exception as error:
-        session.rollback()
-        if replica is not None and platform.replicas and is_connection_error(error):
-            replica_failed(state, platform.replicas, replica)
+        if is_connection_error(error):
+            connection_lost(state, method, platform.replicas, replica)
         raise
     finally:
-        session.close()
+        if is_read_only(method):
+            session.close()
+        else:
+            await to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -344,14 +367,13 @@ def _first_line(message: str, secret: str | None) -> str:
     return line.replace(secret, "***") if secret else line
 
 
-def _create_postgresql_engine(
-    url: URL, connect_timeout: int, pool_size: int, max_overflow: int
-) -> Engine:
+def _create_postgresql_engine(url: URL, connect_timeout: int, pool: dict[str, Any]) -> Engine:
+    # No ping before each use (a round trip per request): a dead connection is found by the
+    # error, which makes the pool replace every connection as old, and an idempotent request
+    # is answered again (core.replicas.ReadRoutingMiddleware); others are answered 503.
     return create_engine(
         url,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
+        **pool,
         # The most recently returned connection first: under light load the same few stay busy
         # and the rest time out at a pooler, instead of every connection being touched in turn.
         pool_use_lifo=True,
@@ -360,14 +382,12 @@ def _create_postgresql_engine(
     )
 
 
-def _create_sqlite_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:
+def _create_sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
     # FastAPI runs sync routes in a thread pool: a connection may be used by another thread
     # than the one that opened it. The timeout waits for a writer instead of failing at once.
     engine = create_engine(
         url,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
+        **pool,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
     event.listen(engine, "connect", _tune_sqlite_connection)

@@ -52,7 +52,7 @@ from core.middleware import (
 )
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.platform import Platform, create_platform
-from core.replicas import ReplicaRoutingMiddleware
+from core.replicas import ReadRoutingMiddleware
 
 logger = logging.getLogger("hobbymatch")
 
@@ -248,11 +248,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    if settings.replica_urls:
-        # Inside the in-flight limit: a read answered again from the primary keeps its slot.
-        app.add_middleware(
-            ReplicaRoutingMiddleware, cookie_seconds=math.ceil(settings.replica_max_lag) + 1
-        )
+    # Inside the in-flight limit: a read answered again keeps its slot.
+    app.add_middleware(
+        ReadRoutingMiddleware, cookie_seconds=math.ceil(settings.replica_max_lag) + 1
+    )
     # No more requests at once than worker threads: a request holding a transaction then never
     # waits for a thread, so a pooler's server pool smaller than the app pools slows requests
     # down but never freezes them (docs/operations.md, "Behind PgBouncer").

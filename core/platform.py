@@ -33,6 +33,9 @@ class Platform:
     registry: ModuleRegistry
     module_settings: dict[str, ModuleSettings]
     engine: Engine
+    # The same database in autocommit, for reads (core.database.get_db, core.hot_reads): a
+    # read is its statements alone, with no BEGIN before them and no ROLLBACK after.
+    read_engine: Engine
     session_factory: sessionmaker[Session] = field(init=False)
     # What a module keeps for the app's lifetime (a cache, an index), by module name: never a
     # module-level global, so that two apps in one process keep their own.
@@ -51,7 +54,8 @@ class Platform:
             )
 
     def _replica(self, url: str) -> Replica:
-        engine = _create_engine(self.settings, url)
+        # Replicas only serve reads: autocommit.
+        engine = _create_engine(self.settings, url, autocommit=True)
         return Replica(engine=engine, session_factory=create_session_factory(engine, self))
 
     @staticmethod
@@ -84,6 +88,7 @@ class Platform:
         if self.replicas is not None:
             self.replicas.stop()
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def create_platform(settings: Settings) -> Platform:
@@ -97,18 +102,23 @@ def create_platform(settings: Settings) -> Platform:
         for module in registry.modules
         if module.info.settings is not None
     }
-    engine = _create_engine(settings, settings.effective_database_url)
+    url = settings.effective_database_url
     return Platform(
-        settings=settings, registry=registry, module_settings=module_settings, engine=engine
+        settings=settings,
+        registry=registry,
+        module_settings=module_settings,
+        engine=_create_engine(settings, url),
+        read_engine=_create_engine(settings, url, autocommit=True),
     )
 
 
-def _create_engine(settings: Settings, url: str) -> Engine:
+def _create_engine(settings: Settings, url: str, *, autocommit: bool = False) -> Engine:
     return create_database_engine(
         make_url(url),
         connect_timeout=settings.database_connect_timeout,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        autocommit=autocommit,
     )
 
 

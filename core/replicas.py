@@ -10,8 +10,8 @@ then read from a replica of ``HOBBYMATCH_REPLICA_URLS`` when one is fresh enough
   cookie, ``hobbymatch_lsn``, holding the primary's WAL position after its commit; until a
   replica has replayed that position, the same client's reads go to the primary (the cookie
   expires once every fresh replica must have replayed it);
-- **no lost request**: a read whose replica fails mid-way is answered again from the primary,
-  and the replica is skipped until it answers a check again.
+- **no lost request**: a read whose replica fails mid-way is answered again from the primary
+  (:class:`ReadRoutingMiddleware`), and the replica is skipped until it answers a check again.
 
 A :class:`ReplicaSet` checks every replica's replay position (and the primary's) from a
 thread of its own, a few times a second, so that choosing a replica costs a request nothing.
@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event, text
@@ -33,6 +33,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from core.platform import Platform
 
 logger = logging.getLogger("hobbymatch")
 
@@ -45,7 +48,8 @@ LSN_COOKIE = "hobbymatch_lsn"
 # Keys in the request's state (``scope["state"]``).
 _READS_FROM_REPLICA = "hobbymatch.reads_from_replica"
 _PRIMARY_ONLY = "hobbymatch.primary_only"
-_REPLICA_FAILED = "hobbymatch.replica_failed"
+_RETRY = "hobbymatch.retry"
+_RETRIED = "hobbymatch.retried"
 _READ_AFTER_LSN = "hobbymatch.read_after_lsn"
 _COMMIT_LSN = "hobbymatch.commit_lsn"
 # Where a session of an unsafe request keeps that request's state, and the connection it uses.
@@ -82,7 +86,7 @@ ReadsFromReplica = Depends(reads_from_replica)
 class Replica:
     """One replica: its engine and sessions, and what its last check found."""
 
-    engine: Engine
+    engine: Engine  # in autocommit: a replica only serves reads
     session_factory: sessionmaker[Session]
     replayed: int | None = None
     answered_at: float = float("-inf")
@@ -199,31 +203,51 @@ def create_replica_set(
     return ReplicaSet(primary=primary, replicas=replicas, max_lag=max_lag)
 
 
+def is_read_only(method: str) -> bool:
+    """Whether requests of ``method`` only read (``GET``, ``HEAD``): they run in autocommit,
+    may read from replicas and are answered again when they lose their connection."""
+    return method in _SAFE_METHODS
+
+
+def replica_for_read(
+    state: dict[str, Any], method: str, replica_set: ReplicaSet | None
+) -> Replica | None:
+    """The replica a request of ``method`` reads from, or ``None``: the primary."""
+    if replica_set is None or method not in _SAFE_METHODS:
+        return None
+    if not state.get(_READS_FROM_REPLICA) or state.get(_PRIMARY_ONLY):
+        return None
+    return replica_set.choose(state.get(_READ_AFTER_LSN))
+
+
 def session_for_request(
-    state: dict[str, Any],
-    method: str,
-    primary: sessionmaker[Session],
-    replica_set: ReplicaSet | None,
+    state: dict[str, Any], method: str, platform: "Platform", replica_set: ReplicaSet | None
 ) -> tuple[Session, Replica | None]:
-    """The session a request reads and writes with, and the replica behind it if any."""
-    if replica_set is None:
-        return primary(), None
+    """The session a request reads and writes with, and the replica behind it if any: a read
+    (``GET``, ``HEAD``) runs in autocommit, on a replica when its route opts in and a fresh
+    one has the caller's writes."""
     if method not in _SAFE_METHODS:
-        session = primary()
-        session.info[_REQUEST_STATE] = state
+        session = platform.session_factory()
+        if replica_set is not None:
+            session.info[_REQUEST_STATE] = state
         return session, None
-    if state.get(_READS_FROM_REPLICA) and not state.get(_PRIMARY_ONLY):
-        replica = replica_set.choose(state.get(_READ_AFTER_LSN))
-        if replica is not None:
-            return replica.session_factory(), replica
-    return primary(), None
+    replica = replica_for_read(state, method, replica_set)
+    if replica is not None:
+        return replica.session_factory(), replica
+    return platform.session_factory(bind=platform.read_engine), None
 
 
-def replica_failed(state: dict[str, Any], replica_set: ReplicaSet, replica: Replica) -> None:
-    """Note that ``replica`` lost its connection during this request: the request is answered
-    again from the primary (:class:`ReplicaRoutingMiddleware`), the replica skipped meanwhile."""
-    replica_set.mark_down(replica)
-    state[_REPLICA_FAILED] = True
+def connection_lost(
+    state: dict[str, Any], method: str, replica_set: ReplicaSet | None, replica: Replica | None
+) -> None:
+    """Note that this request lost its database connection: a ``GET`` or ``HEAD`` is answered
+    again, once, by :class:`ReadRoutingMiddleware` (from the primary if ``replica`` failed,
+    which is skipped meanwhile); anything else is answered 503."""
+    if replica is not None and replica_set is not None:
+        replica_set.mark_down(replica)
+        state[_PRIMARY_ONLY] = True
+    if method in _SAFE_METHODS and not state.get(_RETRIED):
+        state[_RETRY] = True
 
 
 def _remember_connection(
@@ -256,10 +280,12 @@ def _record_commit_lsn(session: Session) -> None:
         state[_COMMIT_LSN] = max(position, state.get(_COMMIT_LSN, 0))
 
 
-class ReplicaRoutingMiddleware:
-    """Read-your-writes and retries for replica reads (added when replicas are configured):
-    reads the ``hobbymatch_lsn`` cookie into the request's state, sets it on the answer of a
-    request that committed, and answers again from the primary a read whose replica failed."""
+class ReadRoutingMiddleware:
+    """Answers again, once, a ``GET`` or ``HEAD`` that lost its database connection (a
+    pooled connection found dead, a replica that stopped): connections are not pinged before
+    each use, so a dead one is found by the error. With replicas, also read-your-writes: reads
+    the ``hobbymatch_lsn`` cookie into the request's state, and sets it on the answer of a
+    request that committed."""
 
     def __init__(self, app: ASGIApp, cookie_seconds: int) -> None:
         self.app = app
@@ -276,11 +302,10 @@ class ReplicaRoutingMiddleware:
             state[_READ_AFTER_LSN] = after
         retry = False
 
-        async def send_with_cookie(message: Message) -> None:
+        async def send_or_retry(message: Message) -> None:
             nonlocal retry
             if message["type"] == "http.response.start":
-                if state.pop(_REPLICA_FAILED, False):
-                    retry = True
+                retry = state.pop(_RETRY, False)
                 if retry:
                     return
                 position = state.get(_COMMIT_LSN)
@@ -297,9 +322,9 @@ class ReplicaRoutingMiddleware:
                 return
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, send_or_retry)
         if retry:
-            state[_PRIMARY_ONLY] = True
+            state[_RETRIED] = True
             await self.app(scope, receive, send)
 
 

@@ -4,9 +4,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.database import MAX_INTEGER_ID, get_db
+from core.hot_reads import hot_read
 from core.pagination import Pagination
 from core.replicas import ReadsFromReplica
 from modules.skills import service
@@ -35,20 +37,15 @@ router = APIRouter()
 
 
 @router.get("/skills", response_model=SkillPage, dependencies=[ReadsFromReplica])
+@hot_read
 def search_skills(
+    connection: Connection,
     page: Pagination,
     q: Annotated[str | None, Query(max_length=60, description="Part of a skill's name")] = None,
     category: Category | None = None,
-    db: Session = Depends(get_db),
 ) -> SkillPage:
     """The catalog; names starting with ``q`` come before names merely containing it."""
-    skills, total = service.search_skills(db, query=q, category=category, page=page)
-    return SkillPage(
-        items=[SkillOut.model_validate(skill) for skill in skills],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return service.search_catalog(connection, query=q, category=category, page=page)
 
 
 @router.get(
@@ -156,6 +153,7 @@ def remove_my_skill(
     responses=NOT_FOUND,
     dependencies=[ReadsFromReplica],
 )
-def read_user_skills(user_id: uuid.UUID, db: Session = Depends(get_db)) -> list[UserSkill]:
+@hot_read
+def read_user_skills(connection: Connection, user_id: uuid.UUID) -> list[UserSkillOut]:
     """A user's list, by rank."""
-    return service.list_user_skills(db, user_id=user_id)
+    return service.user_skill_list(connection, user_id=user_id)

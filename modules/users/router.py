@@ -4,9 +4,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.database import get_db
+from core.hot_reads import hot_read
 from core.pagination import Pagination
 from core.replicas import ReadsFromReplica
 from modules.users import service
@@ -138,6 +140,7 @@ def list_users(
     responses={404: {"description": "No such user"}},
     dependencies=[ReadsFromReplica],
 )
-def read_user(user_id: uuid.UUID, db: Session = Depends(get_db)) -> User:
+@hot_read
+def read_user(connection: Connection, user_id: uuid.UUID) -> UserPublic:
     """A user's public profile."""
-    return service.get_user(db, user_id=user_id)
+    return service.public_profile(connection, user_id=user_id)

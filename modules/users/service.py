@@ -5,7 +5,7 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Connection, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from modules.users.exceptions import (
     WrongPasswordError,
 )
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
-from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
+from modules.users.schemas import Token, UserCreate, UserPublic, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
     hash_password,
@@ -136,6 +136,22 @@ def get_user(db: Session, *, user_id: uuid.UUID) -> User:
     if user is None or not user.is_active:
         raise UserNotFoundError("user not found")
     return user
+
+
+def public_profile(connection: Connection, *, user_id: uuid.UUID) -> UserPublic:
+    """The public profile of the active user with ``user_id``, in one statement on a Core
+    connection (the hot read path of ``GET /users/{id}``).
+
+    :raises UserNotFoundError: no active user has that id.
+    """
+    row = connection.execute(
+        select(User.id, User.display_name, User.bio, User.created_at).where(
+            User.id == user_id, User.is_active
+        )
+    ).one_or_none()
+    if row is None:
+        raise UserNotFoundError("user not found")
+    return UserPublic.model_validate(row._asdict())
 
 
 def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[list[User], int]:

@@ -10,6 +10,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg2
+
+from core.postgres_server import TemporaryPostgres
+
 HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
 
 
@@ -85,3 +89,19 @@ def wait_until_healthy(base: str, deadline: float) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError("the server did not become healthy")
+
+
+def run_sql(server: TemporaryPostgres, query: str) -> object:
+    """Run one statement on ``server`` in autocommit, from a connection of its own; its first
+    value, if it returns rows."""
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname=server.database
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
+    finally:
+        connection.close()

@@ -5,7 +5,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-import psycopg2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,6 +14,7 @@ from core.platform import Platform
 from core.postgres_server import TemporaryPostgres
 from core.testing import empty_all_tables, make_test_settings
 from modules.users.testing import sign_up_through
+from tests.faults.servers import run_sql
 
 
 @pytest.fixture
@@ -44,21 +44,6 @@ def replica_app(
     start_modules(application)
     yield application
     stop_modules(application)
-
-
-def run_sql(server: TemporaryPostgres, query: str) -> object:
-    """Run one statement on ``server`` in autocommit; its first value, if it returns rows."""
-    connection = psycopg2.connect(
-        host="127.0.0.1", port=server.port, user="postgres", dbname=server.database
-    )
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(query)
-            row = cursor.fetchone() if cursor.description else None
-            return row[0] if row else None
-    finally:
-        connection.close()
 
 
 def wait_until(condition: str, server: TemporaryPostgres) -> None:
