@@ -4,7 +4,16 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +57,11 @@ def load_starting_catalog(db: Session) -> None:
     insert_ignoring_duplicates(db, Skill, rows, unique=["key"])
 
 
+# The tables' plain columns, for the hot read path: selecting the models' attributes instead
+# costs more Python per row set than the query's round trip (result columns are matched).
+_USERS, _SKILLS, _ENTRIES = User.__table__.c, Skill.__table__.c, UserSkill.__table__.c
+
+
 def search_skills(
     db: Session, *, query: str | None, category: Category | None, page: PageParams
 ) -> tuple[list[Skill], int]:
@@ -65,10 +79,11 @@ def search_catalog(
     connection: Connection, *, query: str | None, category: Category | None, page: PageParams
 ) -> SkillPage:
     """:func:`search_skills` in one statement on a Core connection (the hot read path of
-    ``GET /skills``): the page with the total counted beside it."""
+    ``GET /skills``): the page with the total counted beside it (a second statement counts
+    only past the last page)."""
     conditions, ordering = _search_terms(query, category)
     statement = (
-        select(Skill.id, Skill.name, Skill.category, func.count().over().label("total"))
+        select(_SKILLS.id, _SKILLS.name, _SKILLS.category, func.count().over().label("total"))
         .where(*conditions)
         .order_by(*ordering)
         .limit(page.limit)
@@ -150,14 +165,7 @@ def user_skill_list(connection: Connection, *, user_id: uuid.UUID) -> list[UserS
 
     :raises UserNotFoundError: no active user has that id.
     """
-    rows = connection.execute(
-        select(UserSkill.rank, UserSkill.intent, Skill.id, Skill.name, Skill.category)
-        .select_from(User)
-        .outerjoin(UserSkill, UserSkill.user_id == User.id)
-        .outerjoin(Skill, Skill.id == UserSkill.skill_id)
-        .where(User.id == user_id, User.is_active)
-        .order_by(UserSkill.rank)
-    ).all()
+    rows = connection.execute(_USER_SKILL_LIST, {"user_id": user_id}).all()
     if not rows:
         raise UserNotFoundError("user not found")
     return [
@@ -169,6 +177,17 @@ def user_skill_list(connection: Connection, *, user_id: uuid.UUID) -> list[UserS
         for row in rows
         if row.rank is not None  # the user's row alone: an empty list
     ]
+
+
+# Built once, of the tables' plain columns: building it per call costs more than the query.
+_USER_SKILL_LIST = (
+    select(_ENTRIES.rank, _ENTRIES.intent, _SKILLS.id, _SKILLS.name, _SKILLS.category)
+    .select_from(User.__table__)
+    .outerjoin(UserSkill.__table__, _ENTRIES.user_id == _USERS.id)
+    .outerjoin(Skill.__table__, _SKILLS.id == _ENTRIES.skill_id)
+    .where(_USERS.id == bindparam("user_id"), _USERS.is_active)
+    .order_by(_ENTRIES.rank)
+)
 
 
 def replace_user_skills(

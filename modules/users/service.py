@@ -5,7 +5,7 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, delete, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -144,14 +144,18 @@ def public_profile(connection: Connection, *, user_id: uuid.UUID) -> UserPublic:
 
     :raises UserNotFoundError: no active user has that id.
     """
-    row = connection.execute(
-        select(User.id, User.display_name, User.bio, User.created_at).where(
-            User.id == user_id, User.is_active
-        )
-    ).one_or_none()
+    row = connection.execute(_PUBLIC_PROFILE, {"user_id": user_id}).one_or_none()
     if row is None:
         raise UserNotFoundError("user not found")
     return UserPublic.model_validate(row._asdict())
+
+
+# Built once, of the table's plain columns: a statement built per call (or of the model's
+# attributes) costs more Python than the query's round trip (cache key, result adaptation).
+_USERS = User.__table__.c
+_PUBLIC_PROFILE = select(_USERS.id, _USERS.display_name, _USERS.bio, _USERS.created_at).where(
+    _USERS.id == bindparam("user_id"), _USERS.is_active
+)
 
 
 def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[list[User], int]:
