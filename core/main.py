@@ -250,7 +250,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         )
     # Inside the in-flight limit: a read answered again keeps its slot.
     app.add_middleware(
-        ReadRoutingMiddleware, cookie_seconds=math.ceil(settings.replica_max_lag) + 1
+        ReadRoutingMiddleware,
+        cookie_seconds=math.ceil(settings.replica_max_lag) + 1,
+        replicas=bool(settings.replica_urls),
+        exempt=frozenset({"/health", "/ready"}),
     )
     # No more requests at once than worker threads: a request holding a transaction then never
     # waits for a thread, so a pooler's server pool smaller than the app pools slows requests

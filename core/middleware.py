@@ -233,9 +233,11 @@ class RequestDeadlineMiddleware:
     ``timeout`` seconds (paths in ``exempt`` have none), so that no client waits unbounded on
     a database that stopped answering.
 
-    A thread blocked in a database call cannot be interrupted: the late request goes on in the
-    background, holding its slot, and its answer is dropped when it comes. (A late write may
-    therefore still commit: 503 never promises that nothing happened.)
+    A thread blocked in a database call cannot be interrupted: the late request goes on,
+    holding its slot, and its answer is dropped when it comes. (A late write may therefore
+    still commit: 503 never promises that nothing happened.) The deadline is a timer, not a
+    task per request: the request runs in the server's own task, and only a late one costs
+    a task, the one that sends its 503.
     """
 
     def __init__(self, app: ASGIApp, timeout: float, exempt: frozenset[str] = frozenset()) -> None:
@@ -259,21 +261,27 @@ class RequestDeadlineMiddleware:
             started = True
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, receive, send_unless_late))
-        done, _pending = await asyncio.wait({task}, timeout=self.timeout)
-        if done or started:
-            await task
-            return
-        answered_late = True
-        self._late.add(task)
-        task.add_done_callback(self._forget)
-        body = b'{"detail":"the server could not answer in time; try again shortly"}'
-        await _send_json(send, 503, body, headers=[(b"retry-after", b"5")])
+        def answer_late() -> None:
+            nonlocal answered_late
+            if started:
+                return
+            answered_late = True
+            body = b'{"detail":"the server could not answer in time; try again shortly"}'
+            answer = asyncio.ensure_future(
+                _send_json(send, 503, body, headers=[(b"retry-after", b"5")])
+            )
+            self._late.add(answer)
+            answer.add_done_callback(self._late.discard)
 
-    def _forget(self, task: "asyncio.Task[None]") -> None:
-        self._late.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            access_logger.warning("a request answered late failed: %r", task.exception())
+        timer = asyncio.get_running_loop().call_later(self.timeout, answer_late)
+        try:
+            await self.app(scope, receive, send_unless_late)
+        except Exception as error:
+            if not answered_late:
+                raise
+            access_logger.warning("a request answered late failed: %r", error)
+        finally:
+            timer.cancel()
 
 
 class RejectNulInQueryMiddleware:

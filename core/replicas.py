@@ -287,19 +287,29 @@ class ReadRoutingMiddleware:
     the ``hobbymatch_lsn`` cookie into the request's state, and sets it on the answer of a
     request that committed."""
 
-    def __init__(self, app: ASGIApp, cookie_seconds: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cookie_seconds: int,
+        *,
+        replicas: bool,
+        exempt: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.cookie_seconds = cookie_seconds
+        self.replicas = replicas
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        after = _cookie_lsn(scope)
-        if after is not None:
-            state[_READ_AFTER_LSN] = after
+        if self.replicas:
+            after = _cookie_lsn(scope)
+            if after is not None:
+                state[_READ_AFTER_LSN] = after
         retry = False
 
         async def send_or_retry(message: Message) -> None:
