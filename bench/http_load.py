@@ -8,7 +8,9 @@ moment of the machine does not always fall on the same app:
 - floor (bench/floor_app.py): bare Starlette, one raw psycopg query, async pool;
 - single-file (bench/single_file_app.py): our endpoint code without the module system;
 - plain (bench/plain_app.py): the endpoint as a first FastAPI tutorial writes it;
-- hobbymatch: ``hobbymatch serve``, every endpoint of the table.
+- hobbymatch: ``hobbymatch serve``, every endpoint of the table;
+- before (with ``--before DIR``): the same, from the code in DIR (a checkout of an earlier
+  commit, put first on ``PYTHONPATH``), to compare a change with the code before it.
 
 Prints each round's requests/s, p50 and p99 latency and errors, then for every endpoint the
 median over the rounds of HobbyMatch's requests/s as a ratio to each baseline measured in the
@@ -44,7 +46,7 @@ from sqlalchemy import create_engine, text
 from core.postgres_server import TemporaryPostgres
 from modules.users.security import issue_token
 
-BASELINES = ("floor", "single-file", "plain")
+BASELINES: tuple[str, ...] = ("floor", "single-file", "plain")
 UVICORN = [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning"]
 COMMANDS = {
     "floor": [*UVICORN, "floor_app:app"],
@@ -52,6 +54,8 @@ COMMANDS = {
     "plain": [*UVICORN, "plain_app:app"],
     "hobbymatch": [str(BIN / "hobbymatch"), "serve"],
 }
+# The checkout that the app "before" is served from (--before), if any.
+BEFORE_PATH: list[str] = []
 SEARCHES = ("ch", "gu", "pa", "sw", "ro", "da", "yo", "co", "te", "ca", "pi", "ru")
 
 
@@ -94,7 +98,15 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="one short round, one worker, temporary results"
     )
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of earlier code, served as the app 'before'"
+    )
     arguments = parser.parse_args()
+    if arguments.before is not None:
+        global BASELINES  # this run's baselines, read by every function below
+        BASELINES = (*BASELINES, "before")
+        COMMANDS["before"] = COMMANDS["hobbymatch"]
+        BEFORE_PATH.append(str(arguments.before.resolve()))
     plan = Plan(
         users=200 if arguments.quick else arguments.users,
         seconds=1 if arguments.quick else arguments.seconds,
@@ -253,24 +265,25 @@ def endpoints_for(url: str) -> list[Endpoint]:
         " ['Content-Type'] = 'application/json'} end\n"
     )
     everyone = (*BASELINES, "hobbymatch")
+    ours = ("hobbymatch", "before") if "before" in BASELINES else ("hobbymatch",)
     specs = [
         Endpoint("GET /health", "return wrk.format('GET', '/health')", everyone),
         Endpoint("GET /users/{id}", "return wrk.format('GET', '/users/' .. pick(ids))", everyone),
-        Endpoint("GET /users/me", "return wrk.format('GET', '/users/me', auth())", ("hobbymatch",)),
+        Endpoint("GET /users/me", "return wrk.format('GET', '/users/me', auth())", ours),
         Endpoint(
             "GET /skills?q=",
             "return wrk.format('GET', '/skills?q=' .. pick(searches))",
-            ("hobbymatch",),
+            ours,
         ),
         Endpoint(
             "PUT /users/me/skills",
             "return wrk.format('PUT', '/users/me/skills', auth(), pick(lists))",
-            ("hobbymatch",),
+            ours,
         ),
         Endpoint(
             "GET /matches",
             "return wrk.format('GET', '/matches?type=shared', auth())",
-            ("hobbymatch",),
+            ours,
             connections=8,
         ),
     ]
@@ -297,6 +310,8 @@ def measure(
 ) -> Figures:
     """Serve ``app`` on a free port, drive ``endpoint`` with wrk, stop it, return the figures."""
     port = free_port()
+    if app == "before":
+        environment = {**environment, "PYTHONPATH": BEFORE_PATH[0]}
     process = subprocess.Popen(
         [*COMMANDS[app], "--port", str(port), "--workers", str(workers)],
         env=environment,
@@ -358,11 +373,13 @@ def print_header() -> None:
             "/floor",
             "/single",
             "/plain",
+            "/before",
         )
     )
 
 
-ROW = "{:<21} {:<12} {:>2} {:>5} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>6}"
+ROW = "{:<21} {:<12} {:>2} {:>5} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>6} {:>7}"
+RATIO_COLUMNS = ("floor", "single-file", "plain", "before")
 
 
 def print_rows(row: list[Figures]) -> None:
@@ -373,7 +390,7 @@ def print_rows(row: list[Figures]) -> None:
             f"{figures.rps / by_app[base].rps:.2f}"
             if base in by_app and base != figures.app and by_app[base].rps
             else "-"
-            for base in BASELINES
+            for base in RATIO_COLUMNS
         ]
         share = f"{figures.worker_share:.0%}" if figures.worker_share else "-"
         print(

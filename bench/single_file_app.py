@@ -14,9 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from core.config import load_settings
-from core.database import POOL_SIZE
 from core.exceptions import DomainError
-from core.main import WORKER_THREADS
 from core.middleware import (
     BodyReadMiddleware,
     InFlightLimitMiddleware,
@@ -30,14 +28,17 @@ from modules.users.router import router
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """The same thread pool as HobbyMatch's."""
-    current_default_thread_limiter().total_tokens = WORKER_THREADS
+    current_default_thread_limiter().total_tokens = SETTINGS.worker_threads
     yield
 
 
 app = FastAPI(lifespan=lifespan)
 # The users router reads its database and settings from the app's platform; no module hook runs.
-app.state.platform = create_platform(load_settings(modules=["users"]))
-app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
+SETTINGS = load_settings(modules=["users"])
+app.state.platform = create_platform(SETTINGS)
+app.add_middleware(
+    InFlightLimitMiddleware, limit=SETTINGS.requests_in_flight, exempt=frozenset({"/health"})
+)
 app.add_middleware(BodyReadMiddleware, max_bytes=1_048_576, timeout=10.0)
 app.add_middleware(RejectNulInQueryMiddleware)
 app.add_middleware(RequestLogMiddleware)

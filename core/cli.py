@@ -16,7 +16,7 @@ import uvicorn
 
 from core import migrations
 from core.config import ModuleSettings, env_prefix_of, load_settings
-from core.database import check_database, describe_database
+from core.database import apply_session_defaults, check_database, describe_database
 from core.exceptions import ModuleLoadError, StartupError
 from core.main import configure_logging, create_app, serveable, start_modules
 from core.modules import LoadedModule, ModuleRegistry, load_modules
@@ -199,10 +199,12 @@ def db_init() -> None:
 @db.command("upgrade")
 @click.option("--module", "module_name", help="Only this module (and the modules it requires).")
 def db_upgrade(module_name: str | None) -> None:
-    """Apply the enabled modules' migrations up to their heads."""
+    """Apply the enabled modules' migrations up to their heads, and the database settings
+    that the app's sessions need (statement timeout, no JIT)."""
     platform = _platform_or_exit()
     chosen = _known(platform, module_name).name if module_name else None
     migrations.upgrade(platform.registry, platform.engine, chosen)
+    apply_session_defaults(platform.engine, platform.settings.database_statement_timeout)
     click.echo(f"upgraded {module_name or 'every module'} to head")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from dotenv import dotenv_values
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=10.0, gt=0)
     database_connect_timeout: int = Field(default=5, ge=1)
     database_statement_timeout: float = Field(default=10.0, gt=0)
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=0, ge=0)
+    worker_threads: int = Field(default=4, ge=1)
+    max_requests_in_flight: int | None = Field(default=None, ge=1)
+    replica_urls: CommaSeparated = []
+    replica_max_lag: float = Field(default=5.0, gt=0)
     trace_hooks: bool = False
 
     # Set by load_settings, never from the environment: where the modules' settings are read.
@@ -64,7 +70,12 @@ class Settings(BaseSettings):
     _for_tests: bool = PrivateAttr(default=False)
 
     @field_validator(
-        "modules", "disabled_modules", "cors_origins", "trusted_proxies", mode="before"
+        "modules",
+        "disabled_modules",
+        "cors_origins",
+        "trusted_proxies",
+        "replica_urls",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -98,6 +109,42 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return normalize_database_url(value.strip())
+
+    @field_validator("replica_urls")
+    @classmethod
+    def _postgresql_replicas(cls, value: list[str]) -> list[str]:
+        urls = [normalize_database_url(url) for url in value]
+        if any(not url.startswith("postgresql") for url in urls):
+            raise ValueError("replicas are PostgreSQL streaming replicas: postgresql://...")
+        return urls
+
+    @model_validator(mode="after")
+    def _no_request_waits_for_a_thread(self) -> Self:
+        # A request holding a database transaction must never wait for anything but its own
+        # queries. Were more requests in flight than worker threads, one holding a transaction
+        # could wait for a thread while every thread waits for a connection: behind a pooler
+        # whose server pool is smaller than the app pools, every process would freeze.
+        if self.max_requests_in_flight is None:
+            return self
+        if self.max_requests_in_flight > self.worker_threads:
+            raise ValueError(
+                "HOBBYMATCH_MAX_REQUESTS_IN_FLIGHT may not exceed HOBBYMATCH_WORKER_THREADS: "
+                "a request holding a transaction would wait for a thread"
+            )
+        if self.max_requests_in_flight > self.database_pool_size + self.database_max_overflow:
+            raise ValueError(
+                "HOBBYMATCH_MAX_REQUESTS_IN_FLIGHT may not exceed HOBBYMATCH_DATABASE_POOL_SIZE "
+                "+ HOBBYMATCH_DATABASE_MAX_OVERFLOW: a request would wait for a connection"
+            )
+        return self
+
+    @property
+    def requests_in_flight(self) -> int:
+        """How many requests a process serves at once: ``HOBBYMATCH_MAX_REQUESTS_IN_FLIGHT``, or
+        as many as it has worker threads and database connections for."""
+        if self.max_requests_in_flight is not None:
+            return self.max_requests_in_flight
+        return min(self.worker_threads, self.database_pool_size + self.database_max_overflow)
 
     @property
     def is_default_database(self) -> bool:
@@ -171,6 +218,9 @@ def describe_validation_error(error: ValidationError, prefix: str) -> str:
     first = error.errors()[0]
     field = str(first["loc"][0]).upper() if first["loc"] else "SETTINGS"
     message = first["msg"].removeprefix("Value error, ")
+    if not first["loc"] and message.startswith(prefix):
+        # A rule between settings (a model validator) names its settings itself.
+        return f"invalid settings: {message}"
     return f"invalid setting {prefix}{field.removeprefix(prefix)}: {message}"
 
 

@@ -9,11 +9,12 @@ two apps in one process never share a database. Every module's models subclass :
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends
 from filelock import FileLock
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from core.exceptions import DatabaseUnavailableError
+from core.replicas import connection_lost, is_read_only, session_for_request
 
 if TYPE_CHECKING:
     from core.platform import Platform
@@ -48,13 +50,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# Connections per process, and (core.main) requests in flight per process: the two are equal,
-# so that a request never waits for a connection while holding a worker thread (core.main).
-# Waiting there is how sync FastAPI apps freeze under bursts: every thread blocks on the pool
-# while the sessions that would free a connection need a thread to close. A fixed pool also
-# keeps PostgreSQL from opening and closing connections under load, as an overflow would.
-POOL_SIZE = 20
 
 # The largest value of an Integer primary key on PostgreSQL: larger numbers name nothing, and
 # path or body ids beyond it are refused as invalid rather than sent to the driver.
@@ -99,16 +94,35 @@ def utc_now() -> datetime:
 
 
 def create_database_engine(
-    url: URL, *, connect_timeout: int = 5, statement_timeout: float = 10.0
+    url: URL,
+    *,
+    connect_timeout: int = 5,
+    pool_size: int = 20,
+    max_overflow: int = 0,
+    autocommit: bool = False,
 ) -> Engine:
     """A new engine for ``url``, tuned for the backend (SQLite or PostgreSQL).
 
+    A PostgreSQL connection sends no startup parameter beyond the user, the database and
+    ``application_name``, so that a pooler in transaction mode (PgBouncer) accepts it; the
+    session settings the app needs are the database's (:func:`apply_session_defaults`).
+
     :param connect_timeout: seconds to wait for a new PostgreSQL connection.
-    :param statement_timeout: seconds PostgreSQL lets one statement run before cancelling it.
+    :param pool_size: connections the engine keeps open; ``max_overflow`` more may open under
+        load, each closed when returned.
+    :param autocommit: every statement commits by itself: for reads, which then send no BEGIN
+        and no ROLLBACK. A pool of its own, so that no connection switches modes (switching
+        back costs a round trip).
     """
+    # Set when each connection opens, never switched afterwards.
+    pool = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+    }
     if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url)
-    return _create_postgresql_engine(url, connect_timeout, statement_timeout)
+        return _create_sqlite_engine(url, pool)
+    return _create_postgresql_engine(url, connect_timeout, pool)
 
 
 def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker[Session]:
@@ -122,18 +136,35 @@ def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker
 PLATFORM_KEY = "hobbymatch.platform"
 
 
-def get_db(connection: HTTPConnection) -> Iterator[Session]:
+async def get_db(connection: HTTPConnection) -> AsyncIterator[Session]:
     """FastAPI dependency: yield a ``Session`` of the request's app, roll back if the request
-    fails, always close it."""
+    fails, always close it.
+
+    A ``GET`` or ``HEAD`` reads in autocommit: no BEGIN before its statements, no ROLLBACK
+    after (such a request must not write). Its session is a replica's for a route that opts in
+    (:data:`core.replicas.ReadsFromReplica`) when a fresh replica has the caller's writes. One
+    that loses its connection is answered again, once (:func:`core.replicas.connection_lost`).
+
+    Async, though the session is sync: opening a session sends nothing, and neither does
+    closing one in autocommit, so neither costs a thread-pool hop; closing a session that may
+    hold a transaction (a ROLLBACK to send) runs in a thread of its own, which waits for no
+    worker thread.
+    """
     platform: Platform = connection.app.state.platform
-    session = platform.session_factory()
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    method = connection.scope.get("method", "GET")
+    session, replica = session_for_request(state, method, platform, platform.replicas)
     try:
         yield session
-    except Exception:
-        session.rollback()
+    except Exception as error:
+        if is_connection_error(error):
+            connection_lost(state, method, platform.replicas, replica)
         raise
     finally:
-        session.close()
+        if is_read_only(method):
+            session.close()
+        else:
+            await to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -232,6 +263,91 @@ def check_database(engine: Engine) -> None:
         ) from None
 
 
+def session_defaults(statement_timeout: float) -> dict[str, str]:
+    """The PostgreSQL settings every session of the app needs, as ``ALTER ROLE ... SET`` takes
+    them.
+
+    ``statement_timeout``: a statement running longer is cancelled, an OperationalError answered
+    503 like a lost database. ``jit = off``: JIT compilation pays off for long analytic queries;
+    for a web request it only adds a few hundred milliseconds of compiling to any query the
+    planner finds costly.
+    """
+    return {"statement_timeout": f"{round(statement_timeout * 1000)}ms", "jit": "off"}
+
+
+def apply_session_defaults(engine: Engine, statement_timeout: float) -> bool:
+    """Make ``engine``'s role, in its database, start every session with
+    :func:`session_defaults` (``ALTER ROLE CURRENT_USER IN DATABASE ... SET``), unless it does.
+
+    Database settings, not startup parameters, because a pooler in transaction mode keeps
+    neither a connection's startup ``options`` (PgBouncer refuses them) nor a plain ``SET``:
+    every server connection a pooler opens, and every replica, starts with them. A role may
+    always set its own defaults. The engine's pooled connections are closed afterwards, so
+    that the next ones start with the new values. Nothing happens on SQLite.
+
+    :returns: whether anything changed.
+    """
+    if engine.dialect.name != "postgresql":
+        return False
+    wanted = session_defaults(statement_timeout)
+    with engine.connect() as connection:
+        if _current_settings(connection, wanted) == _normalized(connection, wanted):
+            return False
+        database = connection.execute(text("SELECT current_database()")).scalar_one()
+        for name, value in wanted.items():
+            connection.exec_driver_sql(
+                f"ALTER ROLE CURRENT_USER IN DATABASE {_quoted(connection, database)} "
+                f"SET {name} = {_literal(value)}"
+            )
+        connection.commit()
+    engine.dispose()
+    logger.info(
+        "database settings for this role in %s: %s",
+        describe_database(engine.url),
+        ", ".join(f"{name} = {value}" for name, value in wanted.items()),
+    )
+    return True
+
+
+def session_defaults_differ(engine: Engine, statement_timeout: float) -> bool:
+    """Whether a new session of ``engine`` starts with other values than
+    :func:`session_defaults` (always false on SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    wanted = session_defaults(statement_timeout)
+    with engine.connect() as connection:
+        return _current_settings(connection, wanted) != _normalized(connection, wanted)
+
+
+def _current_settings(connection: Connection, wanted: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in wanted
+    }
+
+
+def _normalized(connection: Connection, wanted: Mapping[str, str]) -> dict[str, str]:
+    # What current_setting answers for each value ("10000ms" reads back as "10s").
+    normalized = {}
+    for name, value in wanted.items():
+        connection.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+        normalized[name] = connection.execute(
+            text("SELECT current_setting(:name)"), {"name": name}
+        ).scalar_one()
+    connection.rollback()
+    return normalized
+
+
+def _quoted(connection: Connection, identifier: str) -> str:
+    return connection.dialect.identifier_preparer.quote_identifier(identifier)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def describe_database(url: URL) -> str:
     """Name where ``url`` points, without credentials: ``host:port/database`` or the file."""
     if url.get_backend_name() == "sqlite":
@@ -251,31 +367,27 @@ def _first_line(message: str, secret: str | None) -> str:
     return line.replace(secret, "***") if secret else line
 
 
-def _create_postgresql_engine(url: URL, connect_timeout: int, statement_timeout: float) -> Engine:
+def _create_postgresql_engine(url: URL, connect_timeout: int, pool: dict[str, Any]) -> Engine:
+    # No ping before each use (a round trip per request): a dead connection is found by the
+    # error, which makes the pool replace every connection as old, and an idempotent request
+    # is answered again (core.replicas.ReadRoutingMiddleware); others are answered 503.
     return create_engine(
         url,
-        pool_pre_ping=True,
-        pool_size=POOL_SIZE,
-        max_overflow=0,
-        # JIT compilation pays off for long analytic queries; for a web request it only adds
-        # a few hundred milliseconds of compiling to any query the planner finds costly.
-        # A cancelled statement is an OperationalError: answered 503, like a lost database.
-        connect_args={
-            "connect_timeout": connect_timeout,
-            "application_name": "hobbymatch",
-            "options": f"-c jit=off -c statement_timeout={round(statement_timeout * 1000)}",
-        },
+        **pool,
+        # The most recently returned connection first: under light load the same few stay busy
+        # and the rest time out at a pooler, instead of every connection being touched in turn.
+        pool_use_lifo=True,
+        # No "options": PgBouncer refuses that startup parameter (apply_session_defaults).
+        connect_args={"connect_timeout": connect_timeout, "application_name": "hobbymatch"},
     )
 
 
-def _create_sqlite_engine(url: URL) -> Engine:
+def _create_sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
     # FastAPI runs sync routes in a thread pool: a connection may be used by another thread
     # than the one that opened it. The timeout waits for a writer instead of failing at once.
     engine = create_engine(
         url,
-        pool_pre_ping=True,
-        pool_size=POOL_SIZE,
-        max_overflow=0,
+        **pool,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
     event.listen(engine, "connect", _tune_sqlite_connection)

@@ -8,6 +8,7 @@ so that ``uvicorn core.main:app --reload`` works and importing this file costs n
 
 import asyncio
 import logging
+import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -31,12 +32,14 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from core import __version__
 from core.config import Settings, load_settings
 from core.database import (
-    POOL_SIZE,
+    apply_session_defaults,
     check_database,
     describe_database,
     init_db,
     is_connection_error,
     schema_lock,
+    session_defaults,
+    session_defaults_differ,
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
 from core.middleware import (
@@ -49,6 +52,7 @@ from core.middleware import (
 )
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.platform import Platform, create_platform
+from core.replicas import ReadRoutingMiddleware
 
 logger = logging.getLogger("hobbymatch")
 
@@ -144,32 +148,42 @@ def start_modules(app: FastAPI) -> None:
     """
     platform = Platform.of(app)
     check_database(platform.engine)
+    timeout = platform.settings.database_statement_timeout
     if platform.settings.schema_mode == "migrations":
         require_heads(platform.registry, platform.engine)
+        if session_defaults_differ(platform.engine, timeout):
+            logger.warning(
+                "this database role's sessions do not start with %s: run `hobbymatch db "
+                "upgrade`, which sets them (docs/operations.md, Session settings)",
+                ", ".join(f"{name} = {value}" for name, value in session_defaults(timeout).items()),
+            )
     else:
         # One worker at a time: two that both saw no tables would both create them.
         with schema_lock(platform.engine):
+            apply_session_defaults(platform.engine, timeout)
             created = modules_without_tables(platform.registry, platform.engine)
             init_db(platform.engine, platform.registry.tables)
             stamp_created_modules(platform.registry, platform.engine, created)
     with platform.session_factory() as db:
         platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
         db.commit()
+    if platform.replicas is not None:
+        platform.replicas.start()
 
 
-# Threads per process for `def` routes and sync dependencies (Starlette's default is 40). The
-# GIL runs one at a time; four still overlap one request's database round trip with another's
-# Python work. More only queue for the GIL, and under overload a thread preempted while holding
-# it stalls them all: with 40, two workers and 256 connections on a 2-core machine, some
-# requests waited over 5 s; with 4, none over 0.6 s, at the same throughput (docs/performance.md,
-# "Performance, measured"). Requests beyond the threads wait in the event loop, as with the pool.
-WORKER_THREADS = 4
+# Threads per process for `def` routes and sync dependencies: HOBBYMATCH_WORKER_THREADS, 4 by
+# default (Starlette's default is 40). The GIL runs one at a time; four still overlap one
+# request's database round trip with another's Python work. More only queue for the GIL, and
+# under overload a thread preempted while holding it stalls them all: with 40, two workers and
+# 256 connections on a 2-core machine, some requests waited over 5 s; with 4, none over 0.6 s,
+# at the same throughput (docs/performance.md, "Performance, measured"). Requests beyond them
+# wait in the event loop, holding no thread and no connection (the in-flight limit).
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(start_modules, app)
-    current_default_thread_limiter().total_tokens = WORKER_THREADS
+    current_default_thread_limiter().total_tokens = Platform.of(app).settings.worker_threads
     yield
     stop_modules(app)
 
@@ -252,7 +266,19 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(InFlightLimitMiddleware, limit=POOL_SIZE, exempt=frozenset({"/health"}))
+    # Inside the in-flight limit: a read answered again keeps its slot.
+    app.add_middleware(
+        ReadRoutingMiddleware,
+        cookie_seconds=math.ceil(settings.replica_max_lag) + 1,
+        replicas=bool(settings.replica_urls),
+        exempt=frozenset({"/health", "/ready"}),
+    )
+    # No more requests at once than worker threads: a request holding a transaction then never
+    # waits for a thread, so a pooler's server pool smaller than the app pools slows requests
+    # down but never freezes them (docs/operations.md, "Behind PgBouncer").
+    app.add_middleware(
+        InFlightLimitMiddleware, limit=settings.requests_in_flight, exempt=frozenset({"/health"})
+    )
     # Outside the in-flight limit, so that waiting for a slot counts too; /ready bounds its own.
     app.add_middleware(
         RequestDeadlineMiddleware,

@@ -7,10 +7,13 @@ stream copy to every request.
 """
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
 import uuid
+import weakref
+from collections import deque
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -131,7 +134,8 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 class InFlightLimitMiddleware:
     """Let at most ``limit`` requests in at once; the rest wait in the event loop, holding no
-    thread and no database connection, until one finishes. Paths in ``exempt`` always pass.
+    thread and no database connection, and go in in the order they came. Paths in ``exempt``
+    always pass.
 
     A response that starts a stream of Server-Sent Events (``text/event-stream``) gives its
     slot back as it starts: a stream stays open for as long as its client listens, and holds
@@ -141,21 +145,31 @@ class InFlightLimitMiddleware:
     def __init__(self, app: ASGIApp, limit: int, exempt: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.exempt = exempt
-        self._slots = asyncio.Semaphore(limit)
+        self.limit = limit
+        # One set of slots per event loop, as the worker threads are (anyio keeps a thread
+        # limiter per loop): a server runs one loop, but a test client may run one per request
+        # thread, and an asyncio future belongs to the loop that made it.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _FifoSlots] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
-        await self._slots.acquire()
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = _FifoSlots(self.limit)
+        await slots.acquire()
         holding = True
 
         def release() -> None:
             nonlocal holding
             if holding:
                 holding = False
-                self._slots.release()
+                slots.release()
 
         async def send_releasing_streams(message: Message) -> None:
             if message["type"] == "http.response.start" and _starts_event_stream(message):
@@ -173,6 +187,43 @@ def _starts_event_stream(message: Message) -> bool:
         name.lower() == b"content-type" and value.startswith(b"text/event-stream")
         for name, value in message.get("headers", [])
     )
+
+
+class _FifoSlots:
+    """A semaphore that serves waiters strictly in arrival order, handing a released slot
+    straight to the next one. asyncio's own lets a newcomer take a slot released while the
+    woken waiter has not run yet: with a few slots and many waiting requests, some waited
+    past any client's timeout while later ones passed."""
+
+    def __init__(self, limit: int) -> None:
+        self._free = limit
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting behind everyone who came earlier."""
+        if self._free and not self._waiters:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot at the moment of cancellation: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # unless a release already dropped it
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Give the slot to the longest waiter, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
 
 class SecurityHeadersMiddleware:
@@ -207,9 +258,11 @@ class RequestDeadlineMiddleware:
     ``timeout`` seconds (paths in ``exempt`` have none), so that no client waits unbounded on
     a database that stopped answering.
 
-    A thread blocked in a database call cannot be interrupted: the late request goes on in the
-    background, holding its slot, and its answer is dropped when it comes. (A late write may
-    therefore still commit: 503 never promises that nothing happened.)
+    A thread blocked in a database call cannot be interrupted: the late request goes on,
+    holding its slot, and its answer is dropped when it comes. (A late write may therefore
+    still commit: 503 never promises that nothing happened.) The deadline is a timer, not a
+    task per request: the request runs in the server's own task, and only a late one costs
+    a task, the one that sends its 503.
     """
 
     def __init__(self, app: ASGIApp, timeout: float, exempt: frozenset[str] = frozenset()) -> None:
@@ -233,21 +286,27 @@ class RequestDeadlineMiddleware:
             started = True
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, receive, send_unless_late))
-        done, _pending = await asyncio.wait({task}, timeout=self.timeout)
-        if done or started:
-            await task
-            return
-        answered_late = True
-        self._late.add(task)
-        task.add_done_callback(self._forget)
-        body = b'{"detail":"the server could not answer in time; try again shortly"}'
-        await _send_json(send, 503, body, headers=[(b"retry-after", b"5")])
+        def answer_late() -> None:
+            nonlocal answered_late
+            if started:
+                return
+            answered_late = True
+            body = b'{"detail":"the server could not answer in time; try again shortly"}'
+            answer = asyncio.ensure_future(
+                _send_json(send, 503, body, headers=[(b"retry-after", b"5")])
+            )
+            self._late.add(answer)
+            answer.add_done_callback(self._late.discard)
 
-    def _forget(self, task: "asyncio.Task[None]") -> None:
-        self._late.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            access_logger.warning("a request answered late failed: %r", task.exception())
+        timer = asyncio.get_running_loop().call_later(self.timeout, answer_late)
+        try:
+            await self.app(scope, receive, send_unless_late)
+        except Exception as error:
+            if not answered_late:
+                raise
+            access_logger.warning("a request answered late failed: %r", error)
+        finally:
+            timer.cancel()
 
 
 class RejectNulInQueryMiddleware:

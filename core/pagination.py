@@ -21,13 +21,14 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")
     ] = DEFAULT_PAGE_SIZE,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip")] = 0,
 ) -> PageParams:
-    """FastAPI dependency: read and bound ``limit`` (1..100) and ``offset`` (>= 0)."""
+    """FastAPI dependency: read and bound ``limit`` (1..100) and ``offset`` (>= 0). Async,
+    though it awaits nothing: a sync dependency would cost the request a thread-pool hop."""
     return PageParams(limit=limit, offset=offset)
 
 

@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 from core.config import ModuleSettings, Settings, load_module_settings
 from core.database import PLATFORM_KEY, create_database_engine, create_session_factory
 from core.modules import ModuleRegistry, load_modules
+from core.replicas import Replica, ReplicaSet, create_replica_set
 
 ModuleSettingsT = TypeVar("ModuleSettingsT", bound=ModuleSettings)
 
@@ -32,13 +33,30 @@ class Platform:
     registry: ModuleRegistry
     module_settings: dict[str, ModuleSettings]
     engine: Engine
+    # The same database in autocommit, for reads (core.database.get_db, core.hot_reads): a
+    # read is its statements alone, with no BEGIN before them and no ROLLBACK after.
+    read_engine: Engine
     session_factory: sessionmaker[Session] = field(init=False)
     # What a module keeps for the app's lifetime (a cache, an index), by module name: never a
     # module-level global, so that two apps in one process keep their own.
     module_state: dict[str, Any] = field(default_factory=dict)
+    # The read replicas (HOBBYMATCH_REPLICA_URLS), if any.
+    replicas: ReplicaSet | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.session_factory = create_session_factory(self.engine, self)
+        if self.settings.replica_urls:
+            self.replicas = create_replica_set(
+                self.engine,
+                self.session_factory,
+                [self._replica(url) for url in self.settings.replica_urls],
+                max_lag=self.settings.replica_max_lag,
+            )
+
+    def _replica(self, url: str) -> Replica:
+        # Replicas only serve reads: autocommit.
+        engine = _create_engine(self.settings, url, autocommit=True)
+        return Replica(engine=engine, session_factory=create_session_factory(engine, self))
 
     @staticmethod
     def of(holder: HTTPConnection | FastAPI | Session) -> "Platform":
@@ -66,8 +84,11 @@ class Platform:
         raise LookupError(f"no loaded module declares {settings_class.__name__}")
 
     def close(self) -> None:
-        """Close the database connections this platform holds."""
+        """Close the database connections this platform holds, its replicas' too."""
+        if self.replicas is not None:
+            self.replicas.stop()
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def create_platform(settings: Settings) -> Platform:
@@ -81,13 +102,23 @@ def create_platform(settings: Settings) -> Platform:
         for module in registry.modules
         if module.info.settings is not None
     }
-    engine = create_database_engine(
-        make_url(settings.effective_database_url),
-        connect_timeout=settings.database_connect_timeout,
-        statement_timeout=settings.database_statement_timeout,
-    )
+    url = settings.effective_database_url
     return Platform(
-        settings=settings, registry=registry, module_settings=module_settings, engine=engine
+        settings=settings,
+        registry=registry,
+        module_settings=module_settings,
+        engine=_create_engine(settings, url),
+        read_engine=_create_engine(settings, url, autocommit=True),
+    )
+
+
+def _create_engine(settings: Settings, url: str, *, autocommit: bool = False) -> Engine:
+    return create_database_engine(
+        make_url(url),
+        connect_timeout=settings.database_connect_timeout,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        autocommit=autocommit,
     )
 
 

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server from the machine's ``postgresql`` binaries.
+"""A throwaway PostgreSQL server from the machine's ``postgresql`` binaries, a streaming
+replica of one, and a PgBouncer in front of one.
 
 Used by the test kit and the benchmarks.
 
@@ -9,7 +10,8 @@ connections. PostgreSQL refuses to run as root, so under root it runs as the ``p
 A server never outlives the process that made it, however that process ends: a watchdog
 process holds the reading end of a pipe whose writing end only the owner holds, and when the
 pipe closes (exit, crash, Ctrl-C, SIGKILL) it stops the server and deletes its folder.
-:func:`remove_leftovers` stops any server whose owner and watchdog are both gone.
+:func:`remove_leftovers` stops any server whose owner and watchdog are both gone. A PgBouncer
+runs under the same kind of watchdog, and dies with it.
 """
 
 import glob
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg2
@@ -79,9 +82,15 @@ def find_postgres_bindir() -> Path:
 
 
 class TemporaryPostgres:
-    """A PostgreSQL server in a temporary folder: ``start()``, ``stop()``, ``cleanup()``."""
+    """A PostgreSQL server in a temporary folder: ``start()``, ``stop()``, ``cleanup()``.
 
-    def __init__(self, database: str = "hobbymatch") -> None:
+    :param primary: make this server a hot standby streaming from ``primary`` (a running
+        server), copied with ``pg_basebackup -R``, instead of a new, empty one.
+    """
+
+    def __init__(
+        self, database: str = "hobbymatch", *, primary: "TemporaryPostgres | None" = None
+    ) -> None:
         self.bindir = find_postgres_bindir()
         self.database = database
         self.port = _free_port()
@@ -90,19 +99,37 @@ class TemporaryPostgres:
         self._user = _unprivileged_user()
         if self._user is not None:
             os.chown(self.folder, self._user.pw_uid, self._user.pw_gid)
-        self._run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            SUPERUSER,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-            "--no-sync",
-        )
-        self._created_database = False
+        if primary is None:
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            )
+        else:
+            # The default pg_hba.conf of initdb --auth=trust lets loopback replication in.
+            self._run(
+                "pg_basebackup",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(primary.port),
+                "-U",
+                SUPERUSER,
+                "-D",
+                str(self.data),
+                "--write-recovery-conf",
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--no-sync",
+            )
+        self._created_database = primary is not None
         (self.folder / _OWNER_FILE).write_text(str(os.getpid()))
         self._watchdog = self._start_watchdog()
 
@@ -181,6 +208,134 @@ class TemporaryPostgres:
             raise RuntimeError(
                 f"{program} failed: {result.stderr.strip() or result.stdout.strip()}"
             )
+
+
+class PgBouncerUnavailableError(RuntimeError):
+    """PgBouncer is not installed."""
+
+
+# Run by a PgBouncer's watchdog: starts it (argv[1:]) and stops it when the owner's writing end
+# of stdin closes; PgBouncer also gets SIGTERM should the watchdog itself die.
+_PGBOUNCER_WATCHDOG = """
+import ctypes, os, shutil, signal, subprocess, sys
+user = int(sys.argv[1]) if sys.argv[1] else None
+def die_with_parent():
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+server = subprocess.Popen(sys.argv[3:], user=user, preexec_fn=die_with_parent)
+sys.stdin.buffer.read()
+server.terminate()
+server.wait()
+shutil.rmtree(sys.argv[2], ignore_errors=True)
+"""
+
+
+class TemporaryPgBouncer:
+    """A PgBouncer on a free loopback port in front of ``server``'s application database:
+    ``start()``, ``cleanup()``.
+
+    :param pool_size: server connections at most (``default_pool_size``).
+    :param pool_mode: ``transaction`` (a server connection per transaction) or ``session``.
+    """
+
+    def __init__(
+        self, server: TemporaryPostgres, *, pool_size: int, pool_mode: str = "transaction"
+    ) -> None:
+        self.binary = find_pgbouncer()
+        self.server = server
+        self.port = _free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="hobbymatch-pgbouncer-"))
+        self._user = _unprivileged_user()
+        if self._user is not None:
+            os.chown(self.folder, self._user.pw_uid, self._user.pw_gid)
+        # auth_type any: the user name a client gives is ignored, every connection logs in to
+        # the server as the superuser (the server trusts loopback). No ignore_startup_parameters:
+        # the app must connect without any startup parameter PgBouncer refuses.
+        self.config = self.folder / "pgbouncer.ini"
+        self.config.write_text(
+            "[databases]\n"
+            f"{server.database} = host=127.0.0.1 port={server.port} dbname={server.database} "
+            f"user={SUPERUSER}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {self.port}\n"
+            "unix_socket_dir =\n"
+            "auth_type = any\n"
+            f"admin_users = {SUPERUSER}\n"
+            f"pool_mode = {pool_mode}\n"
+            f"default_pool_size = {pool_size}\n"
+            "max_client_conn = 2000\n"
+            f"logfile = {self.folder / 'pgbouncer.log'}\n"
+        )
+        self._watchdog: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL of the application database through PgBouncer."""
+        return f"postgresql+psycopg2://{SUPERUSER}@127.0.0.1:{self.port}/{self.server.database}"
+
+    def start(self) -> None:
+        """Start PgBouncer and wait until it answers."""
+        uid = str(self._user.pw_uid) if self._user is not None else ""
+        self._watchdog = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _PGBOUNCER_WATCHDOG,
+                uid,
+                str(self.folder),
+                str(self.binary),
+                str(self.config),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _attempt in range(100):
+            try:
+                self.admin("SHOW VERSION")
+                return
+            except psycopg2.OperationalError:
+                if self._watchdog.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"pgbouncer did not start; see {self.folder / 'pgbouncer.log'}")
+
+    def admin(self, command: str) -> list[dict[str, object]]:
+        """Run a command of PgBouncer's admin console (``SHOW POOLS``...); its rows as dicts."""
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="pgbouncer"
+        )
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(command)
+                if cursor.description is None:
+                    return []
+                names = [column.name for column in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+    def cleanup(self) -> None:
+        """Stop PgBouncer and delete its folder (the watchdog, told, does both)."""
+        if self._watchdog is None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        if self._watchdog.stdin is not None:
+            self._watchdog.stdin.close()
+        self._watchdog.wait(timeout=60)
+
+
+def find_pgbouncer() -> Path:
+    """The ``pgbouncer`` binary (Debian puts it in ``/usr/sbin``).
+
+    :raises PgBouncerUnavailableError: it is not installed.
+    """
+    found = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+    if found is None:
+        raise PgBouncerUnavailableError("pgbouncer is not installed; install Debian's 'pgbouncer'")
+    return Path(found)
 
 
 def remove_leftovers() -> list[Path]:

@@ -4,10 +4,13 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.database import MAX_INTEGER_ID, get_db
+from core.hot_reads import hot_read
 from core.pagination import Pagination
+from core.replicas import ReadsFromReplica
 from core.schemas import NO_NUL_PATTERN
 from modules.skills import service
 from modules.skills.models import Category, Intent, Skill, UserSkill
@@ -34,33 +37,35 @@ SkillIdInPath = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 router = APIRouter()
 
 
-@router.get("/skills", response_model=SkillPage)
+@router.get("/skills", response_model=SkillPage, dependencies=[ReadsFromReplica])
+@hot_read
 def search_skills(
+    connection: Connection,
     page: Pagination,
     q: Annotated[
         str | None,
         Query(max_length=60, pattern=NO_NUL_PATTERN, description="Part of a skill's name"),
     ] = None,
     category: Category | None = None,
-    db: Session = Depends(get_db),
 ) -> SkillPage:
     """The catalog; names starting with ``q`` come before names merely containing it."""
-    skills, total = service.search_skills(db, query=q, category=category, page=page)
-    return SkillPage(
-        items=[SkillOut.model_validate(skill) for skill in skills],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return service.search_catalog(connection, query=q, category=category, page=page)
 
 
-@router.get("/skills/categories", response_model=list[CategoryCount])
+@router.get(
+    "/skills/categories", response_model=list[CategoryCount], dependencies=[ReadsFromReplica]
+)
 def list_categories(db: Session = Depends(get_db)) -> list[CategoryCount]:
     """Every category, with its number of skills."""
     return service.count_by_category(db)
 
 
-@router.get("/skills/{skill_id}", response_model=SkillOut, responses=NOT_FOUND)
+@router.get(
+    "/skills/{skill_id}",
+    response_model=SkillOut,
+    responses=NOT_FOUND,
+    dependencies=[ReadsFromReplica],
+)
 def read_skill(skill_id: SkillIdInPath, db: Session = Depends(get_db)) -> Skill:
     """One skill of the catalog."""
     return service.get_skill(db, skill_id=skill_id)
@@ -77,7 +82,12 @@ def create_skill(body: SkillCreate, user: CurrentUser, db: Session = Depends(get
     return service.create_skill(db, name=body.name, category=body.category, created_by=user.id)
 
 
-@router.get("/skills/{skill_id}/users", response_model=UserPublicPage, responses=NOT_FOUND)
+@router.get(
+    "/skills/{skill_id}/users",
+    response_model=UserPublicPage,
+    responses=NOT_FOUND,
+    dependencies=[ReadsFromReplica],
+)
 def users_listing_skill(
     skill_id: SkillIdInPath,
     page: Pagination,
@@ -102,7 +112,12 @@ def users_listing_skill(
     )
 
 
-@router.get("/users/me/skills", response_model=list[UserSkillOut], responses=UNAUTHENTICATED)
+@router.get(
+    "/users/me/skills",
+    response_model=list[UserSkillOut],
+    responses=UNAUTHENTICATED,
+    dependencies=[ReadsFromReplica],
+)
 def read_my_skills(user: CurrentUser, db: Session = Depends(get_db)) -> list[UserSkill]:
     """The caller's list, by rank."""
     return service.list_user_skills(db, user_id=user.id)
@@ -144,7 +159,13 @@ def remove_my_skill(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/users/{user_id}/skills", response_model=list[UserSkillOut], responses=NOT_FOUND)
-def read_user_skills(user_id: uuid.UUID, db: Session = Depends(get_db)) -> list[UserSkill]:
+@router.get(
+    "/users/{user_id}/skills",
+    response_model=list[UserSkillOut],
+    responses=NOT_FOUND,
+    dependencies=[ReadsFromReplica],
+)
+@hot_read
+def read_user_skills(connection: Connection, user_id: uuid.UUID) -> list[UserSkillOut]:
     """A user's list, by rank."""
-    return service.list_user_skills(db, user_id=user_id)
+    return service.user_skill_list(connection, user_id=user_id)

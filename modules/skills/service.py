@@ -2,8 +2,18 @@
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +37,15 @@ from modules.skills.models import (
     UserSkill,
     category_bit,
 )
-from modules.skills.schemas import CategoryCount, SkillChoice, normalize_skill_name
-from modules.users import User, get_user, hidden_from, is_active_user
+from modules.skills.schemas import (
+    CategoryCount,
+    SkillChoice,
+    SkillOut,
+    SkillPage,
+    UserSkillOut,
+    normalize_skill_name,
+)
+from modules.users import User, UserNotFoundError, get_user, hidden_from, is_active_user
 
 
 def load_starting_catalog(db: Session) -> None:
@@ -40,6 +57,11 @@ def load_starting_catalog(db: Session) -> None:
     insert_ignoring_duplicates(db, Skill, rows, unique=["key"])
 
 
+# The tables' plain columns, for the hot read path: selecting the models' attributes instead
+# costs more Python per row set than the query's round trip (result columns are matched).
+_USERS, _SKILLS, _ENTRIES = User.__table__.c, Skill.__table__.c, UserSkill.__table__.c
+
+
 def search_skills(
     db: Session, *, query: str | None, category: Category | None, page: PageParams
 ) -> tuple[list[Skill], int]:
@@ -48,16 +70,47 @@ def search_skills(
     :param query: keep names containing it, ignoring case; names starting with it come first.
     :param category: keep only this category.
     """
+    conditions, ordering = _search_terms(query, category)
+    statement = select(Skill).where(*conditions).order_by(*ordering)
+    return fetch_page(db, statement, page)
+
+
+def search_catalog(
+    connection: Connection, *, query: str | None, category: Category | None, page: PageParams
+) -> SkillPage:
+    """:func:`search_skills` in one statement on a Core connection (the hot read path of
+    ``GET /skills``): the page with the total counted beside it (a second statement counts
+    only past the last page)."""
+    conditions, ordering = _search_terms(query, category)
+    statement = (
+        select(_SKILLS.id, _SKILLS.name, _SKILLS.category, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(*ordering)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    rows = connection.execute(statement).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: no row carries the total
+        total = connection.execute(select(func.count()).where(*conditions)).scalar_one()
+    items = [SkillOut(id=row.id, name=row.name, category=Category(row.category)) for row in rows]
+    return SkillPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _search_terms(
+    query: str | None, category: Category | None
+) -> tuple[list[ColumnElement[bool]], list[ColumnElement[Any]]]:
+    # The conditions, and the ordering: names starting with the query first, then by name.
     conditions: list[ColumnElement[bool]] = []
-    ordering: list[ColumnElement[object]] = []
+    ordering: list[ColumnElement[Any]] = []
     if query:
         key = normalize_skill_name(query)
         conditions.append(Skill.key.contains(key, autoescape=True))
         ordering.append(case((Skill.key.startswith(key, autoescape=True), 0), else_=1))
     if category is not None:
         conditions.append(Skill.category == category)
-    statement = select(Skill).where(*conditions).order_by(*ordering, Skill.key, Skill.id)
-    return fetch_page(db, statement, page)
+    return conditions, [*ordering, Skill.key.expression, Skill.id.expression]
 
 
 def count_by_category(db: Session) -> list[CategoryCount]:
@@ -104,6 +157,37 @@ def list_user_skills(db: Session, *, user_id: uuid.UUID) -> list[UserSkill]:
     """
     get_user(db, user_id=user_id)
     return _entries_of(db, user_id)
+
+
+def user_skill_list(connection: Connection, *, user_id: uuid.UUID) -> list[UserSkillOut]:
+    """:func:`list_user_skills` in one statement on a Core connection (the hot read path of
+    ``GET /users/{id}/skills``).
+
+    :raises UserNotFoundError: no active user has that id.
+    """
+    rows = connection.execute(_USER_SKILL_LIST, {"user_id": user_id}).all()
+    if not rows:
+        raise UserNotFoundError("user not found")
+    return [
+        UserSkillOut(
+            skill=SkillOut(id=row.id, name=row.name, category=Category(row.category)),
+            intent=Intent(row.intent),
+            rank=row.rank,
+        )
+        for row in rows
+        if row.rank is not None  # the user's row alone: an empty list
+    ]
+
+
+# Built once, of the tables' plain columns: building it per call costs more than the query.
+_USER_SKILL_LIST = (
+    select(_ENTRIES.rank, _ENTRIES.intent, _SKILLS.id, _SKILLS.name, _SKILLS.category)
+    .select_from(User.__table__)
+    .outerjoin(UserSkill.__table__, _ENTRIES.user_id == _USERS.id)
+    .outerjoin(Skill.__table__, _SKILLS.id == _ENTRIES.skill_id)
+    .where(_USERS.id == bindparam("user_id"), _USERS.is_active)
+    .order_by(_ENTRIES.rank)
+)
 
 
 def replace_user_skills(

@@ -4,10 +4,13 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.database import get_db
+from core.hot_reads import hot_read
 from core.pagination import Pagination
+from core.replicas import ReadsFromReplica
 from core.schemas import NO_NUL_PATTERN
 from modules.users import service
 from modules.users.dependencies import CurrentUser, SettingsDep
@@ -63,7 +66,12 @@ def log_in(
     )
 
 
-@router.get("/users/me", response_model=UserPrivate, responses=UNAUTHENTICATED)
+@router.get(
+    "/users/me",
+    response_model=UserPrivate,
+    responses=UNAUTHENTICATED,
+    dependencies=[ReadsFromReplica],
+)
 def read_me(user: CurrentUser) -> User:
     """The caller's own profile, email included."""
     return user
@@ -111,7 +119,7 @@ def deactivate_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/users", response_model=UserPage)
+@router.get("/users", response_model=UserPage, dependencies=[ReadsFromReplica])
 def list_users(
     page: Pagination,
     q: Annotated[
@@ -131,8 +139,12 @@ def list_users(
 
 
 @router.get(
-    "/users/{user_id}", response_model=UserPublic, responses={404: {"description": "No such user"}}
+    "/users/{user_id}",
+    response_model=UserPublic,
+    responses={404: {"description": "No such user"}},
+    dependencies=[ReadsFromReplica],
 )
-def read_user(user_id: uuid.UUID, db: Session = Depends(get_db)) -> User:
+@hot_read
+def read_user(connection: Connection, user_id: uuid.UUID) -> UserPublic:
     """A user's public profile."""
-    return service.get_user(db, user_id=user_id)
+    return service.public_profile(connection, user_id=user_id)

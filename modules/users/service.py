@@ -5,7 +5,7 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from modules.users.exceptions import (
     WrongPasswordError,
 )
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
-from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
+from modules.users.schemas import Token, UserCreate, UserPublic, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
     hash_password,
@@ -152,6 +152,26 @@ def hide_from_each_other(db: Session, *, user_id: uuid.UUID, other_user_id: uuid
     """Tell every module that the two are now hidden from each other (``users_hidden_pair``),
     so that each ends what links them, in the caller's transaction (not committed here)."""
     hooks(db).users_hidden_pair(db=db, user_id=user_id, other_user_id=other_user_id)
+
+
+def public_profile(connection: Connection, *, user_id: uuid.UUID) -> UserPublic:
+    """The public profile of the active user with ``user_id``, in one statement on a Core
+    connection (the hot read path of ``GET /users/{id}``).
+
+    :raises UserNotFoundError: no active user has that id.
+    """
+    row = connection.execute(_PUBLIC_PROFILE, {"user_id": user_id}).one_or_none()
+    if row is None:
+        raise UserNotFoundError("user not found")
+    return UserPublic.model_validate(row._asdict())
+
+
+# Built once, of the table's plain columns: a statement built per call (or of the model's
+# attributes) costs more Python than the query's round trip (cache key, result adaptation).
+_USERS = User.__table__.c
+_PUBLIC_PROFILE = select(_USERS.id, _USERS.display_name, _USERS.bio, _USERS.created_at).where(
+    _USERS.id == bindparam("user_id"), _USERS.is_active
+)
 
 
 def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[list[User], int]:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from core import __version__
 from core.config import Settings
-from core.main import WORKER_THREADS, create_app, start_modules, stop_modules
+from core.main import create_app, start_modules, stop_modules
 from core.platform import create_platform
 from core.postgres_server import TemporaryPostgres
 from core.testing import make_test_settings
@@ -170,4 +170,4 @@ def test_a_served_app_runs_sync_work_on_a_few_threads(settings: Settings) -> Non
     with TestClient(create_app(settings)) as client:  # runs the lifespan, as Uvicorn does
         assert client.get("/health").status_code == 200
         assert client.portal is not None
-        assert client.portal.call(threads_allowed) == WORKER_THREADS == 4
+        assert client.portal.call(threads_allowed) == 4

@@ -258,3 +258,12 @@ def test_uvicorn_import_of_a_broken_app_prints_one_line(
         f"hobbymatch: module 'broken' ({module_folder.root / 'broken'}) failed to import: "
         "ZeroDivisionError: division by zero"
     )
+
+
+def test_more_requests_in_flight_than_worker_threads_is_refused(tmp_path: Path) -> None:
+    settings = {"HOBBYMATCH_WORKER_THREADS": "4", "HOBBYMATCH_MAX_REQUESTS_IN_FLIGHT": "20"}
+    result = run_cli("modules", cwd=tmp_path, env=settings)
+    assert first_error_line(result) == (
+        "hobbymatch: error: invalid settings: HOBBYMATCH_MAX_REQUESTS_IN_FLIGHT may not exceed "
+        "HOBBYMATCH_WORKER_THREADS: a request holding a transaction would wait for a thread"
+    )

@@ -10,6 +10,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg2
+
+from core.postgres_server import TemporaryPostgres
+
 HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
 
 
@@ -22,29 +26,50 @@ def serving(
     :param settings: further environment variables (``HOBBYMATCH_...``) for the server.
     The server's output goes to ``folder / "server.log"``.
     """
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    sqlite = {"HOBBYMATCH_DATABASE_URL": f"sqlite:///{folder / 'served.db'}"}
+    with serving_many(folder, 1, {**sqlite, **(settings or {})}) as [(base, server)]:
+        yield base, server
+
+
+@contextmanager
+def serving_many(
+    folder: Path, count: int, settings: Mapping[str, str]
+) -> Iterator[list[tuple[str, subprocess.Popen[str]]]]:
+    """Start ``count`` ``hobbymatch serve`` processes at once, each on its own port, as
+    separate machines would; yield their base URLs and processes once all are healthy; stop
+    them after. Their output goes to ``folder / "server-<n>.log"`` (``server.log`` for one).
+
+    :param settings: environment variables (``HOBBYMATCH_...``) for every process; the
+        environment's own ``HOBBYMATCH_`` variables are dropped.
+    """
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("HOBBYMATCH_")
     }
-    environment["HOBBYMATCH_DATABASE_URL"] = f"sqlite:///{folder / 'served.db'}"
-    environment.update(settings or {})
-    with (folder / "server.log").open("w") as log:
-        server = subprocess.Popen(
-            [HOBBYMATCH, "serve", "--port", str(port)],
-            cwd=folder,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            wait_until_healthy(base, time.monotonic() + 60)
-            yield base, server
-        finally:
-            if server.poll() is None:
-                server.kill()
-            server.wait(timeout=30)
+    environment.update(settings)
+    servers: list[tuple[str, subprocess.Popen[str]]] = []
+    try:
+        for number in range(count):
+            port = free_port()
+            name = "server.log" if count == 1 else f"server-{number}.log"
+            with (folder / name).open("w") as log:
+                process = subprocess.Popen(
+                    [HOBBYMATCH, "serve", "--port", str(port)],
+                    cwd=folder,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            servers.append((f"http://127.0.0.1:{port}", process))
+        deadline = time.monotonic() + 60
+        for base, _process in servers:
+            wait_until_healthy(base, deadline)
+        yield servers
+    finally:
+        for _base, process in servers:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
 
 
 def free_port() -> int:
@@ -64,3 +89,19 @@ def wait_until_healthy(base: str, deadline: float) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError("the server did not become healthy")
+
+
+def run_sql(server: TemporaryPostgres, query: str) -> object:
+    """Run one statement on ``server`` in autocommit, from a connection of its own; its first
+    value, if it returns rows."""
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname=server.database
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
+    finally:
+        connection.close()

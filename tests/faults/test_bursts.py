@@ -10,10 +10,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from core.database import POOL_SIZE
+from core.config import load_settings
 from tests.faults.servers import serving
 
-CONCURRENT = POOL_SIZE * 6
+CONCURRENT = load_settings(None).database_pool_size * 6
 
 
 def status_of(url: str) -> int:

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,15 @@ def call(base: str, path: str, body: object = None) -> tuple[int, float]:
     except urllib.error.HTTPError as error:
         status = error.code
     return status, time.monotonic() - started
+
+
+def settings_for(server: TemporaryPostgres) -> dict[str, str]:
+    """A served app on ``server`` whose requests give up after ``REQUEST_TIMEOUT``."""
+    return {
+        "HOBBYMATCH_DATABASE_URL": server.url,
+        "HOBBYMATCH_USERS_SECRET_KEY": "k" * 40,
+        "HOBBYMATCH_REQUEST_TIMEOUT": str(REQUEST_TIMEOUT),
+    }
 
 
 @contextmanager
@@ -62,12 +72,7 @@ def _children_of(parent: int) -> list[int]:
 def test_a_frozen_database_gives_bounded_503s_and_recovery(
     own_postgres: TemporaryPostgres, tmp_path: Path
 ) -> None:
-    settings = {
-        "HOBBYMATCH_DATABASE_URL": own_postgres.url,
-        "HOBBYMATCH_USERS_SECRET_KEY": "k" * 40,
-        "HOBBYMATCH_REQUEST_TIMEOUT": str(REQUEST_TIMEOUT),
-    }
-    with serving(tmp_path, settings) as (base, _server):
+    with serving(tmp_path, settings_for(own_postgres)) as (base, _server):
         assert call(base, "/skills")[0] == 200
         with frozen(own_postgres):
             ready, ready_took = call(base, "/ready")
@@ -81,3 +86,24 @@ def test_a_frozen_database_gives_bounded_503s_and_recovery(
         while call(base, "/ready")[0] != 200:
             assert time.monotonic() < deadline, "/ready never recovered"
         assert call(base, "/skills")[0] == 200
+
+
+def test_requests_stuck_in_a_frozen_database_never_block_the_event_loop(
+    own_postgres: TemporaryPostgres, tmp_path: Path
+) -> None:
+    someone = "00000000-0000-4000-8000-000000000000"
+    with serving(tmp_path, settings_for(own_postgres)) as (base, _server):
+        assert call(base, f"/users/{someone}")[0] == 404
+        with frozen(own_postgres), ThreadPoolExecutor(max_workers=8) as pool:
+            # Both paths, each blocked in the database: the hot read path and ordinary routes.
+            stuck = [pool.submit(call, base, f"/users/{someone}") for _ in range(4)]
+            stuck += [pool.submit(call, base, "/users?q=a") for _ in range(4)]
+            health = []
+            while not all(future.done() for future in stuck):
+                health.append(call(base, "/health"))
+            statuses = [future.result()[0] for future in stuck]
+        # They stayed stuck until their deadline, and the probe answered all along.
+        assert statuses == [503] * 8
+        assert len(health) >= 5
+        assert {status for status, _took in health} == {200}
+        assert max(took for _status, took in health) < 1.0

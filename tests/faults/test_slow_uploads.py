@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.database import POOL_SIZE
+from core.config import load_settings
 from tests.faults.servers import serving
 
-SLOW_CLIENTS = POOL_SIZE + 5
+SLOW_CLIENTS = load_settings(None).requests_in_flight + 5
 BODY_READ_TIMEOUT = 3
 
 

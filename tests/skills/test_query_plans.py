@@ -56,7 +56,7 @@ def populated_client(postgres_server: TemporaryPostgres) -> Iterator[TestClient]
 
 def plans_of_request(client: TestClient, path: str) -> list[str]:
     """Serve ``GET path`` and return the PostgreSQL plan of every SELECT it sent."""
-    engine: Engine = Platform.of(client.app).engine
+    engine: Engine = Platform.of(client.app).read_engine  # a GET reads in autocommit
     captured: list[tuple[str, Any]] = []
 
     def capture(
