@@ -26,7 +26,7 @@ from typing import Any, get_type_hints
 
 from fastapi import Request, Response
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
@@ -99,6 +99,3 @@ def _run(
     with engine.connect() as connection:
         result = function(connection, **arguments)
     return adapter.dump_json(result)
-
-
-__all__ = ["Connection", "hot_read"]
