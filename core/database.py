@@ -170,6 +170,15 @@ async def get_db(connection: HTTPConnection) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
+def upsert(db: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``model``'s table that takes ``ON CONFLICT`` clauses, in the dialect
+    of ``db`` (PostgreSQL's and SQLite's spell them alike)."""
+    table = cast(Table, model.__table__)
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def insert_ignoring_duplicates(
     db: Session, model: type[Base], rows: Sequence[Mapping[str, Any]], *, unique: Sequence[str]
 ) -> None:
@@ -181,14 +190,11 @@ def insert_ignoring_duplicates(
     """
     if not rows:
         return
-    dialect_insert = (
-        postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     table = cast(Table, model.__table__)
     # RETURNING makes SQLAlchemy send the rows as multi-row VALUES batches ("insertmanyvalues");
     # without it, an upsert goes through the driver's executemany, one row per round trip.
     statement = (
-        dialect_insert(table)
+        upsert(db, model)
         .on_conflict_do_nothing(index_elements=list(unique))
         .returning(*(table.c[name] for name in unique))
     )

@@ -9,7 +9,7 @@ from core.database import SessionDep
 from core.pagination import Pagination
 from modules.blocks import service
 from modules.blocks.schemas import BlockCreate, BlockOut, BlockPage
-from modules.users import CurrentUser, UserPublic, get_user
+from modules.users import CurrentUser, UserPublic
 
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired token"}
@@ -31,8 +31,7 @@ router = APIRouter(prefix="/blocks")
 def block(body: BlockCreate, caller: CurrentUser, db: SessionDep) -> BlockOut:
     """Block someone: the two stop seeing each other anywhere, pending requests between them
     are withdrawn, a connection ends and messages stop. They are not told."""
-    entry = service.block(db, blocker_id=caller.id, blocked_id=body.user_id)
-    blocked = get_user(db, user_id=body.user_id)
+    blocked, entry = service.block(db, blocker_id=caller.id, blocked_id=body.user_id)
     return BlockOut(user=UserPublic.model_validate(blocked), blocked_at=entry.created_at)
 
 

@@ -20,9 +20,10 @@ from modules.blocks.settings import BlocksSettings
 from modules.users import User, get_user, hide_from_each_other, is_active_user
 
 
-def block(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Block:
+def block(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> tuple[User, Block]:
     """Block ``blocked_id``: hidden from each other from now on, and every module ends what
-    linked the two (``users_hidden_pair``), in this transaction.
+    linked the two (``users_hidden_pair``), in this transaction. Returns the blocked person and
+    the block.
 
     :raises BlockingYourselfError: the two are one person.
     :raises UserNotFoundError: no active user is ``blocked_id``.
@@ -33,7 +34,7 @@ def block(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Block
         raise BlockingYourselfError()
     # Not get_user(viewer_id=...): someone who blocked the caller must not look missing, or
     # the answer would tell the caller about that block.
-    get_user(db, user_id=blocked_id)
+    blocked = get_user(db, user_id=blocked_id)
     limit = Platform.of(db).settings_of(BlocksSettings).max_blocks_per_user
     blocking = db.scalar(select(func.count()).where(Block.blocker_id == blocker_id)) or 0
     if blocking >= limit:
@@ -47,7 +48,7 @@ def block(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Block
         raise AlreadyBlockedError("you already block this person") from None
     hide_from_each_other(db, user_id=blocker_id, other_user_id=blocked_id)
     db.commit()
-    return entry
+    return blocked, entry
 
 
 def unblock(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> None:

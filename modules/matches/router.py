@@ -22,7 +22,7 @@ from modules.matches.schemas import (
     MatchPage,
     MatchType,
 )
-from modules.users import CurrentUser, User, UserPublic
+from modules.users import CurrentUser, User, UserPublic, users_by_id
 
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired token"}
@@ -158,7 +158,7 @@ def remove_connection(user_id: uuid.UUID, user: CurrentUser, db: SessionDep) -> 
 
 
 def _request_out(db: Session, requests: list[ConnectionRequest]) -> list[ConnectionRequestOut]:
-    people: dict[uuid.UUID, User] = service.users_by_id(
+    people: dict[uuid.UUID, User] = users_by_id(
         db, [person for request in requests for person in (request.sender_id, request.recipient_id)]
     )
     return [

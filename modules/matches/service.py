@@ -26,7 +26,7 @@ from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
 from modules.matches.schemas import Match, MatchType
 from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
 from modules.skills import Skill, UserSkill
-from modules.users import User, UserPublic, get_user, hidden_from
+from modules.users import User, UserPublic, get_user, hidden_from, users_by_id
 
 # Where the app's platform keeps this worker's LiveIndex (module_state), while it runs.
 INDEX_STATE = "matches"
@@ -280,11 +280,6 @@ def list_connections(
     users = users_by_id(db, other_ids)
     connected_at = [request.responded_at or request.created_at for request in accepted]
     return [(users[other], at) for other, at in zip(other_ids, connected_at, strict=True)], total
-
-
-def users_by_id(db: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
-    """The users with these ids, by id."""
-    return {user.id: user for user in db.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def _connection(first: uuid.UUID, second: uuid.UUID) -> Select[ConnectionRequest]:

@@ -17,7 +17,7 @@ from modules.messages.schemas import (
     MessageHistory,
     MessageOut,
 )
-from modules.users import CurrentUser, User, UserPublic
+from modules.users import CurrentUser, User, UserPublic, users_by_id
 
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired token"}
@@ -93,7 +93,7 @@ def mark_read(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep) -> Respon
 
 
 def _messages_out(db: Session, messages: list[Message]) -> list[MessageOut]:
-    people: dict[uuid.UUID, User] = service.users_by_id(
+    people: dict[uuid.UUID, User] = users_by_id(
         db, (person for m in messages for person in (m.sender_id, m.recipient_id))
     )
     return [

@@ -1,7 +1,6 @@
 """The messages module's rules: plain functions that take a session, never HTTP."""
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +19,7 @@ from modules.messages.exceptions import (
 )
 from modules.messages.models import Message
 from modules.messages.settings import MessagesSettings
-from modules.users import User, get_user, is_active_user
+from modules.users import User, get_user, is_active_user, users_by_id
 
 
 @dataclass(frozen=True)
@@ -146,14 +145,6 @@ def conversations(
         for row in rows
     ]
     return items, total
-
-
-def users_by_id(db: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
-    """The users with these ids, by id."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {user.id: user for user in db.scalars(select(User).where(User.id.in_(wanted)))}
 
 
 def _between(first: uuid.UUID, second: uuid.UUID) -> ColumnElement[bool]:

@@ -7,16 +7,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.database import utc_now
+from core.database import upsert, utc_now
 from core.pagination import PageParams, fetch_page
 from modules.notifications.exceptions import InvalidTicketError
 from modules.notifications.live import CHANNEL
 from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
 from modules.notifications.schemas import NotificationOut
-from modules.users import User, UserPublic, is_active_user
+from modules.users import UserPublic, is_active_user, users_by_id
 
 STREAM_BATCH = 100
 
@@ -149,12 +148,7 @@ def notifications_after(
 
 def described(db: Session, notifications: Sequence[Notification]) -> list[NotificationOut]:
     """The notifications as clients see them, with their actors' public profiles."""
-    actor_ids = {n.actor_id for n in notifications}
-    actors = (
-        {u.id: u for u in db.scalars(select(User).where(User.id.in_(actor_ids)))}
-        if actor_ids
-        else {}
-    )
+    actors = users_by_id(db, (n.actor_id for n in notifications))
     return [
         NotificationOut(
             id=n.id,
@@ -172,10 +166,7 @@ def described(db: Session, notifications: Sequence[Notification]) -> list[Notifi
 def _lock_inbox(db: Session, user_id: uuid.UUID) -> None:
     # Upserting the person's inbox row locks it until the transaction ends (PostgreSQL; SQLite
     # has one writer at a time anyway), so their notifications commit in id order.
-    dialect_insert = (
-        postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    statement = dialect_insert(Inbox).values(user_id=user_id, notified=1)
+    statement = upsert(db, Inbox).values(user_id=user_id, notified=1)
     db.execute(
         statement.on_conflict_do_update(
             index_elements=[Inbox.user_id], set_={"notified": Inbox.notified + 1}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.database import insert_ignoring_duplicates, utc_now
+from core.database import upsert, utc_now
 from core.pagination import PageParams
 from core.platform import Platform
 from modules.places.distance import box_around, great_circle_km, shown_km
@@ -15,7 +15,7 @@ from modules.places.exceptions import NoPlaceError, PlaceNeededError, WithinKmEr
 from modules.places.models import Place
 from modules.places.schemas import PlaceIn
 from modules.places.settings import PlacesSettings
-from modules.users import User, hidden_from, is_active_user
+from modules.users import User, hidden_from, is_active_user, users_by_id
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,15 @@ class Near:
 
 
 def set_place(db: Session, *, user_id: uuid.UUID, place: PlaceIn) -> Place:
-    """Set (or move) ``user_id``'s place."""
-    insert_ignoring_duplicates(
-        db, Place, [{"user_id": user_id, "latitude": 0.0, "longitude": 0.0}], unique=["user_id"]
+    """Set (or move) ``user_id``'s place, in one statement (``INSERT ... ON CONFLICT``)."""
+    values = {**place.model_dump(), "updated_at": utc_now()}
+    db.execute(
+        upsert(db, Place)
+        .values(user_id=user_id, **values)
+        .on_conflict_do_update(index_elements=[Place.user_id], set_=values)
     )
-    stored = db.scalars(select(Place).where(Place.user_id == user_id).with_for_update()).one()
-    stored.latitude, stored.longitude, stored.city = place.latitude, place.longitude, place.city
-    stored.updated_at = utc_now()
     db.commit()
-    return stored
+    return get_place(db, user_id=user_id)
 
 
 def get_place(db: Session, *, user_id: uuid.UUID) -> Place:
@@ -126,9 +126,7 @@ def nearby(
     """
     near = _within(db, get_place(db, user_id=user_id), km)
     chosen = near[page.offset : page.offset + page.limit]
-    users = {
-        u.id: u for u in db.scalars(select(User).where(User.id.in_([n.user_id for n in chosen])))
-    }
+    users = users_by_id(db, (n.user_id for n in chosen))
     return [(users[n.user_id], n) for n in chosen], len(near)
 
 

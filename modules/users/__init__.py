@@ -14,6 +14,8 @@ this front door exports, and nothing else of the module:
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
 - ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404); given a
   ``viewer_id``, a user hidden from the viewer is missing too.
+- ``users_by_id(db, ids)``: the users with these ids, by id, in one query (for a page's
+  people: never one query per item).
 - ``hidden_from(db, user_id)``: the people hidden from ``user_id`` (the ``users_hidden_from``
   extension point): leave them out of every listing you show ``user_id``.
 - ``hide_from_each_other(db, user_id=, other_user_id=)``: fire ``users_hidden_pair``, so that
@@ -43,7 +45,7 @@ from modules.users.dependencies import (
 from modules.users.exceptions import UserNotFoundError
 from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
 from modules.users.schemas import UserPublic
-from modules.users.service import get_user, hidden_from, hide_from_each_other
+from modules.users.service import get_user, hidden_from, hide_from_each_other, users_by_id
 from modules.users.settings import UsersSettings
 
 MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
@@ -63,6 +65,7 @@ __all__ = [
     "hide_from_each_other",
     "inactive_user_ids",
     "is_active_user",
+    "users_by_id",
 ]
 
 
