@@ -53,11 +53,13 @@ def find_matches(
     :param use_index: ``False`` ranks in SQL even when the index is ready (the reference).
     """
     query = query or {}
+    # The extension points are asked first, even for a caller with nothing to rank: they
+    # validate their own query parameters (a within_km without a place is 422 either way).
+    hidden = MatchFilter(hidden=hidden_from(db, user_id))
+    filters = [hidden, *hooks(db).matches_filter(db=db, user_id=user_id, query=query)]
     mine = lists_of(db, [user_id])[user_id]
     if not mine:
         return [], 0
-    hidden = MatchFilter(hidden=hidden_from(db, user_id))
-    filters = [hidden, *hooks(db).matches_filter(db=db, user_id=user_id, query=query)]
     allowed = MatchFilter.combined(filters)
     index: LiveIndex | None = Platform.of(db).module_state.get(INDEX_STATE)
     snapshot = index.fresh_snapshot(db) if index is not None and use_index else None

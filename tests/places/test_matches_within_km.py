@@ -53,6 +53,9 @@ def test_within_km_needs_a_place_and_a_number(
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "within_km"]
     assert "set it first with PUT /users/me/place" in response.json()["detail"][0]["msg"]
+    listless = sign_up()
+    response = client.get("/matches", params={"within_km": 10}, headers=listless.headers)
+    assert response.status_code == 422
     for bad in ("ten", "0", "nan", "100000"):
         response = client.get("/matches", params={"within_km": bad}, headers=other.headers)
         assert response.status_code == 422, bad
