@@ -34,7 +34,6 @@ from modules.users.settings import UsersSettings
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_LOGINS_PER_ACCOUNT = 5
-MAX_FAILED_LOGINS_PER_ADDRESS = 50
 BAD_CREDENTIALS = "incorrect email or password"
 
 
@@ -73,7 +72,7 @@ def log_in(
     account_key = throttle_key("account", email)
     limits = {
         account_key: MAX_FAILED_LOGINS_PER_ACCOUNT,
-        throttle_key("address", client_address): MAX_FAILED_LOGINS_PER_ADDRESS,
+        throttle_key("address", client_address): settings.max_failed_logins_per_address,
     }
     attempts = _count_attempt(db, limits=limits, now=utc_now())
     user = db.scalar(select(User).where(User.email == email))

@@ -40,6 +40,13 @@ class UsersSettings(ModuleSettings):
         default=SecretStr("hobbymatch-demo"),
         description="The password of every account that 'hobbymatch seed' creates.",
     )
+    max_failed_logins_per_address: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Failed logins one client address may make in 15 minutes before every "
+        "login from it is refused (429); behind a NAT, many people share one address.",
+    )
     password_hash_cost: HashCost = Field(
         default="standard",
         description="Argon2id's cost for new password hashes; 'fast' is for the test kit only.",
