@@ -14,6 +14,7 @@ pipe closes (exit, crash, Ctrl-C, SIGKILL) it stops the server and deletes its f
 runs under the same kind of watchdog, and dies with it.
 """
 
+import atexit
 import glob
 import os
 import pwd
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,18 +102,7 @@ class TemporaryPostgres:
         if self._user is not None:
             os.chown(self.folder, self._user.pw_uid, self._user.pw_gid)
         if primary is None:
-            self._run(
-                "initdb",
-                "-D",
-                str(self.data),
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-                "--no-sync",
-            )
+            self._run_as_server_user(["cp", "-a", str(_empty_cluster(self.bindir)), str(self.data)])
         else:
             # The default pg_hba.conf of initdb --auth=trust lets loopback replication in.
             self._run(
@@ -195,19 +186,54 @@ class TemporaryPostgres:
         return self._user.pw_uid if self._user is not None else None
 
     def _run(self, program: str, *arguments: str) -> None:
-        result = subprocess.run(
-            self._command(program, *arguments),
-            capture_output=True,
-            text=True,
-            check=False,
-            user=self._uid(),
-            group=self._user.pw_gid if self._user else None,
-            cwd=self.folder,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"{program} failed: {result.stderr.strip() or result.stdout.strip()}"
-            )
+        self._run_as_server_user(self._command(program, *arguments))
+
+    def _run_as_server_user(self, command: list[str]) -> None:
+        _run_as(command, self._user, cwd=self.folder)
+
+
+def _run_as(command: list[str], user: pwd.struct_passwd | None, cwd: Path) -> None:
+    """Run ``command`` as ``user`` (``None``: as ourselves).
+
+    :raises RuntimeError: it failed; the message is its output.
+    """
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
+        cwd=cwd,
+    )
+    if result.returncode != 0:
+        program = Path(command[0]).name
+        raise RuntimeError(f"{program} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+
+# The empty cluster that initdb made in this process, by server binaries folder.
+_EMPTY_CLUSTERS: dict[Path, Path] = {}
+_EMPTY_CLUSTERS_LOCK = threading.Lock()
+
+
+def _empty_cluster(bindir: Path) -> Path:
+    """The data folder of a new, empty cluster, made by ``initdb`` once per process and copied
+    for each new server (initdb takes about a second, a copy a fraction of it). It lives in a
+    folder of its own, deleted when the process exits (or by :func:`remove_leftovers`)."""
+    with _EMPTY_CLUSTERS_LOCK:
+        if bindir in _EMPTY_CLUSTERS:
+            return _EMPTY_CLUSTERS[bindir]
+        folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX))
+        (folder / _OWNER_FILE).write_text(str(os.getpid()))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        user = _unprivileged_user()
+        if user is not None:
+            os.chown(folder, user.pw_uid, user.pw_gid)
+        data = folder / "data"
+        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust"]
+        _run_as([*initdb, "-E", "UTF8", "--no-locale", "--no-sync"], user, cwd=folder)
+        _EMPTY_CLUSTERS[bindir] = data
+        return data
 
 
 class PgBouncerUnavailableError(RuntimeError):
