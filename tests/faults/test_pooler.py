@@ -46,18 +46,37 @@ def call(method: str, url: str, token: str | None = None, body: object = None) -
         return 0
 
 
-def seeded_people(server: TemporaryPostgres) -> tuple[list[uuid.UUID], list[int]]:
-    """The ids of the seeded users and of the catalog's skills, read from the primary."""
+def seeded_people(
+    server: TemporaryPostgres, earlier: set[uuid.UUID]
+) -> tuple[list[uuid.UUID], list[int]]:
+    """The ids of the seeded users (the session's database may hold ``earlier`` ones, left by
+    the tests before, deactivated or signed out for all we know) and of the catalog's skills."""
+    users = [user for user in user_ids(server) if user not in earlier]
     connection = psycopg2.connect(
         host="127.0.0.1", port=server.port, user="postgres", dbname=server.database
     )
     with connection, connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM users ORDER BY id LIMIT %s", (CLIENTS,))
-        users = [uuid.UUID(str(row[0])) for row in cursor.fetchall()]
         cursor.execute("SELECT id FROM skills ORDER BY id LIMIT 30")
         skills = [int(row[0]) for row in cursor.fetchall()]
     connection.close()
+    connection.close()
     return users, skills
+
+
+def user_ids(server: TemporaryPostgres) -> list[uuid.UUID]:
+    """The ids of every user in ``server``'s database (none before the app made its tables)."""
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname=server.database
+    )
+    with connection, connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('users') IS NOT NULL")
+        (table_exists,) = cursor.fetchone() or (False,)
+        if not table_exists:
+            return []
+        cursor.execute("SELECT id FROM users ORDER BY id")
+        ids = [uuid.UUID(str(row[0])) for row in cursor.fetchall()]
+    connection.close()
+    return ids
 
 
 def test_four_processes_behind_a_small_server_pool_answer_every_request(
@@ -69,6 +88,7 @@ def test_four_processes_behind_a_small_server_pool_answer_every_request(
         "HOBBYMATCH_MODULES": "users,skills",
         "HOBBYMATCH_LOG_LEVEL": "WARNING",
     }
+    earlier = set(user_ids(postgres_server))
     with serving_many(tmp_path, PROCESSES, settings) as servers:
         subprocess.run(
             [HOBBYMATCH, "seed", "--users", str(CLIENTS)],
@@ -77,7 +97,8 @@ def test_four_processes_behind_a_small_server_pool_answer_every_request(
             check=True,
             capture_output=True,
         )
-        users, skills = seeded_people(postgres_server)
+        users, skills = seeded_people(postgres_server, earlier)
+        assert len(users) == CLIENTS
         bases = [base for base, _process in servers]
 
         def client(number: int) -> list[int]:
