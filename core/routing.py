@@ -58,7 +58,11 @@ class OneHopRoute(APIRoute):
     dependencies allow it (see the module's documentation), and as FastAPI does otherwise."""
 
     def get_route_handler(self) -> Handler:
-        """FastAPI's handler, or one that runs it in a single worker-thread hop."""
+        """FastAPI's handler, or one that runs it in a single worker-thread hop.
+
+        The one-hop handler solves a copy of this route's own dependency tree: the core
+        includes module routers with no prefix and no dependencies of its own, so that tree is
+        the one FastAPI would solve for the included route."""
         handler = super().get_route_handler()
         dependant = self._one_hop_dependant()
         if dependant is None:
