@@ -108,7 +108,7 @@ def threads_of_the_request(
 ) -> set[int]:
     threads: dict[str, int] = sys.modules["modules.ledger"].threads
     threads.clear()
-    response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
+    response = client.request(method, path, **kwargs)
     assert response.status_code < 300, response.text
     assert set(threads) == {"dependency", "endpoint", "serialization"}
     return set(threads.values())
@@ -146,3 +146,16 @@ def test_an_invalid_body_is_the_usual_422(ledger: TestClient) -> None:
     response = ledger.post("/ledger/entries", json={"label": "x", "extra": 1})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "extra"]
+
+
+def test_a_dependency_override_is_honoured(ledger: TestClient) -> None:
+    ledger_module = sys.modules["modules.ledger"]
+    ledger_module.threads.clear()
+    overrides = ledger.app.dependency_overrides
+    overrides[ledger_module.clerk] = lambda: "overridden"
+    try:
+        response = ledger.post("/ledger/entries", json={"label": "with an override"})
+    finally:
+        overrides.clear()
+    assert response.status_code == 201
+    assert "dependency" not in ledger_module.threads
