@@ -11,6 +11,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -35,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from core.exceptions import DatabaseUnavailableError
-from core.replicas import connection_lost, is_read_only, session_for_request
+from core.replicas import Replica, connection_lost, is_read_only, session_for_request
 
 if TYPE_CHECKING:
     from core.platform import Platform
@@ -136,6 +137,36 @@ def create_session_factory(engine: Engine, platform: "Platform") -> sessionmaker
 PLATFORM_KEY = "hobbymatch.platform"
 
 
+@dataclass(frozen=True)
+class RequestSession:
+    """The session a request reads and writes with, and the replica behind it, if any."""
+
+    session: Session
+    replica: Replica | None
+    connection: HTTPConnection
+
+    @classmethod
+    def open(cls, connection: HTTPConnection) -> "RequestSession":
+        """A session of the request's app for ``connection``'s request: in autocommit for a
+        ``GET`` or ``HEAD``, on a replica when the route opts in
+        (:func:`core.replicas.session_for_request`). Opening it sends nothing."""
+        platform: Platform = connection.app.state.platform
+        state: dict[str, Any] = connection.scope.setdefault("state", {})
+        method = connection.scope.get("method", "GET")
+        session, replica = session_for_request(state, method, platform, platform.replicas)
+        return cls(session=session, replica=replica, connection=connection)
+
+    def failed(self, error: BaseException) -> None:
+        """The request failed with ``error``: if it lost its database connection, a ``GET`` or
+        ``HEAD`` is answered again, once (:func:`core.replicas.connection_lost`)."""
+        if not is_connection_error(error):
+            return
+        platform: Platform = self.connection.app.state.platform
+        state: dict[str, Any] = self.connection.scope.setdefault("state", {})
+        method = self.connection.scope.get("method", "GET")
+        connection_lost(state, method, platform.replicas, self.replica)
+
+
 async def get_db(connection: HTTPConnection) -> AsyncIterator[Session]:
     """FastAPI dependency: yield a ``Session`` of the request's app, roll back if the request
     fails, always close it.
@@ -148,23 +179,20 @@ async def get_db(connection: HTTPConnection) -> AsyncIterator[Session]:
     Async, though the session is sync: opening a session sends nothing, and neither does
     closing one in autocommit, so neither costs a thread-pool hop; closing a session that may
     hold a transaction (a ROLLBACK to send) runs in a thread of its own, which waits for no
-    worker thread.
+    worker thread. A route served in one hop (:mod:`core.routing`) opens and closes its
+    session inside that hop instead.
     """
-    platform: Platform = connection.app.state.platform
-    state: dict[str, Any] = connection.scope.setdefault("state", {})
-    method = connection.scope.get("method", "GET")
-    session, replica = session_for_request(state, method, platform, platform.replicas)
+    request_session = RequestSession.open(connection)
     try:
-        yield session
+        yield request_session.session
     except Exception as error:
-        if is_connection_error(error):
-            connection_lost(state, method, platform.replicas, replica)
+        request_session.failed(error)
         raise
     finally:
-        if is_read_only(method):
-            session.close()
+        if is_read_only(connection.scope.get("method", "GET")):
+            request_session.session.close()
         else:
-            await to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
+            await to_thread.run_sync(request_session.session.close, limiter=CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

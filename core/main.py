@@ -53,6 +53,7 @@ from core.middleware import (
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.platform import Platform, create_platform
 from core.replicas import ReadRoutingMiddleware
+from core.routing import one_hop_copy
 
 logger = logging.getLogger("hobbymatch")
 
@@ -87,7 +88,9 @@ def _include_module_routers(app: FastAPI, platform: Platform) -> None:
     # Routes are tried in order and the first whose path matches answers, valid or not: one
     # module's `/users/{user_id}` would answer another's `/users/nearby` with a 422. A literal
     # path is never meant to be shadowed by a parameter, so every module's literal paths are
-    # mounted first, then every module's paths with parameters, each in load order.
+    # mounted first, then every module's paths with parameters, each in load order. Each route
+    # is mounted as a OneHopRoute: a `def` route is then served in one worker-thread hop
+    # (core.routing), without its module writing it differently.
     literal: list[tuple[str, APIRouter]] = []
     parametrised: list[tuple[str, APIRouter]] = []
     for module in platform.registry.modules:
@@ -95,7 +98,8 @@ def _include_module_routers(app: FastAPI, platform: Platform) -> None:
             with_literal_paths, with_parameters = APIRouter(), APIRouter()
             for route in router.routes:
                 has_parameters = "{" in str(getattr(route, "path", ""))
-                (with_parameters if has_parameters else with_literal_paths).routes.append(route)
+                mounted = one_hop_copy(route)
+                (with_parameters if has_parameters else with_literal_paths).routes.append(mounted)
             literal.append((module.name, with_literal_paths))
             parametrised.append((module.name, with_parameters))
     for name, router in [*literal, *parametrised]:

@@ -59,7 +59,6 @@ def seeded_people(
         cursor.execute("SELECT id FROM skills ORDER BY id LIMIT 30")
         skills = [int(row[0]) for row in cursor.fetchall()]
     connection.close()
-    connection.close()
     return users, skills
 
 
