@@ -3,8 +3,10 @@
 Starts a throwaway PostgreSQL, builds the app (users and skills), signs one user up, then sends
 ``GET /users/me`` and ``PUT /users/me/skills`` through the whole ASGI app (every middleware,
 FastAPI, the thread pool), one request at a time, and prints for each the mean wall time and
-process CPU time per request, and the part of that CPU spent inside the one-hop worker thread
-(``core.routing``; absent in code without it). The access log goes to stderr, as when
+process CPU time per request, the part of that CPU spent inside the one-hop worker thread
+(``core.routing``; absent in code without it), and its CPU over that of ``GET /health`` (no
+database; the middleware and routing every request pays), measured in the same run as the
+baseline. ``--quick`` sends 50 requests of each. The access log goes to stderr, as when
 served. To compare with an earlier checkout, run the same file with that checkout first on
 ``PYTHONPATH``, alternating:
 
@@ -24,10 +26,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
+from core.config import load_settings
 from core.main import create_app, start_modules, stop_modules
 from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
-from modules.users.testing import sign_up_through
 
 WARM_UP = 200
 
@@ -36,28 +37,47 @@ def main() -> None:
     """Measure and print one JSON line per route."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--quick", action="store_true", help="50 requests of each, no warm-up")
     arguments = parser.parse_args()
+    count, warm_up = (50, 0) if arguments.quick else (arguments.requests, WARM_UP)
     server = TemporaryPostgres()
     server.start()
     try:
-        app = create_app(make_test_settings(server.url, modules=["users", "skills"]))
+        # The test kit's settings (its cheap password hashes), without importing pytest.
+        settings = load_settings(
+            None, for_tests=True, database_url=server.url, modules=["users", "skills"]
+        )
+        app = create_app(settings)
         start_modules(app)
         with TestClient(app) as setup:
-            caller = sign_up_through(setup)
+            headers = _signed_up(setup)
             listed = setup.get("/skills", params={"limit": 3}).json()["items"]
         skills = [{"skill_id": item["id"], "intent": "share"} for item in listed]
         hop = _HopClock()
         routes: list[tuple[str, str, Any]] = [
+            ("GET", "/health", None),
             ("GET", "/users/me", None),
             ("PUT", "/users/me/skills", skills),
         ]
+        baseline_cpu_us = None
         for method, path, body in routes:
-            request = _Request(app, method, path, caller.headers, body)
-            figures = asyncio.run(_measure(request, arguments.requests, hop))
+            request = _Request(app, method, path, headers, body)
+            figures = asyncio.run(_measure(request, count, warm_up, hop))
+            baseline_cpu_us = baseline_cpu_us or figures["cpu_us"]
+            figures["cpu_over_health"] = round(figures["cpu_us"] / baseline_cpu_us, 2)
             print(json.dumps({"route": f"{method} {path}", **figures}))
         stop_modules(app)
     finally:
         server.cleanup()
+
+
+def _signed_up(client: TestClient) -> dict[str, str]:
+    """Sign one person up and in; the headers of their requests."""
+    account = {"email": "cost@example.com", "password": "correct horse", "display_name": "C"}
+    assert client.post("/users", json=account).status_code == 201
+    form = {"username": account["email"], "password": account["password"]}
+    token = client.post("/auth/token", data=form).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
 
 
 class _HopClock:
@@ -133,14 +153,15 @@ class _Request:
         return statuses[0]
 
 
-async def _measure(request: _Request, count: int, hop: _HopClock) -> dict[str, Any]:
-    for _ in range(WARM_UP):
+async def _measure(request: _Request, count: int, warm_up: int, hop: _HopClock) -> dict[str, Any]:
+    for _ in range(warm_up):
         status = await request.send()
         assert status == 200, status
     hop.seconds = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
-        await request.send()
+        status = await request.send()
+        assert status == 200, status
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     figures = {"wall_us": round(wall / count * 1e6), "cpu_us": round(cpu / count * 1e6)}
     if hop.available:
