@@ -27,6 +27,7 @@ request while the app has dependency overrides. Errors leave the hop as exceptio
 answered by the app's exception handlers, as before.
 """
 
+import copy
 import dataclasses
 import dis
 import inspect
@@ -116,41 +117,17 @@ def _is_streaming(response_class: Any) -> bool:
 
 
 def one_hop_copy(route: BaseRoute) -> BaseRoute:
-    """``route`` rebuilt as a :class:`OneHopRoute`, every option kept; any other route (a
-    module's own route class, a mount, a websocket) is returned unchanged."""
+    """``route`` as the source of a :class:`OneHopRoute`, for ``include_router``: a shallow
+    copy whose class is ``OneHopRoute``. FastAPI builds each included route anew, of the class
+    of its source, from the source's options; building it once there, and not here as well,
+    keeps an app's construction as cheap as before (each build analyses the route's
+    dependencies). Any other route (a module's own route class, a mount, a websocket) is
+    returned unchanged."""
     if type(route) is not APIRoute:
         return route
-    return OneHopRoute(
-        route.path,
-        route.endpoint,
-        response_model=route.response_model,
-        status_code=route.status_code,
-        tags=route.tags,
-        dependencies=route.dependencies,
-        summary=route.summary,
-        description=route.description,
-        response_description=route.response_description,
-        responses=route.responses,
-        deprecated=route.deprecated,
-        name=route.name,
-        methods=route.methods,
-        operation_id=route.operation_id,
-        response_model_include=route.response_model_include,
-        response_model_exclude=route.response_model_exclude,
-        response_model_by_alias=route.response_model_by_alias,
-        response_model_exclude_unset=route.response_model_exclude_unset,
-        response_model_exclude_defaults=route.response_model_exclude_defaults,
-        response_model_exclude_none=route.response_model_exclude_none,
-        include_in_schema=route.include_in_schema,
-        response_class=route.response_class,
-        dependency_overrides_provider=route.dependency_overrides_provider,
-        callbacks=route.callbacks,
-        openapi_extra=route.openapi_extra,
-        generate_unique_id_function=route.generate_unique_id_function,
-        strict_content_type=route.strict_content_type,
-        max_body_size=route.max_body_size,
-        form_limits=route.form_limits,
-    )
+    source = copy.copy(route)
+    source.__class__ = OneHopRoute
+    return source
 
 
 def _rewritten(
