@@ -1,7 +1,6 @@
 """``/blocks``: block someone, stop blocking them, list whom you block."""
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Response, status
 
@@ -9,11 +8,7 @@ from core.database import SessionDep
 from core.pagination import Pagination
 from modules.blocks import service
 from modules.blocks.schemas import BlockCreate, BlockOut, BlockPage
-from modules.users import CurrentUser, UserPublic
-
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
+from modules.users import UNAUTHENTICATED, CurrentUser, UserPublic
 
 router = APIRouter(prefix="/blocks")
 

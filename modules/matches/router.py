@@ -22,11 +22,8 @@ from modules.matches.schemas import (
     MatchPage,
     MatchType,
 )
-from modules.users import CurrentUser, User, UserPublic, users_by_id
+from modules.users import UNAUTHENTICATED, CurrentUser, User, UserPublic, users_by_id
 
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
 NOT_YOURS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such request addressed to you"},
     409: {"description": "The request was already answered"},

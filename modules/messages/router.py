@@ -17,11 +17,8 @@ from modules.messages.schemas import (
     MessageHistory,
     MessageOut,
 )
-from modules.users import CurrentUser, User, UserPublic, users_by_id
+from modules.users import UNAUTHENTICATED, CurrentUser, User, UserPublic, users_by_id
 
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
 NO_SUCH_USER: dict[int | str, dict[str, Any]] = {404: {"description": "No such user"}}
 
 router = APIRouter(prefix="/messages")

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -22,11 +22,8 @@ from modules.notifications.schemas import (
     StreamTicketOut,
 )
 from modules.notifications.settings import NotificationsSettings
-from modules.users import CurrentUser
+from modules.users import UNAUTHENTICATED, CurrentUser
 
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
 # Where the app's platform keeps this worker's StreamHub (module_state).
 HUB_STATE = "notifications"
 

@@ -12,11 +12,8 @@ from modules.places.distance import shown_km
 from modules.places.models import Place
 from modules.places.schemas import NearbyPage, NearbyPerson, PlaceIn, PlaceOut
 from modules.places.settings import PlacesSettings
-from modules.users import CurrentUser, UserPublic
+from modules.users import UNAUTHENTICATED, CurrentUser, UserPublic
 
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
 NO_PLACE: dict[int | str, dict[str, Any]] = {404: {"description": "You have not set your place"}}
 
 router = APIRouter()

@@ -24,13 +24,9 @@ from modules.skills.schemas import (
     UserPublicPage,
     UserSkillOut,
 )
-from modules.users import CurrentUser, MaybeCurrentUser, UserPublic
+from modules.users import UNAUTHENTICATED, CurrentUser, MaybeCurrentUser, UserPublic
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such skill or user"}}
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
-
 # Ids are PostgreSQL integers: larger numbers cannot name a skill, and are refused as invalid.
 SkillIdInPath = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 

@@ -8,7 +8,8 @@ this front door exports, and nothing else of the module:
 
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
   deleting an account deletes what your module keeps for it).
-- ``current_user`` / ``CurrentUser``: the dependency giving the signed-in caller (401 otherwise).
+- ``current_user`` / ``CurrentUser``: the dependency giving the signed-in caller (401 otherwise);
+  ``UNAUTHENTICATED``, that 401 for a route's ``responses``.
 - ``current_user_or_none`` / ``MaybeCurrentUser``: the same, or ``None`` without a token, for
   routes anyone may read (an invalid token is still 401).
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
@@ -37,6 +38,7 @@ from core.modules import ModuleInfo, hookimpl
 from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
+    UNAUTHENTICATED,
     CurrentUser,
     MaybeCurrentUser,
     current_user,
@@ -52,6 +54,7 @@ MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
 
 __all__ = [
     "MODULE_INFO",
+    "UNAUTHENTICATED",
     "CurrentUser",
     "MaybeCurrentUser",
     "User",

@@ -1,6 +1,6 @@
 """FastAPI dependencies of the users module; ``current_user`` is exported to other modules."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -15,6 +15,11 @@ from modules.users.settings import UsersSettings
 # auto_error=False: a missing token is answered by current_user, with the same body and
 # WWW-Authenticate header as an invalid one.
 bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+# The 401 that every route taking CurrentUser may answer, for its ``responses``.
+UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired token"}
+}
 
 
 def users_settings(request: Request) -> UsersSettings:

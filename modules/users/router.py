@@ -1,7 +1,7 @@
 """The users module's HTTP endpoints: a thin layer over :mod:`modules.users.service`."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import Connection
@@ -13,7 +13,7 @@ from core.pagination import Pagination
 from core.replicas import ReadsFromReplica
 from core.schemas import NO_NUL_PATTERN
 from modules.users import service
-from modules.users.dependencies import CurrentUser, SettingsDep
+from modules.users.dependencies import UNAUTHENTICATED, CurrentUser, SettingsDep
 from modules.users.models import User
 from modules.users.schemas import (
     LoginForm,
@@ -25,10 +25,6 @@ from modules.users.schemas import (
     UserPublic,
     UserUpdate,
 )
-
-UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired token"}
-}
 
 router = APIRouter()
 
