@@ -13,9 +13,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 import uvicorn
 from fastapi import FastAPI
 
+from modules.users.testing import sign_up_through
 from tests.faults.servers import free_port
 
 
@@ -111,3 +113,25 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def assert_request_reaches_stream_on_other_server(listening: str, writing: str) -> None:
+    """Ben opens a stream on the server at ``listening``; Ana sends him a connection request
+    through the server at ``writing``: the notification must arrive within a second of the
+    request's commit."""
+    with httpx2.Client(base_url=listening) as first, httpx2.Client(base_url=writing) as second:
+        ana, ben = sign_up_through(second), sign_up_through(first)  # type: ignore[arg-type]
+        ticket = first.post("/notifications/stream-tickets", headers=ben.headers).json()["ticket"]
+        reader = EventReader(listening, f"/notifications/stream?ticket={ticket}")
+        try:
+            time.sleep(0.5)  # the stream is open and its worker listening
+            sent = second.post(
+                "/matches/requests", json={"user_id": str(ben.id)}, headers=ana.headers
+            )
+            committed = time.monotonic()
+            assert sent.status_code == 201, sent.text
+            event = reader.next_event(timeout=5)
+            assert event.data["subject_id"] == sent.json()["id"]
+            assert event.received_at - committed < 1.0
+        finally:
+            reader.close()
