@@ -1,12 +1,13 @@
 """Places: where people are, so that matches and "people nearby" can keep to a distance.
 
 Requires users and matches, and uses only what their front doors export. Nobody ever sees
-another person's coordinates: only their city and a distance rounded to the nearest kilometre
-(at least 1 km). ``GET /matches?within_km=N`` keeps people within N km of the caller and adds
-``distance_km`` to each match, through the matches module's extension points
-(``matches_filter``, ``matches_annotate``); the people hidden from the caller (blocks) never
-appear nearby. Its settings are ``HOBBYMATCH_PLACES_*`` (:class:`PlacesSettings`). It exports
-nothing for other modules.
+another person's coordinates, nor can work them out: only their city and a distance between
+the centres of the cells of about 1 km that hold the two, rounded to the nearest kilometre (at
+least 1 km); a place may be set a few times a day. ``GET /matches?within_km=N`` keeps people
+within N km of the caller and adds ``distance_km`` to each match, through the matches module's
+extension points (``matches_filter``, ``matches_annotate``); the people hidden from the
+caller (blocks) never appear nearby. Its settings are ``HOBBYMATCH_PLACES_*``
+(:class:`PlacesSettings`). It exports nothing for other modules.
 """
 
 import uuid
@@ -20,7 +21,7 @@ from core.modules import ModuleInfo, hookimpl
 from modules.matches import Match, MatchFilter
 from modules.places import service
 from modules.places.demo import seed_demo_places
-from modules.places.models import Place
+from modules.places.models import Place, PlaceChange
 from modules.places.settings import PlacesSettings
 
 MODULE_INFO = ModuleInfo(
@@ -32,8 +33,8 @@ __all__ = ["MODULE_INFO"]
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """Each person's place."""
-    return [Place]
+    """Each person's place, and when they set it."""
+    return [Place, PlaceChange]
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """The places module's errors; the core's handler turns each into its HTTP status."""
 
-from core.exceptions import NotFoundError, RuleViolationError
+from core.exceptions import DomainError, NotFoundError, RuleViolationError
 
 
 class NoPlaceError(NotFoundError):
@@ -26,6 +26,18 @@ class WithinKmError(RuleViolationError):
 
     def __init__(self, largest: int) -> None:
         super().__init__(
-            f"within_km must be a number of kilometres above 0 and at most {largest}",
+            f"within_km must be a whole number of kilometres from 1 to {largest}",
             loc=("query", "within_km"),
+        )
+
+
+class TooManyPlaceChangesError(DomainError):
+    """The caller set their place as often as a day allows; retry after ``retry_after`` s."""
+
+    status_code = 429
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"you may set your place {limit} times a day; try again later",
+            headers={"Retry-After": str(retry_after)},
         )

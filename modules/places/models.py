@@ -1,4 +1,4 @@
-"""The places module's table: where each person is, as they told it."""
+"""The places module's tables: where each person is, as they told it, and when they set it."""
 
 import uuid
 from datetime import datetime
@@ -26,3 +26,15 @@ class Place(Base):
     longitude: Mapped[float] = mapped_column(Float)
     city: Mapped[str | None] = mapped_column(String(MAX_CITY_LENGTH))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+
+
+class PlaceChange(Base):
+    """When ``user_id`` set their place: counted against the daily limit of place changes, and
+    kept when the place itself is removed."""
+
+    __tablename__ = "places_changes"
+    __table_args__ = (Index("ix_places_changes_user_id_changed_at", "user_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

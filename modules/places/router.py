@@ -8,7 +8,6 @@ from core.database import SessionDep
 from core.pagination import Pagination
 from core.platform import Platform
 from modules.places import service
-from modules.places.distance import shown_km
 from modules.places.models import Place
 from modules.places.schemas import NearbyPage, NearbyPerson, PlaceIn, PlaceOut
 from modules.places.settings import PlacesSettings
@@ -25,9 +24,17 @@ def read_my_place(caller: CurrentUser, db: SessionDep) -> Place:
     return service.get_place(db, user_id=caller.id)
 
 
-@router.put("/users/me/place", response_model=PlaceOut, responses=UNAUTHENTICATED)
+TOO_MANY_CHANGES: dict[int | str, dict[str, Any]] = {
+    429: {"description": "You set your place as often as a day allows (see Retry-After)"}
+}
+
+
+@router.put(
+    "/users/me/place", response_model=PlaceOut, responses={**UNAUTHENTICATED, **TOO_MANY_CHANGES}
+)
 def set_my_place(body: PlaceIn, caller: CurrentUser, db: SessionDep) -> Place:
-    """Set or move your place. Others see only your city and a rounded distance."""
+    """Set or move your place, at most ``HOBBYMATCH_PLACES_CHANGES_PER_DAY`` times in 24 hours
+    (429 after). Others see only your city and a rounded distance between coarse cells."""
     return service.set_place(db, user_id=caller.id, place=body)
 
 
@@ -53,16 +60,18 @@ def people_nearby(
     page: Pagination,
     db: SessionDep,
     within_km: Annotated[
-        float | None,
+        int | None,
         Query(
-            gt=0,
+            ge=1,
             le=20_038,
-            description="How far, in km; the default, and the most asked for is answered with, "
-            "is the server's HOBBYMATCH_PLACES_MAX_WITHIN_KM",
+            description="How far, in whole km; the default, and the most asked for is answered "
+            "with, is the server's HOBBYMATCH_PLACES_MAX_WITHIN_KM",
         ),
     ] = None,
 ) -> NearbyPage:
-    """People near you, nearest first, each with their city and distance in whole km."""
+    """People near you, nearest first (ties in no particular order), each with their city and
+    distance in whole km — measured between the cells of about 1 km that hold you both, never
+    between your exact places."""
     largest = Platform.of(request).settings_of(PlacesSettings).max_within_km
     km = min(within_km, largest) if within_km is not None else largest
     found, total = service.nearby(db, user_id=caller.id, km=km, page=page)
@@ -70,7 +79,7 @@ def people_nearby(
         NearbyPerson(
             user=UserPublic.model_validate(user),
             city=near.city,
-            distance_km=shown_km(near.distance_km),
+            distance_km=near.distance_km,
         )
         for user, near in found
     ]

@@ -3,33 +3,50 @@
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.database import upsert, utc_now
+from core.database import serialize_on, upsert, utc_now
 from core.pagination import PageParams
 from core.platform import Platform
-from modules.places.distance import box_around, great_circle_km, shown_km
-from modules.places.exceptions import NoPlaceError, PlaceNeededError, WithinKmError
-from modules.places.models import Place
+from modules.places.distance import CELL_KM, Cell, box_around, shown_km
+from modules.places.exceptions import (
+    NoPlaceError,
+    PlaceNeededError,
+    TooManyPlaceChangesError,
+    WithinKmError,
+)
+from modules.places.models import Place, PlaceChange
 from modules.places.schemas import PlaceIn
 from modules.places.settings import PlacesSettings
 from modules.users import User, hidden_from, is_active_user, users_by_id
 
+CHANGE_WINDOW = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class Near:
-    """Someone within reach: who, their city, and the exact distance in km."""
+    """Someone within reach: who, their city, and their distance as shown (whole km between
+    the two people's cells, at least 1)."""
 
     user_id: uuid.UUID
     city: str | None
-    distance_km: float
+    distance_km: int
 
 
 def set_place(db: Session, *, user_id: uuid.UUID, place: PlaceIn) -> Place:
-    """Set (or move) ``user_id``'s place, in one statement (``INSERT ... ON CONFLICT``)."""
-    values = {**place.model_dump(), "updated_at": utc_now()}
+    """Set (or move) ``user_id``'s place, in one statement (``INSERT ... ON CONFLICT``).
+
+    Counted against ``HOBBYMATCH_PLACES_CHANGES_PER_DAY``, so that nobody walks their own place
+    across the map to measure others by the distances they see change.
+
+    :raises TooManyPlaceChangesError: the caller set their place that often in the last day.
+    """
+    now = utc_now()
+    _count_change(db, user_id=user_id, now=now)
+    values = {**place.model_dump(), "updated_at": now}
     db.execute(
         upsert(db, Place)
         .values(user_id=user_id, **values)
@@ -59,24 +76,35 @@ def remove_place(db: Session, *, user_id: uuid.UUID) -> None:
     db.commit()
 
 
-def checked_within_km(db: Session, value: str | float) -> float:
-    """``within_km`` as a number of km, within the server's setting.
+def _count_change(db: Session, *, user_id: uuid.UUID, now: datetime) -> None:
+    # Counted under a lock per person, so that parallel changes cannot all pass the limit by
+    # counting before any is recorded; kept apart from the place, which may be removed.
+    limit = Platform.of(db).settings_of(PlacesSettings).changes_per_day
+    serialize_on(db, f"places.change:{user_id}")
+    db.execute(delete(PlaceChange).where(PlaceChange.changed_at <= now - CHANGE_WINDOW))
+    count, oldest = db.execute(
+        select(func.count(), func.min(PlaceChange.changed_at)).where(PlaceChange.user_id == user_id)
+    ).one()
+    if count >= limit and oldest is not None:
+        retry_after = max(1, math.ceil((oldest + CHANGE_WINDOW - now).total_seconds()))
+        raise TooManyPlaceChangesError(limit, retry_after)
+    db.add(PlaceChange(user_id=user_id, changed_at=now))
 
-    :raises WithinKmError: not a number, not above 0, or above ``max_within_km``.
+
+def checked_within_km(db: Session, value: str) -> int:
+    """``within_km`` as a whole number of km, within the server's setting.
+
+    :raises WithinKmError: not a whole number, below 1, or above ``max_within_km``.
     """
     largest = Platform.of(db).settings_of(PlacesSettings).max_within_km
-    try:
-        km = float(value)
-    except ValueError:
-        raise WithinKmError(largest) from None
-    if not (math.isfinite(km) and 0 < km <= largest):
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= largest):
         raise WithinKmError(largest)
-    return km
+    return int(value)
 
 
-def people_within(db: Session, *, user_id: uuid.UUID, km: float) -> list[Near]:
-    """The active people within ``km`` of ``user_id`` (not hidden from them), nearest first
-    (ties by id).
+def people_within(db: Session, *, user_id: uuid.UUID, km: int) -> list[Near]:
+    """The active people within ``km`` of ``user_id`` (not hidden from them), as shown: by
+    the whole km between their cells, nearest first, ties in the order of their ids.
 
     :raises PlaceNeededError: ``user_id`` has no place.
     """
@@ -86,9 +114,12 @@ def people_within(db: Session, *, user_id: uuid.UUID, km: float) -> list[Near]:
     return _within(db, mine, km)
 
 
-def _within(db: Session, mine: Place, km: float) -> list[Near]:
+def _within(db: Session, mine: Place, km: int) -> list[Near]:
     user_id = mine.user_id
-    box = box_around(mine.latitude, mine.longitude, km)
+    centre = Cell.holding(mine.latitude, mine.longitude)
+    # Anyone whose cell's centre rounds to within km lies within km + 1/2 of it, and their
+    # stored point within a cell's half-diagonal (under CELL_KM) of their centre.
+    box = box_around(centre.latitude, centre.longitude, km + 0.5 + CELL_KM)
     conditions = [
         Place.latitude.between(box.south, box.north),
         Place.user_id != user_id,
@@ -105,9 +136,7 @@ def _within(db: Session, mine: Place, km: float) -> list[Near]:
     ).all()
     near = [
         Near(
-            row.user_id,
-            row.city,
-            great_circle_km(mine.latitude, mine.longitude, row.latitude, row.longitude),
+            row.user_id, row.city, shown_km(centre.km_to(Cell.holding(row.latitude, row.longitude)))
         )
         for row in rows
     ]
@@ -118,7 +147,7 @@ def _within(db: Session, mine: Place, km: float) -> list[Near]:
 
 
 def nearby(
-    db: Session, *, user_id: uuid.UUID, km: float, page: PageParams
+    db: Session, *, user_id: uuid.UUID, km: int, page: PageParams
 ) -> tuple[list[tuple[User, Near]], int]:
     """One page of the people within ``km`` of ``user_id``, nearest first, and how many.
 
@@ -133,15 +162,14 @@ def nearby(
 def distances_to(
     db: Session, *, user_id: uuid.UUID, others: list[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    """How far each of ``others`` with a place is from ``user_id``, as shown (whole km, at
-    least 1); empty when ``user_id`` has no place."""
+    """How far each of ``others`` with a place is from ``user_id``, as shown (whole km between
+    their cells, at least 1); empty when ``user_id`` has no place."""
     mine = db.get(Place, user_id)
     if mine is None or not others:
         return {}
+    centre = Cell.holding(mine.latitude, mine.longitude)
     theirs = db.scalars(select(Place).where(Place.user_id.in_(others)))
     return {
-        place.user_id: shown_km(
-            great_circle_km(mine.latitude, mine.longitude, place.latitude, place.longitude)
-        )
+        place.user_id: shown_km(centre.km_to(Cell.holding(place.latitude, place.longitude)))
         for place in theirs
     }

@@ -1,12 +1,18 @@
 """``/users/me/place`` and ``/users/nearby``: coordinates validated, never shown to anyone
-else; people nearby by great-circle distance, nearest first, rounded to whole kilometres."""
+else, set a few times a day at most; people nearby by the great-circle distance between the
+cells of about 1 km that hold them, nearest first, rounded to whole kilometres."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
+from core.database import utc_now
+from modules.places.models import PlaceChange
 from modules.users.testing import Account
 from tests.social import block
 
@@ -102,7 +108,8 @@ def test_nearby_crosses_the_antimeridian(client: TestClient, placed: Placed) -> 
     across = placed(0.0, -179.9)
     page = nearby(client, me, within_km=50)
     assert [item["user"]["id"] for item in page["items"]] == [str(across.id)]
-    assert page["items"][0]["distance_km"] == 22
+    # 22.2 km between the points; 22.6 between the centres of their cells.
+    assert page["items"][0]["distance_km"] == 23
 
 
 def test_nearby_needs_ones_own_place_and_caps_the_radius(
@@ -115,7 +122,7 @@ def test_nearby_needs_ones_own_place_and_caps_the_radius(
     me = placed(*BERLIN)
     capped = nearby(client, me, within_km=5000)
     assert capped == nearby(client, me, within_km=1000)
-    for bad in (0, -5, 20_039, "far"):
+    for bad in (0, -5, 20_039, "far", 1.5, "2.5"):
         assert (
             client.get("/users/nearby", params={"within_km": bad}, headers=me.headers).status_code
             == 422
@@ -136,3 +143,47 @@ def test_deleting_an_account_deletes_its_place(client: TestClient, placed: Place
     gone = placed(*POTSDAM)
     assert client.delete("/users/me", headers=gone.headers).status_code == 204
     assert nearby(client, me, within_km=100)["total"] == 0
+
+
+def test_people_in_one_cell_look_alike_from_anywhere(client: TestClient, placed: Placed) -> None:
+    # Both within the same cell of about 1 km, 300 m apart; what anyone sees of them is the
+    # same, and their order follows their ids, not which of them is nearer.
+    west = placed(BERLIN[0] + 0.0001, BERLIN[1] + 0.0001)
+    east = placed(BERLIN[0] + 0.0001, BERLIN[1] + 0.0045)
+    for watcher_at in (POTSDAM, (BERLIN[0], BERLIN[1] + 0.03), (BERLIN[0], BERLIN[1] - 0.03)):
+        watcher = placed(*watcher_at)
+        items = nearby(client, watcher, within_km=100)["items"]
+        seen = {item["user"]["id"]: item["distance_km"] for item in items}
+        assert seen[str(west.id)] == seen[str(east.id)]
+        ids = [item["user"]["id"] for item in items if item["user"]["id"] in seen]
+        pair = [each for each in ids if each in {str(west.id), str(east.id)}]
+        assert pair == sorted(pair)
+
+
+def test_ones_place_may_be_set_four_times_a_day(client: TestClient, sign_up: SignUp) -> None:
+    ana = sign_up()
+    for step in range(4):
+        body = {"latitude": 52 + step / 10, "longitude": 13}
+        assert client.put("/users/me/place", json=body, headers=ana.headers).status_code == 200
+    assert client.delete("/users/me/place", headers=ana.headers).status_code == 204
+    refused = client.put(
+        "/users/me/place", json={"latitude": 10, "longitude": 10}, headers=ana.headers
+    )
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": "you may set your place 4 times a day; try again later"}
+    assert 0 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert client.get("/users/me/place", headers=ana.headers).status_code == 404
+
+
+def test_place_changes_older_than_a_day_no_longer_count(
+    client: TestClient, sign_up: SignUp, db: Session
+) -> None:
+    ana = sign_up()
+    for _ in range(4):
+        body = {"latitude": 52, "longitude": 13}
+        assert client.put("/users/me/place", json=body, headers=ana.headers).status_code == 200
+    db.execute(update(PlaceChange).values(changed_at=utc_now() - timedelta(days=1, seconds=1)))
+    db.commit()
+    moved = client.put("/users/me/place", json={"latitude": 1, "longitude": 2}, headers=ana.headers)
+    assert moved.status_code == 200
+    assert db.scalar(select(func.count()).select_from(PlaceChange)) == 1
