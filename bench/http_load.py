@@ -228,6 +228,19 @@ def summarize(results: list[Figures]) -> list[dict[str, object]]:
     return summary
 
 
+def tokens_of(user_ids: list[str]) -> list[str]:
+    """A two-hour access token for each seeded user, signed with the servers' SECRET."""
+    return [
+        issue_token(
+            user_id=uuid.UUID(user_id),
+            token_version=0,
+            secret_key=SECRET,
+            lifetime=timedelta(hours=2),
+        )
+        for user_id in user_ids
+    ]
+
+
 def endpoints_for(url: str) -> list[Endpoint]:
     """The endpoints of the table, with wrk scripts over the seeded data."""
     engine = create_engine(url)
@@ -237,15 +250,7 @@ def endpoints_for(url: str) -> list[Endpoint]:
     engine.dispose()
     draw = random.Random(1)
     sample = draw.sample(ids, min(1000, len(ids)))
-    tokens = [
-        issue_token(
-            user_id=uuid.UUID(user_id),
-            token_version=0,
-            secret_key=SECRET,
-            lifetime=timedelta(hours=2),
-        )
-        for user_id in sample[:300]
-    ]
+    tokens = tokens_of(sample[:300])
     lists = [
         json.dumps(
             [
@@ -268,7 +273,10 @@ def endpoints_for(url: str) -> list[Endpoint]:
     ours = ("hobbymatch", "before") if "before" in BASELINES else ("hobbymatch",)
     specs = [
         Endpoint("GET /health", "return wrk.format('GET', '/health')", everyone),
-        Endpoint("GET /users/{id}", "return wrk.format('GET', '/users/' .. pick(ids))", everyone),
+        # Signed in (people are visible to signed-in people only); the baselines ignore it.
+        Endpoint(
+            "GET /users/{id}", "return wrk.format('GET', '/users/' .. pick(ids), auth())", everyone
+        ),
         Endpoint("GET /users/me", "return wrk.format('GET', '/users/me', auth())", ours),
         Endpoint(
             "GET /skills?q=",

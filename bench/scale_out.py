@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
-from http_load import _parse_wrk, install_wrk, lua_list
+from http_load import _parse_wrk, install_wrk, lua_list, tokens_of
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 
 from core.postgres_server import TemporaryPgBouncer, TemporaryPostgres, find_pgbouncer
@@ -185,7 +185,7 @@ ROW = "{:<22} {:>5} {:>7} {:>7} {:>6} {:>8} {:>7}"
 
 
 def wrk_script(primary: TemporaryPostgres) -> Path:
-    """A wrk script requesting random seeded profiles."""
+    """A wrk script requesting random seeded profiles, each as a random seeded reader."""
     connection = psycopg2.connect(
         host="127.0.0.1", port=primary.port, user="postgres", dbname=primary.database
     )
@@ -194,10 +194,14 @@ def wrk_script(primary: TemporaryPostgres) -> Path:
         ids = [str(row[0]) for row in cursor.fetchall()]
     connection.close()
     sample = random.Random(1).sample(ids, min(1000, len(ids)))
+    # People are visible to signed-in people only: each request carries a reader's token.
+    tokens = tokens_of(sample[:100])
     script = Path(tempfile.mkdtemp()) / "profiles.lua"
     script.write_text(
         f"local ids = {lua_list(sample)}\n"
-        "request = function() return wrk.format('GET', '/users/' .. ids[math.random(#ids)]) end\n"
+        f"local tokens = {lua_list(tokens)}\n"
+        "request = function() return wrk.format('GET', '/users/' .. ids[math.random(#ids)],"
+        " {Authorization = 'Bearer ' .. tokens[math.random(#tokens)]}) end\n"
     )
     return script
 

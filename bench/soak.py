@@ -337,7 +337,9 @@ def mix(fixture: Fixture, draw: random.Random, number: int) -> list[Callable[[],
         return Request("GET", f"/skills?q={draw.choice(SEARCHES)}")
 
     def profile() -> Request:
-        return Request("GET", f"/users/{draw.choice(fixture.user_ids)}")
+        return Request(
+            "GET", f"/users/{draw.choice(fixture.user_ids)}", token=draw.choice(fixture.tokens)
+        )
 
     def me() -> Request:
         return Request("GET", "/users/me", token=draw.choice(fixture.tokens))

@@ -5,8 +5,10 @@ direction, hides each from the other everywhere people are listed or addressed: 
 answers the users module's ``users_hidden_from`` extension point, and on a new block calls
 ``hide_from_each_other``, whose ``users_hidden_pair`` event makes the other modules end what
 links the two (matches withdraws their pending requests and ends their connection; the
-messages module then refuses new messages, since they are no longer connected). Nothing in any
-response tells the blocked person. Its settings are ``HOBBYMATCH_BLOCKS_*``
+messages module then refuses new messages, since they are no longer connected). To the blocked
+person, the blocker is exactly like a deleted account (``users_gone_for``): every status code,
+body, total and page, and the work each request does; the blocker keeps their side (the
+conversation, for a report). Its settings are ``HOBBYMATCH_BLOCKS_*``
 (:class:`BlocksSettings`). It exports nothing for other modules.
 """
 
@@ -20,7 +22,7 @@ from core.database import Base
 from core.modules import ModuleInfo, hookimpl
 from modules.blocks.demo import seed_demo_blocks
 from modules.blocks.models import Block
-from modules.blocks.service import hidden_for
+from modules.blocks.service import blockers_of, hidden_for
 from modules.blocks.settings import BlocksSettings
 
 MODULE_INFO = ModuleInfo(
@@ -48,6 +50,12 @@ def hobbymatch_routers() -> Sequence[APIRouter]:
 def users_hidden_from(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID]:
     """The people ``user_id`` blocked, and those who blocked ``user_id``."""
     return hidden_for(db, user_id)
+
+
+@hookimpl
+def users_gone_for(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID]:
+    """The people who blocked ``user_id``: to them, exactly like deleted accounts."""
+    return blockers_of(db, user_id)
 
 
 @hookimpl

@@ -32,9 +32,9 @@ def block(db: Session, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> tuple
     """
     if blocker_id == blocked_id:
         raise BlockingYourselfError()
-    # Not get_user(viewer_id=...): someone who blocked the caller must not look missing, or
-    # the answer would tell the caller about that block.
-    blocked = get_user(db, user_id=blocked_id)
+    # Someone who blocked the caller is gone for them, as a deleted account would be; someone
+    # the caller blocked already is not, so blocking them again is the 409 below.
+    blocked = get_user(db, user_id=blocked_id, as_seen_by=blocker_id)
     limit = Platform.of(db).settings_of(BlocksSettings).max_blocks_per_user
     blocking = db.scalar(select(func.count()).where(Block.blocker_id == blocker_id)) or 0
     if blocking >= limit:
@@ -79,6 +79,11 @@ def list_blocks(
         .offset(page.offset)
     ).all()
     return [(user, at) for user, at in rows], total
+
+
+def blockers_of(db: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The people who block ``user_id``."""
+    return set(db.scalars(select(Block.blocker_id).where(Block.blocked_id == user_id)))
 
 
 def hidden_for(db: Session, user_id: uuid.UUID) -> set[uuid.UUID]:

@@ -26,7 +26,7 @@ from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
 from modules.matches.schemas import Match, MatchType
 from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
 from modules.skills import Skill, UserSkill
-from modules.users import User, UserPublic, get_user, hidden_from, users_by_id
+from modules.users import User, UserPublic, get_user, gone_for, hidden_from, users_by_id
 
 # Where the app's platform keeps this worker's LiveIndex (module_state), while it runs.
 INDEX_STATE = "matches"
@@ -170,9 +170,14 @@ def list_requests(
     status: RequestStatus | None,
     page: PageParams,
 ) -> tuple[list[ConnectionRequest], int]:
-    """One page of the caller's incoming or outgoing requests, newest first."""
+    """One page of the caller's incoming or outgoing requests, newest first; without those
+    with people gone for the caller (who blocked them), as with deleted accounts."""
     column = ConnectionRequest.recipient_id if incoming else ConnectionRequest.sender_id
+    other = ConnectionRequest.sender_id if incoming else ConnectionRequest.recipient_id
     conditions = [column == user_id]
+    gone = gone_for(db, user_id)
+    if gone:
+        conditions.append(other.not_in(gone))
     if status is not None:
         conditions.append(ConnectionRequest.status == status)
     statement = (

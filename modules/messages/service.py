@@ -19,7 +19,7 @@ from modules.messages.exceptions import (
 )
 from modules.messages.models import Message
 from modules.messages.settings import MessagesSettings
-from modules.users import User, get_user, is_active_user, users_by_id
+from modules.users import User, get_user, gone_for, is_active_user, users_by_id
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,13 @@ def send_message(
     and commit.
 
     :raises MessageToYourselfError: the two are one person.
-    :raises UserNotFoundError: no active user is the recipient.
+    :raises UserNotFoundError: no active user is the recipient (or they blocked the sender).
     :raises NotConnectedError: the two are not connected (never were, no longer, or blocked).
     :raises TooManyMessagesError: the sender exceeded ``HOBBYMATCH_MESSAGES_PER_MINUTE``.
     """
     if sender_id == recipient_id:
         raise MessageToYourselfError()
-    get_user(db, user_id=recipient_id)
+    get_user(db, user_id=recipient_id, as_seen_by=sender_id)
     if not are_connected(db, sender_id, recipient_id):
         raise NotConnectedError()
     _refuse_when_too_fast(db, sender_id)
@@ -73,11 +73,12 @@ def history(
     """The messages between two people, newest first: at most ``limit`` older than message
     ``before`` (any, when ``None``), and the ``before`` of the next slice (``None`` at the end).
 
-    Readable whether or not the two are still connected.
+    Readable whether or not the two are still connected, except by someone the other blocked:
+    to them the other is gone, as a deleted account is (whose messages are deleted).
     """
     if other_user_id == user_id:
         raise NoConversationWithYourselfError()
-    get_user(db, user_id=other_user_id)
+    get_user(db, user_id=other_user_id, as_seen_by=user_id)
     conditions = [_between(user_id, other_user_id)]
     if before is not None:
         conditions.append(Message.id < before)
@@ -94,7 +95,7 @@ def mark_read(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> N
     ``messages_conversation_read`` and commit."""
     if other_user_id == user_id:
         raise NoConversationWithYourselfError()
-    get_user(db, user_id=other_user_id)
+    get_user(db, user_id=other_user_id, as_seen_by=user_id)
     db.execute(
         update(Message)
         .where(
@@ -112,7 +113,7 @@ def conversations(
     db: Session, *, user_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Conversation], int]:
     """One page of ``user_id``'s conversations with active people, the most recent first, and
-    how many there are."""
+    how many there are; without the people gone for ``user_id`` (who blocked them)."""
     other = case((Message.sender_id == user_id, Message.recipient_id), else_=Message.sender_id)
     unread = case((and_(Message.recipient_id == user_id, Message.read_at.is_(None)), 1), else_=0)
     mine = or_(Message.sender_id == user_id, Message.recipient_id == user_id)
@@ -127,6 +128,9 @@ def conversations(
         .subquery()
     )
     active = is_active_user(grouped.c.other_id)
+    gone = gone_for(db, user_id)
+    if gone:
+        active = active & grouped.c.other_id.not_in(gone)
     total = db.scalar(select(func.count()).select_from(grouped).where(active)) or 0
     rows = db.execute(
         select(grouped.c.other_id, grouped.c.last_id, grouped.c.unread)

@@ -123,6 +123,14 @@ def messages_conversation_read(db: Session, user_id: uuid.UUID, other_user_id: u
 
 
 @hookimpl
+def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """Two people are hidden from each other (a block): forget what either was told of the
+    other, so that the blocked person's notifications look as if the blocker's account were
+    deleted."""
+    service.forget_between(db, user_id=user_id, other_user_id=other_user_id)
+
+
+@hookimpl
 def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
     """Notifications for the demo data: pending requests, accepted ones, unread messages."""
     return seed_demo_notifications(db, count=count, seed=seed)

@@ -75,6 +75,17 @@ def forget_request(db: Session, *, request_id: uuid.UUID) -> None:
     )
 
 
+def forget_between(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """The two are hidden from each other: what either was told of the other goes, as it would
+    with a deleted account."""
+    db.execute(
+        delete(Notification).where(
+            ((Notification.user_id == user_id) & (Notification.actor_id == other_user_id))
+            | ((Notification.user_id == other_user_id) & (Notification.actor_id == user_id))
+        )
+    )
+
+
 def list_notifications(
     db: Session, *, user_id: uuid.UUID, unread: bool, page: PageParams
 ) -> tuple[list[NotificationOut], int]:

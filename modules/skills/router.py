@@ -24,7 +24,7 @@ from modules.skills.schemas import (
     UserPublicPage,
     UserSkillOut,
 )
-from modules.users import UNAUTHENTICATED, CurrentUser, MaybeCurrentUser, UserPublic
+from modules.users import UNAUTHENTICATED, CurrentUser, UserPublic
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such skill or user"}}
 # Ids are PostgreSQL integers: larger numbers cannot name a skill, and are refused as invalid.
@@ -81,24 +81,24 @@ def create_skill(body: SkillCreate, user: CurrentUser, db: Session = Depends(get
 @router.get(
     "/skills/{skill_id}/users",
     response_model=UserPublicPage,
-    responses=NOT_FOUND,
+    responses={**UNAUTHENTICATED, **NOT_FOUND},
     dependencies=[ReadsFromReplica],
 )
 def users_listing_skill(
     skill_id: SkillIdInPath,
     page: Pagination,
-    viewer: MaybeCurrentUser,
+    caller: CurrentUser,
     intent: Intent | None = None,
     db: Session = Depends(get_db),
 ) -> UserPublicPage:
-    """Who lists this skill, with ``intent`` when given ("who teaches guitar?"), by rank. With
-    a token, without the people hidden from the caller."""
+    """Who lists this skill, with ``intent`` when given ("who teaches guitar?"), by rank; for
+    signed-in people, without the people hidden from the caller."""
     users, total = service.users_listing_skill(
         db,
         skill_id=skill_id,
         intent=intent,
         page=page,
-        viewer_id=viewer.id if viewer is not None else None,
+        viewer_id=caller.id,
     )
     return UserPublicPage(
         items=[UserPublic.model_validate(user) for user in users],
@@ -158,10 +158,12 @@ def remove_my_skill(
 @router.get(
     "/users/{user_id}/skills",
     response_model=list[UserSkillOut],
-    responses=NOT_FOUND,
+    responses={**UNAUTHENTICATED, **NOT_FOUND},
     dependencies=[ReadsFromReplica],
 )
-@hot_read
-def read_user_skills(connection: Connection, user_id: uuid.UUID) -> list[UserSkillOut]:
-    """A user's list, by rank."""
-    return service.user_skill_list(connection, user_id=user_id)
+def read_user_skills(
+    user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)
+) -> list[UserSkill]:
+    """A user's list, by rank, for signed-in people; one hidden from the caller is 404, as an
+    account that does not exist."""
+    return service.list_user_skills(db, user_id=user_id, viewer_id=caller.id)

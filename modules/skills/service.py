@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    bindparam,
     case,
     delete,
     func,
@@ -42,10 +41,9 @@ from modules.skills.schemas import (
     SkillChoice,
     SkillOut,
     SkillPage,
-    UserSkillOut,
     normalize_skill_name,
 )
-from modules.users import User, UserNotFoundError, get_user, hidden_from, is_active_user
+from modules.users import User, get_user, hidden_from, is_active_user
 
 
 def load_starting_catalog(db: Session) -> None:
@@ -59,7 +57,7 @@ def load_starting_catalog(db: Session) -> None:
 
 # The tables' plain columns, for the hot read path: selecting the models' attributes instead
 # costs more Python per row set than the query's round trip (result columns are matched).
-_USERS, _SKILLS, _ENTRIES = User.__table__.c, Skill.__table__.c, UserSkill.__table__.c
+_SKILLS = Skill.__table__.c
 
 
 def search_skills(
@@ -150,44 +148,16 @@ def create_skill(db: Session, *, name: str, category: Category, created_by: uuid
     return skill
 
 
-def list_user_skills(db: Session, *, user_id: uuid.UUID) -> list[UserSkill]:
+def list_user_skills(
+    db: Session, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None = None
+) -> list[UserSkill]:
     """The user's list, by rank.
 
-    :raises UserNotFoundError: no active user has that id.
+    :param viewer_id: who is asking, when not the user: someone hidden from them is missing.
+    :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
     """
-    get_user(db, user_id=user_id)
+    get_user(db, user_id=user_id, viewer_id=viewer_id)
     return _entries_of(db, user_id)
-
-
-def user_skill_list(connection: Connection, *, user_id: uuid.UUID) -> list[UserSkillOut]:
-    """:func:`list_user_skills` in one statement on a Core connection (the hot read path of
-    ``GET /users/{id}/skills``).
-
-    :raises UserNotFoundError: no active user has that id.
-    """
-    rows = connection.execute(_USER_SKILL_LIST, {"user_id": user_id}).all()
-    if not rows:
-        raise UserNotFoundError("user not found")
-    return [
-        UserSkillOut(
-            skill=SkillOut(id=row.id, name=row.name, category=Category(row.category)),
-            intent=Intent(row.intent),
-            rank=row.rank,
-        )
-        for row in rows
-        if row.rank is not None  # the user's row alone: an empty list
-    ]
-
-
-# Built once, of the tables' plain columns: building it per call costs more than the query.
-_USER_SKILL_LIST = (
-    select(_ENTRIES.rank, _ENTRIES.intent, _SKILLS.id, _SKILLS.name, _SKILLS.category)
-    .select_from(User.__table__)
-    .outerjoin(UserSkill.__table__, _ENTRIES.user_id == _USERS.id)
-    .outerjoin(Skill.__table__, _SKILLS.id == _ENTRIES.skill_id)
-    .where(_USERS.id == bindparam("user_id"), _USERS.is_active)
-    .order_by(_ENTRIES.rank)
-)
 
 
 def replace_user_skills(
@@ -262,7 +232,7 @@ def users_listing_skill(
     skill_id: int,
     intent: Intent | None,
     page: PageParams,
-    viewer_id: uuid.UUID | None = None,
+    viewer_id: uuid.UUID,
 ) -> tuple[list[User], int]:
     """One page of the active users who list the skill (with ``intent`` when given), by rank,
     without the people hidden from ``viewer_id`` (the users module's ``users_hidden_from``).
@@ -273,7 +243,7 @@ def users_listing_skill(
     conditions = [UserSkill.skill_id == skill_id, is_active_user(UserSkill.user_id)]
     if intent is not None:
         conditions.append(UserSkill.intent == intent)
-    hidden = hidden_from(db, viewer_id) if viewer_id is not None else frozenset()
+    hidden = hidden_from(db, viewer_id)
     if hidden:
         conditions.append(UserSkill.user_id.not_in(hidden))
     joined = select(User).join(UserSkill, UserSkill.user_id == User.id).where(*conditions)

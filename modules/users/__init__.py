@@ -3,7 +3,8 @@
 Its settings are ``HOBBYMATCH_USERS_*`` (:class:`UsersSettings`); its hooks, for other modules
 to implement, are in :mod:`modules.users.hookspecs`: the events ``users_user_deleted``,
 ``users_user_deactivated``, ``users_user_reactivated`` and ``users_hidden_pair``, and the
-extension point ``users_hidden_from`` (who is hidden from whom). Other modules may use what
+extension points ``users_hidden_from`` (who is hidden from whom) and ``users_gone_for`` (who
+must look deleted to whom). Other modules may use what
 this front door exports, and nothing else of the module:
 
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
@@ -14,11 +15,15 @@ this front door exports, and nothing else of the module:
   routes anyone may read (an invalid token is still 401).
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
 - ``get_user``: load an active user by id, or raise ``UserNotFoundError`` (404); given a
-  ``viewer_id``, a user hidden from the viewer is missing too.
+  ``viewer_id``, a user hidden from the viewer is missing too; given ``as_seen_by``, only a
+  user gone for them (``gone_for``) is.
 - ``users_by_id(db, ids)``: the users with these ids, by id, in one query (for a page's
   people: never one query per item).
 - ``hidden_from(db, user_id)``: the people hidden from ``user_id`` (the ``users_hidden_from``
   extension point): leave them out of every listing you show ``user_id``.
+- ``gone_for(db, user_id)``: the people who must look to ``user_id`` exactly like deleted
+  accounts (the ``users_gone_for`` extension point: who blocked them). Whatever your module
+  shows ``user_id`` of a deleted account, show of these.
 - ``hide_from_each_other(db, user_id=, other_user_id=)``: fire ``users_hidden_pair``, so that
   every module ends what links the two (a blocking module calls it).
 - ``is_active_user(column)``: a SQL condition, true when the user id in ``column`` is not a
@@ -47,7 +52,13 @@ from modules.users.dependencies import (
 from modules.users.exceptions import UserNotFoundError
 from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
 from modules.users.schemas import UserPublic
-from modules.users.service import get_user, hidden_from, hide_from_each_other, users_by_id
+from modules.users.service import (
+    get_user,
+    gone_for,
+    hidden_from,
+    hide_from_each_other,
+    users_by_id,
+)
 from modules.users.settings import UsersSettings
 
 MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
@@ -64,6 +75,7 @@ __all__ = [
     "current_user",
     "current_user_or_none",
     "get_user",
+    "gone_for",
     "hidden_from",
     "hide_from_each_other",
     "inactive_user_ids",

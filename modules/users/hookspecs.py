@@ -62,6 +62,23 @@ def users_hidden_from(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID] 
 
 
 @hookspec
+def users_gone_for(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID] | None:
+    """The people who must look to ``user_id`` exactly like deleted accounts (an extension
+    point): those who blocked ``user_id``, say. Unlike :func:`users_hidden_from`, one way only:
+    what the two shared stays visible to the other side (a conversation kept for a report), but
+    ``user_id`` must not be able to tell them from an account that is gone — in any status
+    code, body, total, page, or the work a request does.
+
+    Read it through :func:`modules.users.gone_for`, which asks every implementation; every
+    person it names is also among :func:`users_hidden_from`'s.
+
+    :param db: the request's session.
+    :param user_id: the person looking.
+    :return: the ids that look gone to ``user_id``, or ``None``.
+    """
+
+
+@hookspec
 def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
     """An event: from now on, ``user_id`` and ``other_user_id`` are hidden from each other (one
     blocked the other). End whatever links the two in your module, in this transaction.

@@ -4,11 +4,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from core.database import get_db
-from core.hot_reads import hot_read
+from core.database import SessionDep, get_db
 from core.pagination import Pagination
 from core.replicas import ReadsFromReplica
 from core.schemas import NO_NUL_PATTERN
@@ -115,8 +113,11 @@ def deactivate_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/users", response_model=UserPage, dependencies=[ReadsFromReplica])
+@router.get(
+    "/users", response_model=UserPage, responses=UNAUTHENTICATED, dependencies=[ReadsFromReplica]
+)
 def list_users(
+    caller: CurrentUser,
     page: Pagination,
     q: Annotated[
         str | None,
@@ -124,8 +125,9 @@ def list_users(
     ] = None,
     db: Session = Depends(get_db),
 ) -> UserPage:
-    """Public profiles, by display name, optionally filtered by part of it."""
-    users, total = service.list_users(db, query=q, page=page)
+    """Public profiles, by display name, optionally filtered by part of it; signed-in people
+    only, and without the people hidden from the caller."""
+    users, total = service.list_users(db, query=q, page=page, viewer_id=caller.id)
     return UserPage(
         items=[UserPublic.model_validate(user) for user in users],
         total=total,
@@ -137,10 +139,10 @@ def list_users(
 @router.get(
     "/users/{user_id}",
     response_model=UserPublic,
-    responses={404: {"description": "No such user"}},
+    responses={**UNAUTHENTICATED, 404: {"description": "No such user"}},
     dependencies=[ReadsFromReplica],
 )
-@hot_read
-def read_user(connection: Connection, user_id: uuid.UUID) -> UserPublic:
-    """A user's public profile."""
-    return service.public_profile(connection, user_id=user_id)
+def read_user(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep) -> User:
+    """A user's public profile, for signed-in people; one hidden from the caller (a block,
+    either way) is 404, exactly as an account that does not exist."""
+    return service.get_user(db, user_id=user_id, viewer_id=caller.id)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from modules.users.exceptions import (
     WrongPasswordError,
 )
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
-from modules.users.schemas import Token, UserCreate, UserPublic, UserUpdate, normalize_email
+from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
     hash_password,
@@ -127,17 +127,31 @@ def user_for_token(db: Session, *, token: str, settings: UsersSettings) -> User:
     return user
 
 
-def get_user(db: Session, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None = None) -> User:
+def get_user(
+    db: Session,
+    *,
+    user_id: uuid.UUID,
+    viewer_id: uuid.UUID | None = None,
+    as_seen_by: uuid.UUID | None = None,
+) -> User:
     """Return the active user with ``user_id``.
 
-    :param viewer_id: who is asking: a user hidden from them (``users_hidden_from``) is
+    The viewer's hidden people are read first, whether or not the user exists, so that one
+    hidden from the viewer costs the same work as one that was never there (or was deleted).
+
+    :param viewer_id: who is asking: a user hidden from them either way (``hidden_from``) is
         reported missing.
+    :param as_seen_by: who is asking, where only those gone for them (``gone_for``: who
+        blocked them) are reported missing, and the people they hid stay reachable.
     :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
     """
+    missing: frozenset[uuid.UUID] = frozenset()
+    if viewer_id is not None:
+        missing = hidden_from(db, viewer_id)
+    elif as_seen_by is not None:
+        missing = gone_for(db, as_seen_by)
     user = db.get(User, user_id)
-    if user is None or not user.is_active:
-        raise UserNotFoundError("user not found")
-    if viewer_id is not None and user_id in hidden_from(db, viewer_id):
+    if user is None or not user.is_active or user_id in missing:
         raise UserNotFoundError("user not found")
     return user
 
@@ -156,38 +170,31 @@ def hidden_from(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
     return frozenset().union(*(answer for answer in answers if answer))
 
 
+def gone_for(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """The people who must look to ``user_id`` like deleted accounts, as every
+    ``users_gone_for`` implementation says."""
+    answers = hooks(db).users_gone_for(db=db, user_id=user_id)
+    return frozenset().union(*(answer for answer in answers if answer))
+
+
 def hide_from_each_other(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
     """Tell every module that the two are now hidden from each other (``users_hidden_pair``),
     so that each ends what links them, in the caller's transaction (not committed here)."""
     hooks(db).users_hidden_pair(db=db, user_id=user_id, other_user_id=other_user_id)
 
 
-def public_profile(connection: Connection, *, user_id: uuid.UUID) -> UserPublic:
-    """The public profile of the active user with ``user_id``, in one statement on a Core
-    connection (the hot read path of ``GET /users/{id}``).
-
-    :raises UserNotFoundError: no active user has that id.
-    """
-    row = connection.execute(_PUBLIC_PROFILE, {"user_id": user_id}).one_or_none()
-    if row is None:
-        raise UserNotFoundError("user not found")
-    return UserPublic.model_validate(row._asdict())
-
-
-# Built once, of the table's plain columns: a statement built per call (or of the model's
-# attributes) costs more Python than the query's round trip (cache key, result adaptation).
-_USERS = User.__table__.c
-_PUBLIC_PROFILE = select(_USERS.id, _USERS.display_name, _USERS.bio, _USERS.created_at).where(
-    _USERS.id == bindparam("user_id"), _USERS.is_active
-)
-
-
-def list_users(db: Session, *, query: str | None, page: PageParams) -> tuple[list[User], int]:
-    """Return one page of active users, by display name then id, and how many match in all.
+def list_users(
+    db: Session, *, query: str | None, page: PageParams, viewer_id: uuid.UUID
+) -> tuple[list[User], int]:
+    """Return one page of active users not hidden from ``viewer_id``, by display name then id,
+    and how many match in all.
 
     :param query: keep only display names containing it, ignoring case.
     """
     condition: ColumnElement[bool] = User.is_active.is_(True)
+    hidden = hidden_from(db, viewer_id)
+    if hidden:
+        condition = condition & User.id.not_in(hidden)
     if query:
         condition = condition & func.lower(User.display_name).contains(
             query.lower(), autoescape=True

@@ -5,5 +5,6 @@ import pytest
 
 @pytest.fixture
 def enabled_modules() -> list[str]:
-    """Users, skills and matches, whose listings a block changes, and blocks."""
-    return ["users", "skills", "matches", "blocks"]
+    """Users, skills, matches, messages and notifications, whose answers a block changes,
+    and blocks."""
+    return ["users", "skills", "matches", "messages", "notifications", "blocks"]

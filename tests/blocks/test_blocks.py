@@ -86,17 +86,6 @@ def test_blocked_people_address_each_other_as_if_missing(
         assert response.json() == {"detail": "user not found"}
 
 
-def test_the_blocked_person_is_never_told(client: TestClient, sign_up: SignUp) -> None:
-    ana, ben = sign_up(display_name="Ana"), sign_up(display_name="Ben")
-    block(client, ana, ben)
-    # Ben sees Ana's public profile and skills as anyone does, and may block her too.
-    assert client.get(f"/users/{ana.id}", headers=ben.headers).status_code == 200
-    assert client.get(f"/users/{ana.id}/skills", headers=ben.headers).status_code == 200
-    assert client.get("/blocks", headers=ben.headers).json()["items"] == []
-    back = client.post("/blocks", json={"user_id": str(ana.id)}, headers=ben.headers)
-    assert back.status_code == 201
-
-
 @pytest.fixture
 def module_settings() -> dict[str, dict[str, object]]:
     """In these tests, each person may block two people at most."""

@@ -154,12 +154,12 @@ def test_ready_is_503_while_postgres_is_down_and_200_after(
     assert down.status_code == 503
     assert down.json() == {"status": "unavailable", "detail": "the database does not answer"}
     assert client.get("/health").status_code == 200
-    api = client.get("/users")
+    api = client.get("/skills")
     assert api.status_code == 503
     assert api.json() == {"detail": "the database is unavailable; try again shortly"}
     own_postgres.start()
     assert client.get("/ready").status_code == 200
-    assert client.get("/users").status_code == 200
+    assert client.get("/skills").status_code == 200
     stop_modules(app)
 
 

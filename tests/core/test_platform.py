@@ -17,14 +17,15 @@ from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
 from core.testing import make_test_settings
+from modules.users.testing import sign_up_through
 from tests.throwaway_modules import ModuleFolder, module_with_table
 
 REPOSITORY = Path(__file__).parents[2]
 
 
-def sign_up(client: TestClient, email: str) -> None:
-    body = {"email": email, "password": "correct horse battery", "display_name": email[:5]}
-    assert client.post("/users", json=body).status_code == 201
+def sign_up(client: TestClient, email: str) -> dict[str, str]:
+    """Sign up as ``email``, named after its first five letters; the account's headers."""
+    return sign_up_through(client, display_name=email[:5], email=email).headers
 
 
 def test_two_apps_in_one_process_see_only_their_own_data_and_modules(tmp_path: Path) -> None:
@@ -38,13 +39,16 @@ def test_two_apps_in_one_process_see_only_their_own_data_and_modules(tmp_path: P
     start_modules(second)
     with TestClient(first) as one, TestClient(second) as two:
         sign_up(one, "first@example.com")
-        sign_up(two, "second@example.com")
-        sign_up(one, "third@example.com")
-        assert [user["display_name"] for user in one.get("/users").json()["items"]] == [
+        in_two = sign_up(two, "second@example.com")
+        in_one = sign_up(one, "third@example.com")
+        assert [
+            user["display_name"] for user in one.get("/users", headers=in_one).json()["items"]
+        ] == [
             "first",
             "third",
         ]
-        assert [user["display_name"] for user in two.get("/users").json()["items"]] == ["secon"]
+        listed = two.get("/users", headers=in_two).json()["items"]
+        assert [user["display_name"] for user in listed] == ["secon"]
         assert one.get("/").json()["modules"] == ["users", "skills"]
         assert two.get("/").json()["modules"] == ["users"]
         assert one.get("/skills").status_code == 200

@@ -26,7 +26,7 @@ def status_of(url: str) -> int:
 
 def test_a_burst_beyond_the_pool_is_served_without_errors(tmp_path: Path) -> None:
     with serving(tmp_path) as (base, _server):
-        urls = [f"{base}/skills?q=guitar", f"{base}/users", f"{base}/ready"] * (CONCURRENT // 3)
+        urls = [f"{base}/skills?q=guitar", f"{base}/skills/1", f"{base}/ready"] * (CONCURRENT // 3)
         with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
             statuses = list(pool.map(status_of, urls))
     assert statuses == [200] * len(urls)

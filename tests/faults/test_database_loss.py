@@ -58,7 +58,8 @@ def test_outage_is_503_and_recovery_keeps_every_committed_write(
 
     own_postgres.start()
     assert client.get("/ready").json() == {"status": "ready"}
-    names = {user["display_name"] for user in client.get("/users").json()["items"]}
+    listed = client.get("/users", headers=headers).json()["items"]
+    names = {user["display_name"] for user in listed}
     assert names == {body["display_name"] for body in written}
     skills = client.get("/users/me/skills", headers=headers).json()
     assert [(entry["skill"]["name"], entry["intent"]) for entry in skills] == [("Chess", "teach")]

@@ -43,9 +43,10 @@ def test_huge_flat_json_under_the_limit_is_422(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("limit", [101, 10**12, -1, "1e9", "NaN"])
-def test_oversized_or_odd_limit_is_422(client: TestClient, limit: object) -> None:
+def test_oversized_or_odd_limit_is_422(client: TestClient, sign_up: SignUp, limit: object) -> None:
+    headers = sign_up().headers
     for path in ("/users", "/skills"):
-        response = client.get(path, params={"limit": limit})
+        response = client.get(path, params={"limit": limit}, headers=headers)
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["query", "limit"]
 
@@ -59,9 +60,9 @@ def test_sql_looking_and_unicode_text_round_trips_unchanged(
         "/users/me", json={"display_name": text[:50], "bio": text}, headers=account.headers
     )
     assert response.status_code == 200
-    profile = client.get(f"/users/{account.id}").json()
+    profile = client.get(f"/users/{account.id}", headers=account.headers).json()
     assert (profile["display_name"], profile["bio"]) == (text[:50].strip(), text)
-    found = client.get("/users", params={"q": text[:20]}).json()
+    found = client.get("/users", params={"q": text[:20]}, headers=account.headers).json()
     assert str(account.id) in [item["id"] for item in found["items"]]
 
 

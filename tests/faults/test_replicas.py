@@ -70,7 +70,7 @@ def test_a_client_reads_its_own_writes_while_others_read_the_replica(
     replica_app: FastAPI, postgres_server: TemporaryPostgres, replica: TemporaryPostgres
 ) -> None:
     writer, reader = TestClient(replica_app), TestClient(replica_app)
-    alice = sign_up_through(writer)
+    alice, bob = sign_up_through(writer), sign_up_through(reader)
     catalog = [skill["id"] for skill in reader.get("/skills?limit=20").json()["items"]]
     catch_up(postgres_server, replica)
     # The replica stops replaying: whatever alice writes from now on, only the primary has.
@@ -83,7 +83,8 @@ def test_a_client_reads_its_own_writes_while_others_read_the_replica(
         chosen = [{"skill_id": skill_id, "intent": "teach"}]
         assert writer.put("/users/me/skills", json=chosen, headers=alice.headers).status_code == 200
         own_reads.append(skill_ids(writer.get("/users/me/skills", headers=alice.headers).json()))
-        others_reads.append(skill_ids(reader.get(f"/users/{alice.id}/skills").json()))
+        theirs = reader.get(f"/users/{alice.id}/skills", headers=bob.headers)
+        others_reads.append(skill_ids(theirs.json()))
 
     assert own_reads == [[skill_id] for skill_id in catalog[:10]]
     assert others_reads == [[]] * 10  # the paused replica answered them
@@ -98,14 +99,14 @@ def test_stopping_the_replica_loses_no_request(
     replica_app: FastAPI, postgres_server: TemporaryPostgres, replica: TemporaryPostgres
 ) -> None:
     reader = TestClient(replica_app)
-    alice = sign_up_through(TestClient(replica_app))
+    alice, bob = sign_up_through(TestClient(replica_app)), sign_up_through(reader)
     catch_up(postgres_server, replica)
     statuses: list[int] = []
     stopped = threading.Event()
 
     def read_on() -> None:
         while not stopped.is_set() or len(statuses) < 40:
-            statuses.append(reader.get(f"/users/{alice.id}").status_code)
+            statuses.append(reader.get(f"/users/{alice.id}", headers=bob.headers).status_code)
             statuses.append(reader.get("/skills?q=gu").status_code)
 
     readers = threading.Thread(target=read_on)

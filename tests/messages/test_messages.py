@@ -158,19 +158,25 @@ def test_after_the_connection_ends_history_stays_and_writing_is_403(
     assert [m["text"] for m in history["items"]] == ["before"]
 
 
-def test_a_block_stops_messages_both_ways_and_keeps_history(client: TestClient, pair: Pair) -> None:
+def test_a_block_stops_messages_and_keeps_the_history_for_the_blocker_alone(
+    client: TestClient, pair: Pair
+) -> None:
     ana, ben = pair
     send(client, ben, ana, "hello")
     block(client, ana, ben)
-    for sender, recipient in ((ben, ana), (ana, ben)):
-        response = client.post(
-            "/messages",
-            json={"to_user_id": str(recipient.id), "text": "again"},
-            headers=sender.headers,
-        )
-        assert response.status_code == 403
-        assert response.json() == {"detail": "you can only write to people you are connected with"}
-    assert len(client.get(f"/messages/with/{ana.id}", headers=ben.headers).json()["items"]) == 1
+    to_ben = {"to_user_id": str(ben.id), "text": "again"}
+    refused = client.post("/messages", json=to_ben, headers=ana.headers)
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "you can only write to people you are connected with"}
+    # To Ben, Ana is gone as a deleted account would be.
+    to_ana = {"to_user_id": str(ana.id), "text": "again"}
+    gone = client.post("/messages", json=to_ana, headers=ben.headers)
+    assert (gone.status_code, gone.json()) == (404, {"detail": "user not found"})
+    assert client.get(f"/messages/with/{ana.id}", headers=ben.headers).status_code == 404
+    assert client.get("/messages/conversations", headers=ben.headers).json()["total"] == 0
+    kept = client.get(f"/messages/with/{ben.id}", headers=ana.headers).json()["items"]
+    assert [message["text"] for message in kept] == ["hello"]
+    assert client.get("/messages/conversations", headers=ana.headers).json()["total"] == 1
 
 
 def test_deleting_an_account_deletes_its_messages(

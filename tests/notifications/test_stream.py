@@ -126,7 +126,7 @@ def test_open_streams_do_not_block_other_requests(
     ]
     try:
         assert all(reader.status == 200 for reader in readers)
-        probe = EventReader(base, "/users?limit=1")
+        probe = EventReader(base, "/skills?limit=1")
         assert probe.status == 200
     finally:
         for reader in readers:

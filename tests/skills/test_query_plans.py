@@ -15,6 +15,7 @@ from core.main import create_app, start_modules
 from core.platform import Platform
 from core.postgres_server import TemporaryPostgres
 from core.testing import empty_all_tables, make_test_settings
+from modules.users.testing import sign_up_through
 
 USERS = 10_000
 SKILLS_EACH = 10
@@ -54,7 +55,9 @@ def populated_client(postgres_server: TemporaryPostgres) -> Iterator[TestClient]
     platform.close()
 
 
-def plans_of_request(client: TestClient, path: str) -> list[str]:
+def plans_of_request(
+    client: TestClient, path: str, headers: dict[str, str] | None = None
+) -> list[str]:
     """Serve ``GET path`` and return the PostgreSQL plan of every SELECT it sent."""
     engine: Engine = Platform.of(client.app).read_engine  # a GET reads in autocommit
     captured: list[tuple[str, Any]] = []
@@ -67,7 +70,7 @@ def plans_of_request(client: TestClient, path: str) -> list[str]:
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        assert client.get(path).status_code == 200
+        assert client.get(path, headers=headers).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     plans = []
@@ -81,12 +84,14 @@ def plans_of_request(client: TestClient, path: str) -> list[str]:
 
 def test_who_lists_a_skill_uses_an_index(populated_client: TestClient) -> None:
     guitar = populated_client.get("/skills", params={"q": "guitar"}).json()["items"][0]["id"]
-    assert populated_client.get(f"/skills/{guitar}/users").json()["total"] > 0
+    headers = sign_up_through(populated_client, email="planner@example.org").headers
+    listing = populated_client.get(f"/skills/{guitar}/users", headers=headers)
+    assert listing.json()["total"] > 0
     for path in (
         f"/skills/{guitar}/users?intent=teach",
         f"/skills/{guitar}/users?limit=50&offset=100",
     ):
-        plans = plans_of_request(populated_client, path)
+        plans = plans_of_request(populated_client, path, headers)
         print(f"\n{path}\n" + "\n---\n".join(plans))
         assert any("user_skills" in plan for plan in plans)
         assert all("Seq Scan on user_skills" not in plan for plan in plans)

@@ -45,7 +45,8 @@ def test_put_replaces_the_list_and_get_returns_it_by_rank(
     expected = [("Guitar", "learn", 1), ("Hiking", "share", 2), ("Chess", "teach", 3)]
     assert summary(response.json()) == expected
     assert summary(client.get("/users/me/skills", headers=account.headers).json()) == expected
-    assert summary(client.get(f"/users/{account.id}/skills").json()) == expected
+    theirs = client.get(f"/users/{account.id}/skills", headers=sign_up().headers)
+    assert summary(theirs.json()) == expected
     assert set(response.json()[0]["skill"]) == {"id", "name", "category"}
 
 
@@ -57,8 +58,8 @@ def test_put_of_an_empty_list_clears_it(client: TestClient, sign_up: SignUp) -> 
     assert client.put("/users/me/skills", json=[], headers=account.headers).json() == []
 
 
-def test_unknown_user_skills_are_404(client: TestClient) -> None:
-    response = client.get(f"/users/{uuid.uuid4()}/skills")
+def test_unknown_user_skills_are_404(client: TestClient, sign_up: SignUp) -> None:
+    response = client.get(f"/users/{uuid.uuid4()}/skills", headers=sign_up().headers)
     assert response.status_code == 404
     assert response.json() == {"detail": "user not found"}
 
@@ -204,11 +205,15 @@ def test_who_lists_a_skill_with_an_intent(client: TestClient, sign_up: SignUp) -
         "/users/me/skills", json=choices(client, ("Guitar", "teach")), headers=other_teacher.headers
     )
     guitar = skill_id(client, "Guitar")
-    teachers = client.get(f"/skills/{guitar}/users", params={"intent": "teach"}).json()
+    teachers = client.get(
+        f"/skills/{guitar}/users", params={"intent": "teach"}, headers=learner.headers
+    ).json()
     assert [user["display_name"] for user in teachers["items"]] == ["T2", "T1"]
     assert (teachers["total"], teachers["limit"], teachers["offset"]) == (2, 20, 0)
     assert "email" not in teachers["items"][0]
-    everyone = client.get(f"/skills/{guitar}/users", params={"limit": 2, "offset": 2}).json()
+    everyone = client.get(
+        f"/skills/{guitar}/users", params={"limit": 2, "offset": 2}, headers=learner.headers
+    ).json()
     assert (everyone["total"], len(everyone["items"])) == (3, 1)
 
 
@@ -222,19 +227,23 @@ def test_who_lists_a_skill_leaves_out_deactivated_accounts(
         )
     db.get_one(User, deactivated.id).is_active = False
     db.commit()
-    body = client.get(f"/skills/{skill_id(client, 'Chess')}/users").json()
+    body = client.get(f"/skills/{skill_id(client, 'Chess')}/users", headers=active.headers).json()
     assert [user["display_name"] for user in body["items"]] == ["Active"]
     assert body["total"] == 1
 
 
-def test_who_lists_an_unknown_skill_is_404(client: TestClient) -> None:
-    response = client.get("/skills/999999/users")
+def test_who_lists_an_unknown_skill_is_404(client: TestClient, sign_up: SignUp) -> None:
+    response = client.get("/skills/999999/users", headers=sign_up().headers)
     assert response.status_code == 404
     assert response.json() == {"detail": "skill not found"}
 
 
-def test_who_lists_with_an_unknown_intent_is_422(client: TestClient) -> None:
-    response = client.get(f"/skills/{skill_id(client, 'Chess')}/users", params={"intent": "master"})
+def test_who_lists_with_an_unknown_intent_is_422(client: TestClient, sign_up: SignUp) -> None:
+    response = client.get(
+        f"/skills/{skill_id(client, 'Chess')}/users",
+        params={"intent": "master"},
+        headers=sign_up().headers,
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "intent"]
 
@@ -355,3 +364,17 @@ def test_put_answers_with_the_list_it_wrote_despite_a_concurrent_write(
     response = client.put("/users/me/skills", json=body, headers=account.headers)
     assert response.status_code == 200
     assert summary(response.json()) == [("Guitar", "learn", 1), ("Chess", "teach", 2)]
+
+
+def test_lists_of_people_need_a_token_and_the_catalog_does_not(
+    client: TestClient, sign_up: SignUp
+) -> None:
+    ana = sign_up()
+    chess = skill_id(client, "Chess")
+    for path in (f"/users/{ana.id}/skills", f"/skills/{chess}/users"):
+        anonymous = client.get(path)
+        assert anonymous.status_code == 401, path
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+        assert client.get(path, headers=ana.headers).status_code == 200, path
+    assert client.get("/skills").status_code == 200
+    assert client.get(f"/skills/{chess}").status_code == 200

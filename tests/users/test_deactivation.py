@@ -47,30 +47,31 @@ def test_deactivated_account_is_hidden_and_signed_out(client: TestClient, sign_u
     hidden, visitor = sign_up(display_name="Hidden"), sign_up(display_name="Visitor")
     deactivate(client, hidden)
     assert client.get("/users/me", headers=hidden.headers).status_code == 401
-    assert client.get(f"/users/{hidden.id}").status_code == 404
-    listed = client.get("/users").json()
+    assert client.get(f"/users/{hidden.id}", headers=visitor.headers).status_code == 404
+    listed = client.get("/users", headers=visitor.headers).json()
     assert [user["display_name"] for user in listed["items"]] == ["Visitor"]
     assert listed["total"] == 1
     assert client.get("/users/me", headers=visitor.headers).status_code == 200
 
 
 def test_signing_in_again_reactivates_the_account(client: TestClient, sign_up: SignUp) -> None:
-    account = sign_up(display_name="Returning")
+    account, visitor = sign_up(display_name="Returning"), sign_up()
     deactivate(client, account)
     token = log_in(client, account.email, account.password)
     assert client.get("/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    assert client.get(f"/users/{account.id}").json()["display_name"] == "Returning"
+    profile = client.get(f"/users/{account.id}", headers=visitor.headers).json()
+    assert profile["display_name"] == "Returning"
     assert client.get("/users/me", headers=account.headers).status_code == 401  # old token
 
 
 def test_a_wrong_password_does_not_reactivate(client: TestClient, sign_up: SignUp) -> None:
-    account = sign_up()
+    account, visitor = sign_up(), sign_up()
     deactivate(client, account)
     response = client.post(
         "/auth/token", data={"username": account.email, "password": "not the password"}
     )
     assert response.status_code == 401
-    assert client.get(f"/users/{account.id}").status_code == 404
+    assert client.get(f"/users/{account.id}", headers=visitor.headers).status_code == 404
 
 
 def test_deactivating_needs_a_token(client: TestClient) -> None:

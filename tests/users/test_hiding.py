@@ -1,4 +1,5 @@
-"""The users module's ``users_hidden_from`` extension point and ``users_hidden_pair`` event, as a
+"""The users module's ``users_hidden_from`` and ``users_gone_for`` extension points and its
+``users_hidden_pair`` event, as a
 module author sees them: a throwaway module hides people, and every module that lists or
 addresses people honours it (matches, who lists a skill), while matches ends what linked them."""
 
@@ -29,6 +30,10 @@ def users_hidden_from(db, user_id):
     return {b for a, b in pairs if a == user_id} | {a for a, b in pairs if b == user_id}
 
 @hookimpl
+def users_gone_for(db, user_id):
+    return {a for a, b in pairs if b == user_id}
+
+@hookimpl
 def users_hidden_pair(db, user_id, other_user_id):
     heard.append((user_id, other_user_id))
 
@@ -41,6 +46,10 @@ def hide(other: uuid.UUID, caller: CurrentUser, db: SessionDep) -> None:
     pairs.add((caller.id, other))
     hide_from_each_other(db, user_id=caller.id, other_user_id=other)
     db.commit()
+
+@router.get("/seen/{user_id}", response_model=UserPublic)
+def seen(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep):
+    return get_user(db, user_id=user_id, as_seen_by=caller.id)
 
 @router.get("/people/{user_id}", response_model=UserPublic)
 def person(user_id: uuid.UUID, viewer: MaybeCurrentUser, db: SessionDep):
@@ -94,7 +103,8 @@ def test_hidden_people_vanish_for_each_other_and_nobody_else(hiding: TestClient)
         assert asked.status_code == 404
         assert asked.json() == {"detail": "user not found"}
 
-    assert ids(hiding.get(f"/skills/{skill}/users").json()["items"]) == {ana.id, ben.id, cleo.id}
+    listing = hiding.get(f"/skills/{skill}/users", headers=cleo.headers).json()
+    assert ids(listing["items"]) == {ana.id, ben.id, cleo.id}
     assert ids(hiding.get("/matches", headers=cleo.headers).json()["items"], "user") == {
         ana.id,
         ben.id,
@@ -122,8 +132,16 @@ def test_hiding_a_pair_ends_their_requests_and_connection(hiding: TestClient) ->
     assert heard[-2:] == [(ana.id, ben.id), (ana.id, cleo.id)]
 
 
-def test_an_invalid_token_on_a_public_listing_is_401(hiding: TestClient) -> None:
+def test_an_invalid_token_on_a_listing_of_people_is_401(hiding: TestClient) -> None:
     skill = hiding.get("/skills", params={"limit": 1}).json()["items"][0]["id"]
     response = hiding.get(f"/skills/{skill}/users", headers={"Authorization": "Bearer nonsense"})
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_one_gone_for_another_is_missing_to_them_alone(hiding: TestClient) -> None:
+    ana, ben = (sign_up_through(hiding) for _ in range(2))
+    assert hiding.post(f"/hider/hide/{ben.id}", headers=ana.headers).status_code == 204
+    gone = hiding.get(f"/hider/seen/{ana.id}", headers=ben.headers)
+    assert (gone.status_code, gone.json()) == (404, {"detail": "user not found"})
+    assert hiding.get(f"/hider/seen/{ben.id}", headers=ana.headers).status_code == 200

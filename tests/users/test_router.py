@@ -336,12 +336,12 @@ def test_password_change_with_short_new_password_is_422(
 def test_delete_me_is_204_removes_user_and_token(
     client: TestClient, sign_up: SignUp, db: Session
 ) -> None:
-    account = sign_up()
+    account, viewer = sign_up(), sign_up()
     response = client.delete("/users/me", headers=account.headers)
     assert response.status_code == 204
     assert db.get(User, account.id) is None
     assert client.get("/users/me", headers=account.headers).status_code == 401
-    assert client.get(f"/users/{account.id}").status_code == 404
+    assert client.get(f"/users/{account.id}", headers=viewer.headers).status_code == 404
 
 
 def test_delete_me_without_token_is_401(client: TestClient) -> None:
@@ -353,20 +353,20 @@ def test_delete_me_without_token_is_401(client: TestClient) -> None:
 
 def test_public_profile_has_no_email(client: TestClient, sign_up: SignUp) -> None:
     account = sign_up(display_name="Public", bio="Hello")
-    response = client.get(f"/users/{account.id}")
+    response = client.get(f"/users/{account.id}", headers=sign_up().headers)
     assert response.status_code == 200
     assert set(response.json()) == {"id", "display_name", "bio", "created_at"}
     assert response.json()["display_name"] == "Public"
 
 
-def test_unknown_user_is_404(client: TestClient) -> None:
-    response = client.get(f"/users/{uuid.uuid4()}")
+def test_unknown_user_is_404(client: TestClient, sign_up: SignUp) -> None:
+    response = client.get(f"/users/{uuid.uuid4()}", headers=sign_up().headers)
     assert response.status_code == 404
     assert response.json() == {"detail": "user not found"}
 
 
-def test_user_id_that_is_not_a_uuid_is_422(client: TestClient) -> None:
-    response = client.get("/users/42")
+def test_user_id_that_is_not_a_uuid_is_422(client: TestClient, sign_up: SignUp) -> None:
+    response = client.get("/users/42", headers=sign_up().headers)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "user_id"]
 
@@ -375,32 +375,43 @@ def test_list_filters_case_insensitively_and_pages_stably(
     client: TestClient, sign_up: SignUp
 ) -> None:
     for name in ["Zoe Climber", "adam climber", "Bea Painter", "Cid CLIMBER"]:
-        sign_up(display_name=name)
-    response = client.get("/users", params={"q": "climb", "limit": 2})
+        viewer = sign_up(display_name=name)
+    response = client.get("/users", params={"q": "climb", "limit": 2}, headers=viewer.headers)
     assert response.status_code == 200
     body = response.json()
     assert (body["total"], body["limit"], body["offset"]) == (3, 2, 0)
     assert [user["display_name"] for user in body["items"]] == ["adam climber", "Cid CLIMBER"]
     assert "email" not in body["items"][0]
-    second = client.get("/users", params={"q": "climb", "limit": 2, "offset": 2}).json()
+    params = {"q": "climb", "limit": 2, "offset": 2}
+    second = client.get("/users", params=params, headers=viewer.headers).json()
     assert [user["display_name"] for user in second["items"]] == ["Zoe Climber"]
 
 
 def test_list_treats_like_wildcards_literally(client: TestClient, sign_up: SignUp) -> None:
     sign_up(display_name="100% fun")
-    sign_up(display_name="Plain")
-    assert [u["display_name"] for u in client.get("/users", params={"q": "%"}).json()["items"]] == [
-        "100% fun"
-    ]
+    viewer = sign_up(display_name="Plain")
+    found = client.get("/users", params={"q": "%"}, headers=viewer.headers).json()["items"]
+    assert [user["display_name"] for user in found] == ["100% fun"]
 
 
 @pytest.mark.parametrize(
     "params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "many"}]
 )
-def test_list_with_bad_paging_is_422(client: TestClient, params: dict[str, object]) -> None:
-    response = client.get("/users", params=params)
+def test_list_with_bad_paging_is_422(
+    client: TestClient, sign_up: SignUp, params: dict[str, object]
+) -> None:
+    response = client.get("/users", params=params, headers=sign_up().headers)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_people_are_visible_to_signed_in_people_only(client: TestClient, sign_up: SignUp) -> None:
+    ana = sign_up()
+    for path in ("/users", f"/users/{ana.id}"):
+        anonymous = client.get(path)
+        assert anonymous.status_code == 401, path
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+        assert client.get(path, headers=ana.headers).status_code == 200, path
 
 
 # --- Response headers ---

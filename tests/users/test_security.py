@@ -43,9 +43,8 @@ def test_no_response_contains_a_password_hash_or_another_users_email(
 ) -> None:
     alice, bob = sign_up(display_name="Alice"), sign_up(display_name="Bob")
     responses = [
-        client.get("/users"),
-        client.get("/users", params={"q": "ali"}),
-        client.get(f"/users/{alice.id}"),
+        client.get("/users", headers=bob.headers),
+        client.get("/users", params={"q": "ali"}, headers=bob.headers),
         client.get(f"/users/{alice.id}", headers=bob.headers),
         client.get("/users/me", headers=bob.headers),
         client.patch("/users/me", json={"bio": "hi"}, headers=bob.headers),
