@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core.database import serialize_on, utc_now
 from core.pagination import PageParams
 from core.platform import Platform, hooks
 from modules.matches import are_connected
@@ -57,6 +57,9 @@ def send_message(
 
 
 def _refuse_when_too_fast(db: Session, sender_id: uuid.UUID) -> None:
+    # Counted under a lock per sender, held until the message commits: parallel sends would
+    # otherwise all count the same recent messages and pass the limit together.
+    serialize_on(db, f"messages.sent:{sender_id}")
     limit = Platform.of(db).settings_of(MessagesSettings).per_minute
     recent = db.scalar(
         select(func.count()).where(

@@ -1,8 +1,10 @@
-"""The messages module's setting (messages per minute) and its events, heard by a throwaway
-module in the sending or reading transaction."""
+"""The messages module's setting (messages per minute), which holds under concurrent sends, and
+its events, heard by a throwaway module in the sending or reading transaction."""
 
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,6 +48,23 @@ def test_a_fourth_message_in_a_minute_is_429(
     assert fourth.headers["retry-after"] == "60"
     reply = {"to_user_id": str(ana.id), "text": "hi"}
     assert client.post("/messages", json=reply, headers=ben.headers).status_code == 201
+
+
+def test_concurrent_sends_pass_the_limit_exactly(
+    client: TestClient, pair: tuple[Account, Account]
+) -> None:
+    ana, ben = pair
+    body = {"to_user_id": str(ben.id), "text": "hi"}
+    at_once = 24
+    start = threading.Barrier(at_once)
+
+    def send(_: int) -> int:
+        start.wait()
+        return client.post("/messages", json=body, headers=ana.headers).status_code
+
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        statuses = sorted(pool.map(send, range(at_once)))
+    assert statuses == [201] * 3 + [429] * (at_once - 3)
 
 
 @pytest.fixture
