@@ -6,13 +6,16 @@ notification is written by this module's implementations of their events, in the
 transaction as what it announces (a request received, a request accepted, a message received:
 one per conversation while unread). ``GET /notifications/stream`` pushes each new one as a
 Server-Sent Event within a second of its commit, on any worker and any machine, through
-PostgreSQL's ``LISTEN``/``NOTIFY`` (polling on SQLite) — see :mod:`modules.notifications.live`.
+PostgreSQL's ``LISTEN``/``NOTIFY`` (polling on SQLite); the stream ends within a second of a
+password change, a deactivation or a deletion of the account, on any worker (each worker
+re-reads its streams' token versions) — see :mod:`modules.notifications.live`.
 Its settings are ``HOBBYMATCH_NOTIFICATIONS_*`` (:class:`NotificationsSettings`). It exports
 nothing for other modules.
 """
 
 import uuid
 from collections.abc import Iterator, Sequence
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
@@ -67,7 +70,12 @@ def hobbymatch_startup(app: FastAPI) -> None:
     dsn = None
     if url.get_backend_name() == "postgresql":
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    platform.module_state[HUB_STATE] = StreamHub(dsn, poll_seconds=configured.poll_seconds)
+    platform.module_state[HUB_STATE] = StreamHub(
+        dsn,
+        poll_seconds=configured.poll_seconds,
+        token_versions=partial(service.current_token_versions, platform.session_factory),
+        check_seconds=configured.revocation_check_seconds,
+    )
 
 
 @hookimpl

@@ -1,10 +1,17 @@
 """Waking this worker's open streams when a notification commits anywhere: PostgreSQL's
-``LISTEN``/``NOTIFY`` across workers and machines, polling on SQLite.
+``LISTEN``/``NOTIFY`` across workers and machines, polling on SQLite; and ending them when the
+credentials that opened them are revoked anywhere.
 
 A notification's transaction sends ``NOTIFY hobbymatch_notifications, '<user id>'``, which
 PostgreSQL delivers when (and only if) it commits. One thread per worker listens on a direct
 connection and wakes that person's streams; each stream then reads what is new from the
 database. The hub holds only the streams open in this process, never notifications.
+
+Each stream remembers the token version its ticket was issued under. Another thread per worker
+reads, every ``check_seconds``, the current token version of every person with an open stream
+(one query for all of them, from the database every worker shares), and revokes the streams
+whose account is gone, deactivated, or at a newer version (a password change): a revocation
+made on any worker ends them within that time.
 """
 
 import asyncio
@@ -13,11 +20,13 @@ import select
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 
 import psycopg2
 import psycopg2.extensions
+from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger("hobbymatch.notifications")
 
@@ -25,48 +34,80 @@ CHANNEL = "hobbymatch_notifications"
 # While listening, a stream still looks every this many seconds, in case a wake-up was lost.
 SAFETY_POLL_SECONDS = 10.0
 
-_Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Event]
+# The current token versions of those of these people whose accounts are active.
+TokenVersions = Callable[[Collection[uuid.UUID]], Mapping[uuid.UUID, int]]
+
+
+@dataclass(eq=False)
+class Stream:
+    """One open stream: its person, the token version it was opened under, its event loop and
+    the event that wakes it. ``revoked`` turns true, and the stream is woken, once the person's
+    credentials changed; the stream must then end."""
+
+    user_id: uuid.UUID
+    token_version: int
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    revoked: bool = False
+
+    def wake_up(self) -> None:
+        """Set ``wake`` from any thread."""
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.wake.set)
 
 
 class StreamHub:
-    """The streams open in this worker, by person, and the listener that wakes them.
+    """The streams open in this worker, by person, the listener that wakes them, and the
+    checker that revokes them.
 
     :param listen_dsn: a libpq URL for ``LISTEN``; ``None`` (SQLite) polls instead.
     :param poll_seconds: how often a stream looks without a wake-up when not listening.
+    :param token_versions: reads the current token versions of active accounts.
+    :param check_seconds: how often the open streams' credentials are checked.
     """
 
-    def __init__(self, listen_dsn: str | None, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        listen_dsn: str | None,
+        poll_seconds: float,
+        token_versions: TokenVersions,
+        check_seconds: float,
+    ) -> None:
         self._listen_dsn = listen_dsn
         self._poll_seconds = poll_seconds
-        self._waiters: dict[str, set[_Waiter]] = defaultdict(set)
+        self._token_versions = token_versions
+        self._check_seconds = check_seconds
+        self._waiters: dict[str, set[Stream]] = defaultdict(set)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._listening = threading.Event()
         self._thread: threading.Thread | None = None
+        self._checker: threading.Thread | None = None
 
     @contextmanager
-    def subscription(self, user_id: uuid.UUID) -> Iterator[asyncio.Event]:
-        """Register a stream of ``user_id`` while the block runs; the event is set whenever
-        the person may have something new."""
-        waiter = (asyncio.get_running_loop(), asyncio.Event())
+    def subscription(self, user_id: uuid.UUID, token_version: int) -> Iterator[Stream]:
+        """Register a stream of ``user_id``, opened under ``token_version``, while the block
+        runs; its event is set whenever the person may have something new, or was revoked."""
+        stream = Stream(user_id, token_version)
         with self._lock:
-            self._waiters[str(user_id)].add(waiter)
+            self._waiters[str(user_id)].add(stream)
             self._start_listening()
+            self._start_checking()
         try:
-            yield waiter[1]
+            yield stream
         finally:
             with self._lock:
                 streams = self._waiters[str(user_id)]
-                streams.discard(waiter)
+                streams.discard(stream)
                 if not streams:
                     del self._waiters[str(user_id)]
 
-    async def wait(self, wake: asyncio.Event) -> None:
-        """Wait until ``wake`` is set or the poll interval passes; then clear it."""
+    async def wait(self, stream: Stream) -> None:
+        """Wait until ``stream`` is woken or the poll interval passes; then clear its event."""
         timeout = SAFETY_POLL_SECONDS if self._listening.is_set() else self._poll_seconds
         with suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout)
-        wake.clear()
+            await asyncio.wait_for(stream.wake.wait(), timeout)
+        stream.wake.clear()
 
     @property
     def open_streams(self) -> int:
@@ -77,22 +118,52 @@ class StreamHub:
     def stop(self) -> None:
         """Stop listening (the app is stopping)."""
         self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in (self._thread, self._checker):
+            if thread is not None:
+                thread.join(timeout=5)
 
     def wake(self, user_id: str) -> None:
         """Wake every stream of ``user_id`` open in this worker."""
         with self._lock:
-            waiters = list(self._waiters.get(user_id, ()))
-        for loop, event in waiters:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(event.set)
+            streams = list(self._waiters.get(user_id, ()))
+        for stream in streams:
+            stream.wake_up()
+
+    def revoke_outdated(self) -> None:
+        """Revoke, and wake, every open stream whose account is gone, deactivated, or at
+        another token version than the stream was opened under."""
+        with self._lock:
+            streams = [stream for group in self._waiters.values() for stream in group]
+        if not streams:
+            return
+        current = self._token_versions({stream.user_id for stream in streams})
+        for stream in streams:
+            if current.get(stream.user_id) != stream.token_version:
+                stream.revoked = True
+                stream.wake_up()
 
     def _wake_everyone(self) -> None:
         with self._lock:
             people = list(self._waiters)
         for user_id in people:
             self.wake(user_id)
+
+    def _start_checking(self) -> None:
+        if self._checker is not None:
+            return
+        self._checker = threading.Thread(
+            target=self._check_until_stopped, name="notifications-revocations", daemon=True
+        )
+        self._checker.start()
+
+    def _check_until_stopped(self) -> None:
+        while not self._stopping.wait(self._check_seconds):
+            try:
+                self.revoke_outdated()
+            except SQLAlchemyError as error:
+                # The next round tries again; meanwhile the streams' own reads fail as well, so
+                # nothing reaches a stream that should have ended.
+                logger.warning("notifications: checking stream credentials failed (%s)", error)
 
     def _start_listening(self) -> None:
         if self._listen_dsn is None or self._thread is not None:

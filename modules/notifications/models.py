@@ -73,4 +73,7 @@ class StreamTicket(Base):
 
     ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    # The token version of the access token that asked for it: a ticket outlives no password
+    # change, and the stream it opens ends at the next one.
+    token_version: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

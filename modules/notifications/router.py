@@ -59,7 +59,12 @@ def issue_stream_ticket(request: Request, caller: CurrentUser, db: SessionDep) -
     """A short-lived, single-use ticket to open the stream, so that a browser's EventSource
     (which cannot send an Authorization header) never carries the access token in a URL."""
     seconds = Platform.of(request).settings_of(NotificationsSettings).ticket_seconds
-    ticket = service.issue_ticket(db, user_id=caller.id, lifetime=timedelta(seconds=seconds))
+    ticket = service.issue_ticket(
+        db,
+        user_id=caller.id,
+        token_version=caller.token_version,
+        lifetime=timedelta(seconds=seconds),
+    )
     return StreamTicketOut(ticket=ticket, expires_in=seconds)
 
 
@@ -68,7 +73,7 @@ def issue_stream_ticket(request: Request, caller: CurrentUser, db: SessionDep) -
     response_class=EventSourceResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "The live stream"},
-        401: {"description": "Unknown, expired or used ticket"},
+        401: {"description": "Unknown, expired or used ticket, or issued before a revocation"},
     },
 )
 async def stream(
@@ -97,33 +102,48 @@ async def stream(
     """Each new notification of the ticket's owner, as an event ``notification`` whose data is
     the notification and whose id is its id, within a second of its commit; a comment
     heartbeat keeps the connection open. ``Last-Event-ID`` (or ``after``) resumes without
-    loss; without either, the stream starts with the next notification."""
+    loss; without either, the stream starts with the next notification. Within a second of a
+    password change, a deactivation or a deletion of the account (on any worker), an event
+    ``revoked`` ends the stream."""
     platform = Platform.of(request)
     settings = platform.settings_of(NotificationsSettings)
-    user_id = await run_in_threadpool(service.redeem_ticket, platform.session_factory, ticket)
+    holder = await run_in_threadpool(service.redeem_ticket, platform.session_factory, ticket)
     resume = _event_id(last_event_id) if last_event_id is not None else None
     if resume is None:
         resume = after
     if resume is None:
-        resume = await run_in_threadpool(service.newest_id, platform.session_factory, user_id)
+        resume = await run_in_threadpool(
+            service.newest_id, platform.session_factory, holder.user_id
+        )
     hub: StreamHub = platform.module_state[HUB_STATE]
+    return EventSourceResponse(
+        _events(platform, hub, holder, resume), ping=settings.heartbeat_seconds
+    )
 
-    async def events() -> AsyncIterator[ServerSentEvent]:
-        seen = resume
-        with hub.subscription(user_id) as wake:
-            while True:
-                batch = await run_in_threadpool(
-                    service.notifications_after, platform.session_factory, user_id, seen
+
+async def _events(
+    platform: Platform, hub: StreamHub, holder: service.TicketHolder, seen: int
+) -> AsyncIterator[ServerSentEvent]:
+    with hub.subscription(holder.user_id, holder.token_version) as stream:
+        while not stream.revoked:
+            batch = await run_in_threadpool(
+                service.notifications_after, platform.session_factory, holder.user_id, seen
+            )
+            for item in batch:
+                seen = item.id
+                yield ServerSentEvent(
+                    data=item.model_dump_json(), id=str(item.id), event="notification"
                 )
-                for item in batch:
-                    seen = item.id
-                    yield ServerSentEvent(
-                        data=item.model_dump_json(), id=str(item.id), event="notification"
-                    )
-                if len(batch) < service.STREAM_BATCH:
-                    await hub.wait(wake)
+            if len(batch) < service.STREAM_BATCH:
+                await hub.wait(stream)
+    yield REVOKED
 
-    return EventSourceResponse(events(), ping=settings.heartbeat_seconds)
+
+# The stream's last event once its credentials are revoked: sign in again to open another.
+REVOKED = ServerSentEvent(
+    data='{"detail": "signed out: the password changed, or the account was closed"}',
+    event="revoked",
+)
 
 
 def _event_id(header: str) -> int | None:

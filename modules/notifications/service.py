@@ -3,7 +3,8 @@
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
@@ -15,9 +16,21 @@ from modules.notifications.exceptions import InvalidTicketError
 from modules.notifications.live import CHANNEL
 from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
 from modules.notifications.schemas import NotificationOut
-from modules.users import UserPublic, is_active_user, users_by_id
+from modules.users import User, UserPublic, is_active_user, users_by_id
 
 STREAM_BATCH = 100
+# One answer for every refused ticket: its holder learns nothing about the account from it.
+REFUSED_TICKET = "the stream ticket is unknown, expired, already used, or its sign-in revoked"
+# Ids per query when reading the token versions of every person with an open stream.
+VERSIONS_BATCH = 500
+
+
+@dataclass(frozen=True)
+class TicketHolder:
+    """Whose stream a ticket opens, and the token version it was issued under."""
+
+    user_id: uuid.UUID
+    token_version: int
 
 
 def notify(
@@ -108,31 +121,68 @@ def mark_read(db: Session, *, user_id: uuid.UUID, ids: Sequence[int] | None) -> 
     db.commit()
 
 
-def issue_ticket(db: Session, *, user_id: uuid.UUID, lifetime: timedelta) -> str:
-    """A new single-use stream ticket for ``user_id``; expired tickets are swept out."""
+def issue_ticket(
+    db: Session, *, user_id: uuid.UUID, token_version: int, lifetime: timedelta
+) -> str:
+    """A new single-use stream ticket for ``user_id``, signed in under ``token_version``;
+    expired tickets are swept out."""
     ticket = secrets.token_urlsafe(32)
     now = utc_now()
     db.execute(delete(StreamTicket).where(StreamTicket.expires_at <= now))
-    db.add(StreamTicket(ticket_hash=_hashed(ticket), user_id=user_id, expires_at=now + lifetime))
+    db.add(
+        StreamTicket(
+            ticket_hash=_hashed(ticket),
+            user_id=user_id,
+            token_version=token_version,
+            expires_at=now + lifetime,
+        )
+    )
     db.commit()
     return ticket
 
 
-def redeem_ticket(session_factory: sessionmaker[Session], ticket: str) -> uuid.UUID:
-    """Use up ``ticket``: whose stream it opens.
+def redeem_ticket(session_factory: sessionmaker[Session], ticket: str) -> TicketHolder:
+    """Use up ``ticket``: whose stream it opens, under which token version.
 
-    :raises InvalidTicketError: unknown, expired or already used.
+    :raises InvalidTicketError: unknown, expired or already used; or the account was deleted,
+        deactivated, or changed its password since the ticket was issued.
     """
     with session_factory() as db:
-        user_id: uuid.UUID | None = db.scalar(
+        row = db.execute(
             delete(StreamTicket)
             .where(StreamTicket.ticket_hash == _hashed(ticket), StreamTicket.expires_at > utc_now())
-            .returning(StreamTicket.user_id)
-        )
+            .returning(StreamTicket.user_id, StreamTicket.token_version)
+        ).one_or_none()
         db.commit()
-    if user_id is None:
-        raise InvalidTicketError("the stream ticket is unknown, expired or already used")
-    return user_id
+        if row is None:
+            raise InvalidTicketError(REFUSED_TICKET)
+        holder = TicketHolder(user_id=row.user_id, token_version=row.token_version)
+        if token_versions(db, [holder.user_id]).get(holder.user_id) != holder.token_version:
+            raise InvalidTicketError(REFUSED_TICKET)
+    return holder
+
+
+def token_versions(db: Session, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The current token versions of those of ``user_ids`` whose accounts are active (a
+    deleted or deactivated account is missing), a primary-key lookup per id, in batches."""
+    wanted = list(user_ids)
+    versions: dict[uuid.UUID, int] = {}
+    for start in range(0, len(wanted), VERSIONS_BATCH):
+        rows = db.execute(
+            select(User.id, User.token_version).where(
+                User.id.in_(wanted[start : start + VERSIONS_BATCH]), User.is_active
+            )
+        )
+        versions.update({user_id: version for user_id, version in rows})
+    return versions
+
+
+def current_token_versions(
+    session_factory: sessionmaker[Session], user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """:func:`token_versions` in a session of its own (for the stream hub's checker)."""
+    with session_factory() as db:
+        return token_versions(db, user_ids)
 
 
 def newest_id(session_factory: sessionmaker[Session], user_id: uuid.UUID) -> int:

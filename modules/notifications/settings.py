@@ -26,3 +26,11 @@ class NotificationsSettings(ModuleSettings):
     ticket_seconds: int = Field(
         default=30, ge=1, le=600, description="How long a stream ticket may wait to be used."
     )
+    revocation_check_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="How often each worker checks, in one query, that the accounts of its open "
+        "streams are active and at the token version their tickets were issued under; a stream "
+        "ends this long at most after a password change, a deactivation or a deletion.",
+    )

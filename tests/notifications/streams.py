@@ -1,5 +1,6 @@
 """Reading Server-Sent Events from a real server, as a browser's EventSource does: a
-background thread parses the stream into events (and heartbeat comments) in a queue."""
+background thread parses the stream into events (and heartbeat comments) in a queue, and says
+when the server ended the stream."""
 
 import http.client
 import json
@@ -45,6 +46,8 @@ class EventReader:
         self.headers = dict(self.response.getheaders())
         self.events: queue.Queue[Event] = queue.Queue()
         self.comments: queue.Queue[str] = queue.Queue()
+        self.ended = threading.Event()
+        self.ended_at = 0.0
         self._thread = threading.Thread(target=self._read, daemon=True)
         if self.status == 200:
             self._thread.start()
@@ -52,6 +55,13 @@ class EventReader:
     def next_event(self, timeout: float = 3.0) -> Event:
         """The next event, waiting at most ``timeout`` seconds (``queue.Empty`` otherwise)."""
         return self.events.get(timeout=timeout)
+
+    def wait_until_ended(self, timeout: float = 3.0) -> float:
+        """Wait at most ``timeout`` seconds for the server to end the stream; when it did, by
+        ``time.monotonic()`` (``TimeoutError`` if it did not)."""
+        if not self.ended.wait(timeout):
+            raise TimeoutError(f"the stream was still open after {timeout} s")
+        return self.ended_at
 
     def close(self) -> None:
         """Hang up, as a browser tab that closes."""
@@ -64,6 +74,13 @@ class EventReader:
             self._thread.join(timeout=5)
 
     def _read(self) -> None:
+        try:
+            self._parse()
+        finally:
+            self.ended_at = time.monotonic()
+            self.ended.set()
+
+    def _parse(self) -> None:
         fields: dict[str, str] = {}
         try:
             while line := self.response.readline():
@@ -133,5 +150,25 @@ def assert_request_reaches_stream_on_other_server(listening: str, writing: str) 
             event = reader.next_event(timeout=5)
             assert event.data["subject_id"] == sent.json()["id"]
             assert event.received_at - committed < 1.0
+        finally:
+            reader.close()
+
+
+def assert_password_change_ends_stream_on_other_server(listening: str, writing: str) -> None:
+    """Ben opens a stream on the server at ``listening``, then changes his password through
+    the server at ``writing``: the stream must end, with an event ``revoked``, within a second
+    of the change's commit."""
+    with httpx2.Client(base_url=listening) as first, httpx2.Client(base_url=writing) as second:
+        ben = sign_up_through(first)  # type: ignore[arg-type]
+        ticket = first.post("/notifications/stream-tickets", headers=ben.headers).json()["ticket"]
+        reader = EventReader(listening, f"/notifications/stream?ticket={ticket}")
+        try:
+            assert reader.status == 200
+            body = {"current_password": ben.password, "new_password": "a brand new password"}
+            changed = second.post("/users/me/password", json=body, headers=ben.headers)
+            committed = time.monotonic()
+            assert changed.status_code == 204, changed.text
+            assert reader.wait_until_ended(timeout=5) - committed < 1.0
+            assert reader.next_event(timeout=0).event == "revoked"
         finally:
             reader.close()
