@@ -10,7 +10,9 @@ as its reference. Connection requests, once accepted, are the one place where tw
 each other's email. The people hidden from a caller (the users module's ``users_hidden_from``)
 are never ranked for them and cannot be asked to connect (404); when two people are hidden from
 each other (``users_hidden_pair``), their pending requests are withdrawn and their connection
-ends.
+ends. Asking is limited (:class:`MatchesSettings`, ``HOBBYMATCH_MATCHES_*``): so many requests
+per sender a day, withdrawn ones included, and a cooldown before a sender may ask the same
+person again after a decline or a withdrawal.
 
 Its events, for other modules to implement, are in :mod:`modules.matches.hookspecs`
 (``matches_request_sent``, ``_accepted``, ``_declined``, ``_withdrawn``,
@@ -38,7 +40,13 @@ from modules.matches import hookspecs
 from modules.matches.demo import seed_demo_requests
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import IndexSettings, LiveIndex, record_change
-from modules.matches.models import ConnectionRequest, MatchChange, RequestStatus
+from modules.matches.models import (
+    ConnectionRequest,
+    MatchChange,
+    RequestCooldown,
+    RequestStatus,
+    SentRequest,
+)
 from modules.matches.schemas import Match
 from modules.matches.service import INDEX_STATE, are_connected, separate
 from modules.matches.settings import MatchesSettings
@@ -65,8 +73,9 @@ def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """Connection requests, and the change log that keeps every worker's index fresh."""
-    return [ConnectionRequest, MatchChange]
+    """Connection requests, what limits sending them (requests sent in the last day, cooldowns
+    between two people), and the change log that keeps every worker's index fresh."""
+    return [ConnectionRequest, SentRequest, RequestCooldown, MatchChange]
 
 
 @hookimpl

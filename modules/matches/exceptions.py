@@ -1,6 +1,8 @@
 """The matches module's business errors; the core's handler turns each into its HTTP status."""
 
-from core.exceptions import ConflictError, NotFoundError, RuleViolationError
+from datetime import datetime
+
+from core.exceptions import ConflictError, DomainError, NotFoundError, RuleViolationError
 
 
 class RequestToSelfError(RuleViolationError):
@@ -21,3 +23,31 @@ class RequestNotPendingError(ConflictError):
 
 class NotConnectedError(NotFoundError):
     """The caller is not connected with this person."""
+
+
+class TooManyRequestsError(DomainError):
+    """The sender sent as many connection requests as allowed in 24 hours."""
+
+    status_code = 429
+
+    def __init__(self, *, until: datetime, retry_after: int) -> None:
+        super().__init__(
+            "you have sent as many connection requests as allowed in a day; you can send "
+            f"another after {until.isoformat(timespec='seconds')}",
+            headers={"Retry-After": str(retry_after)},
+            ask_again_after=until.isoformat(timespec="seconds"),
+        )
+
+
+class RequestCooldownError(DomainError):
+    """The sender's last request to this person was declined or withdrawn too recently."""
+
+    status_code = 429
+
+    def __init__(self, *, declined: bool, until: datetime, retry_after: int) -> None:
+        what = "this person declined your request" if declined else "you withdrew your request"
+        super().__init__(
+            f"{what}; you can ask them again after {until.isoformat(timespec='seconds')}",
+            headers={"Retry-After": str(retry_after)},
+            ask_again_after=until.isoformat(timespec="seconds"),
+        )

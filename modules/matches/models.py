@@ -1,4 +1,5 @@
-"""The matches module's table: connection requests between two users."""
+"""The matches module's tables: connection requests between two users, what limits sending
+them (each request sent, cooldowns between two people), and the change log of matching."""
 
 import uuid
 from datetime import datetime
@@ -57,6 +58,43 @@ def pair_key(first: uuid.UUID, second: uuid.UUID) -> str:
     """The key of the unordered pair ``{first, second}``."""
     low, high = sorted((str(first), str(second)))
     return f"{low}:{high}"
+
+
+class SentRequest(Base):
+    """A connection request ``sender_id`` sent, kept a day whatever became of the request (a
+    withdrawn one is deleted), so that the daily limit counts every request sent."""
+
+    __tablename__ = "match_requests_sent"
+    __table_args__ = (Index("ix_match_requests_sent_sender_at", "sender_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class CooldownReason(StrEnum):
+    """Why ``sender`` must wait before asking ``recipient`` again."""
+
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class RequestCooldown(Base):
+    """The last request from ``sender_id`` to ``recipient_id`` ended ``since``: declined by the
+    recipient, or withdrawn by the sender. The sender may ask that person again once the
+    cooldown for ``reason`` (a setting) has passed; it binds that direction only."""
+
+    __tablename__ = "match_request_cooldowns"
+    __table_args__ = (CheckConstraint("reason IN ('declined', 'withdrawn')", name="reason"),)
+
+    sender_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(9))
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MatchChange(Base):

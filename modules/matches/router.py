@@ -66,6 +66,11 @@ def index_stats(request: Request) -> dict[str, object]:
         **UNAUTHENTICATED,
         404: {"description": "No such user"},
         409: {"description": "A pending or accepted request already links you"},
+        429: {
+            "description": "Past the daily limit of requests, or your last request to this "
+            "person was declined or withdrawn too recently; Retry-After and "
+            "ask_again_after say when you can"
+        },
     },
 )
 def send_request(

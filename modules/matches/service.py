@@ -1,36 +1,49 @@
 """The matches module's business rules: plain functions that take a session, never HTTP."""
 
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core.database import serialize_on, upsert, utc_now
 from core.pagination import PageParams, fetch_page
 from core.platform import Platform, hooks
 from modules.matches.exceptions import (
     NotConnectedError,
+    RequestCooldownError,
     RequestExistsError,
     RequestNotFoundError,
     RequestNotPendingError,
     RequestToSelfError,
+    TooManyRequestsError,
 )
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import LiveIndex
 from modules.matches.index import Ranked
-from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
+from modules.matches.models import (
+    ConnectionRequest,
+    CooldownReason,
+    RequestCooldown,
+    RequestStatus,
+    SentRequest,
+    pair_key,
+)
 from modules.matches.schemas import Match, MatchType
 from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
+from modules.matches.settings import MatchesSettings
 from modules.skills import Skill, UserSkill
 from modules.users import User, UserPublic, get_user, gone_for, hidden_from, users_by_id
 
 # Where the app's platform keeps this worker's LiveIndex (module_state), while it runs.
 INDEX_STATE = "matches"
 _ALL = 2**31 - 1
+# The window of HOBBYMATCH_MATCHES_REQUESTS_PER_DAY.
+REQUEST_WINDOW = timedelta(days=1)
 
 
 def find_matches(
@@ -138,18 +151,32 @@ def send_request(
 ) -> ConnectionRequest:
     """Ask ``recipient_id`` to connect.
 
+    Whether the recipient exists (and is not hidden from the sender) is answered first, so
+    that no limit or cooldown tells a hidden person from a deleted one; then, under a lock
+    per sender, an open request between the two, the sender's cooldown with the recipient, and
+    the sender's daily limit, counting every request sent (withdrawn ones too).
+
     :raises RequestToSelfError: the sender is the recipient.
     :raises UserNotFoundError: no active user is the recipient, or it is hidden from the sender.
     :raises RequestExistsError: a pending or accepted request links the two, either way.
+    :raises RequestCooldownError: the sender's last request to the recipient was declined or
+        withdrawn too recently (``HOBBYMATCH_MATCHES_*_COOLDOWN_*``).
+    :raises TooManyRequestsError: past ``HOBBYMATCH_MATCHES_REQUESTS_PER_DAY``.
     """
     if sender_id == recipient_id:
         raise RequestToSelfError("you cannot send a request to yourself", loc=("body", "user_id"))
     get_user(db, user_id=recipient_id, viewer_id=sender_id)
+    settings = Platform.of(db).settings_of(MatchesSettings)
+    now = utc_now()
+    # Held until commit: parallel requests of one sender would otherwise all count the same
+    # earlier ones and pass the daily limit together.
+    serialize_on(db, f"matches.requests:{sender_id}")
     request = ConnectionRequest(
         sender_id=sender_id,
         recipient_id=recipient_id,
         pair_key=pair_key(sender_id, recipient_id),
         message=message,
+        created_at=now,
     )
     db.add(request)
     try:
@@ -157,9 +184,73 @@ def send_request(
     except IntegrityError:
         db.rollback()
         raise RequestExistsError("a pending or accepted request already links you two") from None
+    _refuse_during_cooldown(db, sender_id, recipient_id, settings, now)
+    _refuse_past_daily_limit(db, sender_id, settings, now)
+    db.add(SentRequest(sender_id=sender_id, sent_at=now))
     hooks(db).matches_request_sent(db=db, request=request)
     db.commit()
     return request
+
+
+def _refuse_during_cooldown(
+    db: Session,
+    sender_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    settings: MatchesSettings,
+    now: datetime,
+) -> None:
+    cooldown = db.get(RequestCooldown, (sender_id, recipient_id))
+    if cooldown is None:
+        return
+    declined = cooldown.reason == CooldownReason.DECLINED
+    length = (
+        timedelta(days=settings.decline_cooldown_days)
+        if declined
+        else timedelta(hours=settings.withdrawal_cooldown_hours)
+    )
+    until = cooldown.since + length
+    if until > now:
+        raise RequestCooldownError(
+            declined=declined, until=until, retry_after=_seconds_until(until, now)
+        )
+
+
+def _refuse_past_daily_limit(
+    db: Session, sender_id: uuid.UUID, settings: MatchesSettings, now: datetime
+) -> None:
+    window_start = now - REQUEST_WINDOW
+    db.execute(
+        delete(SentRequest).where(
+            SentRequest.sender_id == sender_id, SentRequest.sent_at <= window_start
+        )
+    )
+    count, oldest = db.execute(
+        select(func.count(), func.min(SentRequest.sent_at)).where(
+            SentRequest.sender_id == sender_id, SentRequest.sent_at > window_start
+        )
+    ).one()
+    if count >= settings.requests_per_day and oldest is not None:
+        until = oldest + REQUEST_WINDOW
+        raise TooManyRequestsError(until=until, retry_after=_seconds_until(until, now))
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _start_cooldown(db: Session, request: ConnectionRequest, reason: CooldownReason) -> None:
+    statement = upsert(db, RequestCooldown).values(
+        sender_id=request.sender_id,
+        recipient_id=request.recipient_id,
+        reason=reason,
+        since=utc_now(),
+    )
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RequestCooldown.sender_id, RequestCooldown.recipient_id],
+            set_={"reason": statement.excluded.reason, "since": statement.excluded.since},
+        )
+    )
 
 
 def list_requests(
@@ -191,7 +282,8 @@ def list_requests(
 def answer_request(
     db: Session, *, user_id: uuid.UUID, request_id: uuid.UUID, accept: bool
 ) -> ConnectionRequest:
-    """Accept or decline a pending request addressed to the caller.
+    """Accept or decline a pending request addressed to the caller; after a decline, its
+    sender may ask the caller again after ``HOBBYMATCH_MATCHES_DECLINE_COOLDOWN_DAYS``.
 
     :raises RequestNotFoundError: no such request addressed to the caller (others' look missing).
     :raises RequestNotPendingError: it was already answered.
@@ -205,13 +297,15 @@ def answer_request(
     if accept:
         hooks(db).matches_request_accepted(db=db, request=request)
     else:
+        _start_cooldown(db, request, CooldownReason.DECLINED)
         hooks(db).matches_request_declined(db=db, request=request)
     db.commit()
     return request
 
 
 def withdraw_request(db: Session, *, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
-    """Withdraw (delete) a pending request the caller sent.
+    """Withdraw (delete) a pending request the caller sent; they may ask that person again
+    after ``HOBBYMATCH_MATCHES_WITHDRAWAL_COOLDOWN_HOURS``.
 
     :raises RequestNotFoundError: no such request sent by the caller.
     :raises RequestNotPendingError: it was already answered.
@@ -219,6 +313,7 @@ def withdraw_request(db: Session, *, user_id: uuid.UUID, request_id: uuid.UUID) 
     request = _request_for(
         db, request_id=request_id, condition=ConnectionRequest.sender_id == user_id
     )
+    _start_cooldown(db, request, CooldownReason.WITHDRAWN)
     hooks(db).matches_request_withdrawn(db=db, request=request)
     db.delete(request)
     db.commit()

@@ -196,7 +196,7 @@ def test_sender_withdraws_a_pending_request(
         == 204
     )
     assert db.scalars(select(ConnectionRequest)).all() == []
-    send(client, sender, recipient)
+    send(client, recipient, sender)  # the withdrawal's cooldown binds its sender only
 
 
 def test_answered_request_cannot_be_withdrawn_and_decline_allows_a_new_one(
