@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import upsert, utc_now
@@ -167,14 +167,19 @@ def token_versions(db: Session, user_ids: Collection[uuid.UUID]) -> dict[uuid.UU
     deleted or deactivated account is missing), a primary-key lookup per id, in batches."""
     wanted = list(user_ids)
     versions: dict[uuid.UUID, int] = {}
+    connection = db.connection()
     for start in range(0, len(wanted), VERSIONS_BATCH):
-        rows = db.execute(
-            select(User.id, User.token_version).where(
-                User.id.in_(wanted[start : start + VERSIONS_BATCH]), User.is_active
-            )
-        )
+        rows = connection.execute(_TOKEN_VERSIONS, {"ids": wanted[start : start + VERSIONS_BATCH]})
         versions.update({user_id: version for user_id, version in rows})
     return versions
+
+
+# Built once, of the table's plain columns, on the Core connection: the ORM's statement
+# building and row handling cost three times the query itself for a thousand streams.
+_USERS = User.__table__.c
+_TOKEN_VERSIONS = select(_USERS.id, _USERS.token_version).where(
+    _USERS.id.in_(bindparam("ids", expanding=True)), _USERS.is_active
+)
 
 
 def current_token_versions(
