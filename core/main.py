@@ -7,6 +7,7 @@ so that ``uvicorn core.main:app --reload`` works and importing this file costs n
 """
 
 import asyncio
+import json
 import logging
 import math
 import sys
@@ -54,6 +55,7 @@ from core.migrations import modules_without_tables, require_heads, stamp_created
 from core.platform import Platform, create_platform
 from core.replicas import ReadRoutingMiddleware
 from core.routing import one_hop_copy
+from core.schemas import MAX_REPORTED_ERRORS
 
 logger = logging.getLogger("hobbymatch")
 
@@ -334,8 +336,10 @@ def _add_exception_handlers(app: FastAPI) -> None:
         headers = {"Allow": ", ".join(sorted(allowed))}
         return JSONResponse({"detail": error.detail}, status_code=405, headers=headers)
 
+    # A plain function: Starlette runs it in the thread pool, so that rendering even a long
+    # list of errors never holds the event loop (which serves /health and every other request).
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": public_errors(error.errors())}, status_code=422)
 
     app.add_exception_handler(Exception, _internal_error)
@@ -356,19 +360,41 @@ _METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"
 def public_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     """FastAPI's validation errors without what the client sent: no ``input`` (it may be a
     password) and no ``ctx``, and any text made encodable (a lone surrogate in a field name
-    would otherwise make the answer itself fail)."""
-    return [
-        {
-            "type": error["type"],
-            "loc": [_encodable(part) if isinstance(part, str) else part for part in error["loc"]],
-            "msg": _encodable(error["msg"]),
-        }
-        for error in errors
-    ]
+    would otherwise make the answer itself fail).
+
+    Bounded whatever was sent: the first ``MAX_REPORTED_ERRORS`` errors that fit in
+    ``MAX_ERROR_BYTES`` (each with its texts cut short), then, if any were left out, one entry
+    of type ``too_many_errors`` saying so.
+    """
+    shown: list[dict[str, Any]] = []
+    size = 0
+    for error in errors[:MAX_REPORTED_ERRORS]:
+        entry = _public_error(error)
+        size += len(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+        if shown and size > MAX_ERROR_BYTES:
+            break
+        shown.append(entry)
+    if len(errors) > len(shown):
+        listed = f"only the first {len(shown)} errors are listed"
+        shown.append({"type": "too_many_errors", "loc": [], "msg": listed})
+    return shown
 
 
-def _encodable(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+# What the errors of one 422 may take, in bytes of JSON; each loc part and message is cut to
+# a length that keeps one error well below it.
+MAX_ERROR_BYTES = 4096
+_MAX_LOC_PARTS = 6
+_MAX_TEXT = 80
+
+
+def _public_error(error: Any) -> dict[str, Any]:
+    loc = [_cut(part) if isinstance(part, str) else part for part in error["loc"]]
+    return {"type": error["type"], "loc": loc[:_MAX_LOC_PARTS], "msg": _cut(error["msg"], 200)}
+
+
+def _cut(text: str, length: int = _MAX_TEXT) -> str:
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= length else f"{text[: length - 1]}…"
 
 
 async def _internal_error(request: Request, error: Exception) -> JSONResponse:
