@@ -30,6 +30,15 @@ def users_settings(request: Request) -> UsersSettings:
 SettingsDep = Annotated[UsersSettings, Depends(users_settings)]
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, as the throttles count it: the connecting peer's,
+    or the one a proxy named in ``HOBBYMATCH_TRUSTED_PROXIES`` forwards (see ``core.main``)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
 def current_user(
     token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
 ) -> User:

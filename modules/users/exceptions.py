@@ -25,13 +25,23 @@ class NotAuthenticatedError(DomainError):
     default_headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
-class TooManyLoginAttemptsError(DomainError):
-    """Too many failed logins for this account or this address; retry after ``retry_after`` s."""
+class ThrottledError(DomainError):
+    """Too many recent attempts of one kind; retry after ``retry_after`` seconds (429)."""
 
     status_code = 429
+    message: ClassVar[str] = "too many attempts; try again later"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "too many failed login attempts; try again later",
-            headers={"Retry-After": str(retry_after)},
-        )
+        super().__init__(self.message, headers={"Retry-After": str(retry_after)})
+
+
+class TooManyLoginAttemptsError(ThrottledError):
+    """Too many failed logins for this account or this address."""
+
+    message = "too many failed login attempts; try again later"
+
+
+class TooManySignUpsError(ThrottledError):
+    """Too many accounts created from this address in the last hour."""
+
+    message = "too many accounts created from this address; try again later"

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
 from core.database import SessionDep, get_db
@@ -11,7 +11,7 @@ from core.pagination import Pagination
 from core.replicas import ReadsFromReplica
 from core.schemas import NO_NUL_PATTERN
 from modules.users import service
-from modules.users.dependencies import UNAUTHENTICATED, CurrentUser, SettingsDep
+from modules.users.dependencies import UNAUTHENTICATED, ClientAddress, CurrentUser, SettingsDep
 from modules.users.models import User
 from modules.users.schemas import (
     LoginForm,
@@ -31,11 +31,16 @@ router = APIRouter()
     "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=UserPrivate,
-    responses={409: {"description": "The email is already taken"}},
+    responses={
+        409: {"description": "The email is already taken"},
+        429: {"description": "Too many sign-ups from this address"},
+    },
 )
-def register(body: UserCreate, settings: SettingsDep, db: Session = Depends(get_db)) -> User:
+def register(
+    body: UserCreate, address: ClientAddress, settings: SettingsDep, db: Session = Depends(get_db)
+) -> User:
     """Create an account."""
-    return service.register_user(db, data=body, settings=settings)
+    return service.register_user(db, data=body, client_address=address, settings=settings)
 
 
 @router.post(
@@ -47,14 +52,13 @@ def register(body: UserCreate, settings: SettingsDep, db: Session = Depends(get_
     },
 )
 def log_in(
-    request: Request,
     form: Annotated[LoginForm, Depends()],
+    address: ClientAddress,
     settings: SettingsDep,
     db: Session = Depends(get_db),
 ) -> Token:
     """Exchange email (as ``username``) and password for a bearer token; signing in to a
     deactivated account reactivates it."""
-    address = request.client.host if request.client else "unknown"
     return service.log_in(
         db, email=form.username, password=form.password, client_address=address, settings=settings
     )

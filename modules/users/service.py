@@ -16,7 +16,9 @@ from core.platform import hooks
 from modules.users.exceptions import (
     EmailTakenError,
     NotAuthenticatedError,
+    ThrottledError,
     TooManyLoginAttemptsError,
+    TooManySignUpsError,
     UserNotFoundError,
     WrongPasswordError,
 )
@@ -34,14 +36,26 @@ from modules.users.settings import UsersSettings
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_LOGINS_PER_ACCOUNT = 5
+SIGN_UP_WINDOW = timedelta(hours=1)
+# Attempts older than every window count for nothing, and are deleted.
+_LONGEST_WINDOW = max(LOGIN_WINDOW, SIGN_UP_WINDOW)
 BAD_CREDENTIALS = "incorrect email or password"
 
 
-def register_user(db: Session, *, data: UserCreate, settings: UsersSettings) -> User:
+def register_user(
+    db: Session, *, data: UserCreate, client_address: str, settings: UsersSettings
+) -> User:
     """Create an account; the database's unique constraint decides between concurrent twins.
 
+    Sign-ups are counted per client address in the database, before the password is hashed.
+
+    :raises TooManySignUpsError: the address made too many sign-ups in the last hour.
     :raises EmailTakenError: the email is already used, in any letter case.
     """
+    limits = {throttle_key("sign-up", client_address): settings.max_signups_per_address_per_hour}
+    _count_attempt(
+        db, limits=limits, window=SIGN_UP_WINDOW, refusal=TooManySignUpsError, now=utc_now()
+    )
     user = User(
         email=data.email,
         password_hash=hash_password(data.password, cost=settings.password_hash_cost),
@@ -74,7 +88,9 @@ def log_in(
         account_key: MAX_FAILED_LOGINS_PER_ACCOUNT,
         throttle_key("address", client_address): settings.max_failed_logins_per_address,
     }
-    attempts = _count_attempt(db, limits=limits, now=utc_now())
+    attempts = _count_attempt(
+        db, limits=limits, window=LOGIN_WINDOW, refusal=TooManyLoginAttemptsError, now=utc_now()
+    )
     user = db.scalar(select(User).where(User.email == email))
     if user is None:
         verify_against_dummy(password, cost=settings.password_hash_cost)
@@ -100,7 +116,8 @@ def log_in(
 
 
 def throttle_key(kind: str, value: str) -> str:
-    """The key under which failed logins for ``value`` (an email or an address) are counted.
+    """The key under which attempts of ``kind`` for ``value`` (an email or an address) are
+    counted.
 
     A value that the key column cannot store as it is (too long, or holding a NUL character,
     as a forwarded address may) is counted under its SHA-256 digest instead.
@@ -248,27 +265,41 @@ def deactivate_user(db: Session, *, user: User) -> None:
     db.commit()
 
 
-def _count_attempt(db: Session, *, limits: dict[str, int], now: datetime) -> list[int]:
-    # Counted as a failure before the password is checked, and under a lock per account, so
-    # that parallel attempts cannot all pass the limit by counting before any is recorded.
-    # A successful login deletes the rows (returned by id) again.
+def _count_attempt(
+    db: Session,
+    *,
+    limits: dict[str, int],
+    window: timedelta,
+    refusal: type[ThrottledError],
+    now: datetime,
+) -> list[int]:
+    # Counted before the costly work (a password hash) and under a lock per key, so that
+    # parallel attempts cannot all pass the limit by counting before any is recorded. The
+    # caller may delete the rows (returned by id) again: a successful login does.
     for key in sorted(limits):
-        serialize_on(db, f"users.login:{key}")
-    _refuse_when_locked_out(db, limits=limits, now=now)
-    db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - LOGIN_WINDOW))
+        serialize_on(db, f"users.throttle:{key}")
+    _refuse_over_limit(db, limits=limits, window=window, refusal=refusal, now=now)
+    db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - _LONGEST_WINDOW))
     attempts = [LoginAttempt(key=key, attempted_at=now) for key in limits]
     db.add_all(attempts)
     db.commit()
     return [attempt.id for attempt in attempts]
 
 
-def _refuse_when_locked_out(db: Session, *, limits: dict[str, int], now: datetime) -> None:
+def _refuse_over_limit(
+    db: Session,
+    *,
+    limits: dict[str, int],
+    window: timedelta,
+    refusal: type[ThrottledError],
+    now: datetime,
+) -> None:
     for key, limit in limits.items():
         count, oldest = db.execute(
             select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-                LoginAttempt.key == key, LoginAttempt.attempted_at > now - LOGIN_WINDOW
+                LoginAttempt.key == key, LoginAttempt.attempted_at > now - window
             )
         ).one()
         if count >= limit and oldest is not None:
-            retry_after = max(1, math.ceil((oldest + LOGIN_WINDOW - now).total_seconds()))
-            raise TooManyLoginAttemptsError(retry_after)
+            retry_after = max(1, math.ceil((oldest + window - now).total_seconds()))
+            raise refusal(retry_after)

@@ -26,7 +26,8 @@ MIN_SECRET_KEY_LENGTH = 32
 
 
 class UsersSettings(ModuleSettings):
-    """How accounts sign in: the token signing key and lifetime, and the demo password."""
+    """How accounts sign in and up: the token signing key and lifetime, the throttles, and the
+    demo password."""
 
     secret_key: SecretStr | None = Field(
         default=None,
@@ -47,6 +48,14 @@ class UsersSettings(ModuleSettings):
         description="Failed logins one client address may make in 15 minutes before every "
         "login from it is refused (429); behind a NAT, many people share one address.",
     )
+    max_signups_per_address_per_hour: int = Field(
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="Accounts one client address may create in an hour before sign-ups from "
+        "it are refused (429): each costs a password hash; behind a NAT, many people share "
+        "one address.",
+    )
     password_hash_cost: HashCost = Field(
         default="standard",
         description="Argon2id's cost for new password hashes; 'fast' is for the test kit only.",
@@ -59,9 +68,14 @@ class UsersSettings(ModuleSettings):
 
     @classmethod
     def test_overrides(cls) -> dict[str, Any]:
-        """A signing key of the test process, so that tests need no configuration, and cheap
-        password hashes, so that signing people up costs microseconds."""
-        return {"secret_key": _test_process_key(), "password_hash_cost": "fast"}
+        """A signing key of the test process, so that tests need no configuration; cheap
+        password hashes, so that signing people up costs microseconds; and no practical limit
+        to sign-ups, which every test client makes from one address."""
+        return {
+            "secret_key": _test_process_key(),
+            "password_hash_cost": "fast",
+            "max_signups_per_address_per_hour": 1_000_000,
+        }
 
     def completed(self, settings: Settings, *, prefix: str) -> Self:
         """Check the configured key, or make one beside the SQLite file; refuse the tests'
