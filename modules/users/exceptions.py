@@ -36,7 +36,8 @@ class ThrottledError(DomainError):
 
 
 class TooManyLoginAttemptsError(ThrottledError):
-    """Too many failed logins for this account or this address."""
+    """Too many failed logins for this account, from this address or in all, or from this
+    address for any account."""
 
     message = "too many failed login attempts; try again later"
 

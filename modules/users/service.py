@@ -1,6 +1,7 @@
 """The users module's business rules: plain functions that take a session, never HTTP."""
 
 import hashlib
+import json
 import math
 import uuid
 from collections.abc import Iterable
@@ -35,7 +36,6 @@ from modules.users.security import (
 from modules.users.settings import UsersSettings
 
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILED_LOGINS_PER_ACCOUNT = 5
 SIGN_UP_WINDOW = timedelta(hours=1)
 # Attempts older than every window count for nothing, and are deleted.
 _LONGEST_WINDOW = max(LOGIN_WINDOW, SIGN_UP_WINDOW)
@@ -76,16 +76,21 @@ def log_in(
 ) -> Token:
     """Check the credentials and issue an access token; a deactivated account is reactivated.
 
-    Failures are counted per account and per client address in the database; past the limit
-    every attempt is refused until the window has passed.
+    Failures are counted in the database per account and client address, per account (a
+    much higher ceiling, for guesses spread over many addresses) and per address; past a
+    limit, the attempts it covers are refused until the window has passed. A stranger's
+    guesses thus lock the account only at the stranger's address (OWASP's authentication
+    guidance), and a success forgets the failures from its own address.
 
-    :raises TooManyLoginAttemptsError: too many recent failures for the account or address.
+    :raises TooManyLoginAttemptsError: too many recent failures for the account from this
+        address, for the account in all, or from this address.
     :raises NotAuthenticatedError: unknown email or wrong password (the same answer for both).
     """
     email = normalize_email(email)
-    account_key = throttle_key("account", email)
+    pair_key = throttle_key("account-address", json.dumps([email, client_address]))
     limits = {
-        account_key: MAX_FAILED_LOGINS_PER_ACCOUNT,
+        pair_key: settings.max_failed_logins_per_account_and_address,
+        throttle_key("account", email): settings.max_failed_logins_per_account,
         throttle_key("address", client_address): settings.max_failed_logins_per_address,
     }
     attempts = _count_attempt(
@@ -97,9 +102,7 @@ def log_in(
     if user is None or not verify_password(password, user.password_hash):
         raise NotAuthenticatedError(BAD_CREDENTIALS)
     db.execute(
-        delete(LoginAttempt).where(
-            (LoginAttempt.key == account_key) | LoginAttempt.id.in_(attempts)
-        )
+        delete(LoginAttempt).where((LoginAttempt.key == pair_key) | LoginAttempt.id.in_(attempts))
     )
     if not user.is_active:
         user.is_active = True
@@ -116,8 +119,8 @@ def log_in(
 
 
 def throttle_key(kind: str, value: str) -> str:
-    """The key under which attempts of ``kind`` for ``value`` (an email or an address) are
-    counted.
+    """The key under which attempts of ``kind`` for ``value`` (an email, an address, a pair of
+    them as JSON) are counted.
 
     A value that the key column cannot store as it is (too long, or holding a NUL character,
     as a forwarded address may) is counted under its SHA-256 digest instead.

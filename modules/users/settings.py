@@ -48,6 +48,22 @@ class UsersSettings(ModuleSettings):
         description="Failed logins one client address may make in 15 minutes before every "
         "login from it is refused (429); behind a NAT, many people share one address.",
     )
+    max_failed_logins_per_account_and_address: int = Field(
+        default=5,
+        ge=1,
+        le=100_000,
+        description="Failed logins for one account from one client address in 15 minutes "
+        "before logins to it from that address are refused (429); other addresses still "
+        "may, so that a stranger's guesses do not lock the owner out.",
+    )
+    max_failed_logins_per_account: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Failed logins for one account from all addresses together in 15 minutes "
+        "before every login to it is refused (429): the ceiling for guesses spread over many "
+        "addresses.",
+    )
     max_signups_per_address_per_hour: int = Field(
         default=20,
         ge=1,

@@ -1,5 +1,5 @@
-"""The sign-up throttle, counted in the database per client address, as other addresses and
-parallel requests meet it."""
+"""The sign-up and login throttles, counted in the database per client address and account,
+as strangers at other addresses and parallel requests meet them."""
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,8 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modules.users import User
+from modules.users.testing import sign_up_through
 
 MAX_SIGN_UPS = 3
+ACCOUNT_CEILING = 8
+PAIR_LIMIT = 5
 
 ClientAt = Callable[[str], TestClient]
 
@@ -23,6 +26,8 @@ def module_settings() -> dict[str, dict[str, object]]:
     return {
         "users": {
             "max_signups_per_address_per_hour": MAX_SIGN_UPS,
+            "max_failed_logins_per_account": ACCOUNT_CEILING,
+            "max_failed_logins_per_account_and_address": PAIR_LIMIT,
         }
     }
 
@@ -44,6 +49,12 @@ def client_at(app: FastAPI) -> Iterator[ClientAt]:
 def sign_up_body(number: int) -> dict[str, str]:
     """The body of the ``number``-th sign-up."""
     return {"email": f"n{number}@example.com", "password": "long enough", "display_name": "N"}
+
+
+def wrong_password(client: TestClient, email: str) -> int:
+    """Try a wrong password for ``email``; the status."""
+    form = {"username": email, "password": "not the password"}
+    return client.post("/auth/token", data=form).status_code
 
 
 # --- sign-ups ---
@@ -81,3 +92,40 @@ def test_parallel_sign_ups_never_pass_the_address_limit(client: TestClient) -> N
             pool.map(lambda n: client.post("/users", json=sign_up_body(n)).status_code, range(10))
         )
     assert sorted(statuses) == [201] * MAX_SIGN_UPS + [429] * (10 - MAX_SIGN_UPS)
+
+
+# --- logins ---
+
+
+def test_a_strangers_failed_logins_do_not_lock_the_owner_out(
+    client: TestClient, client_at: ClientAt
+) -> None:
+    owner = sign_up_through(client)
+    stranger = client_at("203.0.113.9")
+    statuses = [wrong_password(stranger, owner.email) for _ in range(PAIR_LIMIT + 1)]
+    assert statuses == [401] * PAIR_LIMIT + [429]
+    form = {"username": owner.email, "password": owner.password}
+    assert client.post("/auth/token", data=form).status_code == 200
+
+
+def test_the_per_account_ceiling_holds_across_addresses(
+    client: TestClient, client_at: ClientAt
+) -> None:
+    owner = sign_up_through(client)
+    statuses = [
+        wrong_password(client_at(f"203.0.113.{number}"), owner.email)
+        for number in range(ACCOUNT_CEILING)
+    ]
+    assert statuses == [401] * ACCOUNT_CEILING
+    form = {"username": owner.email, "password": owner.password}
+    assert client_at("198.51.100.1").post("/auth/token", data=form).status_code == 429
+
+
+def test_parallel_failures_from_many_addresses_never_pass_the_ceiling(
+    client: TestClient, client_at: ClientAt
+) -> None:
+    owner = sign_up_through(client)
+    strangers = [client_at(f"203.0.113.{number}") for number in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda each: wrong_password(each, owner.email), strangers))
+    assert sorted(statuses) == [401] * ACCOUNT_CEILING + [429] * (20 - ACCOUNT_CEILING)
