@@ -70,7 +70,8 @@ def test_a_client_reads_its_own_writes_while_others_read_the_replica(
     replica_app: FastAPI, postgres_server: TemporaryPostgres, replica: TemporaryPostgres
 ) -> None:
     writer, reader = TestClient(replica_app), TestClient(replica_app)
-    alice, bob = sign_up_through(writer), sign_up_through(reader)
+    # Bob signs up on a client of his own: a client that wrote reads the primary for a while.
+    alice, bob = sign_up_through(writer), sign_up_through(TestClient(replica_app))
     catalog = [skill["id"] for skill in reader.get("/skills?limit=20").json()["items"]]
     catch_up(postgres_server, replica)
     # The replica stops replaying: whatever alice writes from now on, only the primary has.
