@@ -34,7 +34,29 @@ BLANK_CHARACTERS = (
     + "".join(chr(code) for code in range(0x2000, 0x200B))
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_BLANK_CLASS = "".join(f"\\u{ord(character):04x}" for character in BLANK_CHARACTERS)
+
+
+def _pattern_escape(character: str) -> str:
+    # A character as JSON Schema's (ECMA-262) patterns spell it in a class: \uXXXX.
+    return f"\\u{ord(character):04x}"
+
+
+def _class_ranges(characters: str) -> str:
+    # The inside of a pattern's character class holding ``characters``, runs as ranges.
+    codes = sorted({ord(character) for character in characters})
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(
+        _pattern_escape(chr(first)) + (f"-{_pattern_escape(chr(last))}" if last > first else "")
+        for first, last in runs
+    )
+
+
+_BLANK_CLASS = "".join(_pattern_escape(character) for character in BLANK_CHARACTERS)
 
 
 def _trimmed(value: Any) -> Any:
@@ -49,12 +71,17 @@ class TrimmedTo:
     ``max_length`` characters that starts and ends with a non-blank one) rather than a
     ``maxLength`` that would count the blanks: what a client may send is what the server
     accepts, and the reverse.
+
+    :param excluded: characters that the field's own validators refuse anywhere inside the
+        trimmed text, which the pattern then excludes too (trimming is checked here; refusing
+        them, with a message of its own, is the field's).
     """
 
-    def __init__(self, max_length: int) -> None:
+    def __init__(self, max_length: int, *, excluded: str = "") -> None:
         if max_length < 2:
             raise ValueError("TrimmedTo needs a max_length of at least 2")
         self.max_length = max_length
+        self.excluded = _class_ranges(excluded)
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -69,8 +96,8 @@ class TrimmedTo:
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         """A string matching the one pattern that says it all."""
-        blank, core = f"[{_BLANK_CLASS}]*", f"[^{_BLANK_CLASS}\\u0000]"
-        middle = f"[^\\u0000]{{0,{self.max_length - 2}}}"
+        blank, core = f"[{_BLANK_CLASS}]*", f"[^{_BLANK_CLASS}\\u0000{self.excluded}]"
+        middle = f"[^\\u0000{self.excluded}]{{0,{self.max_length - 2}}}"
         return {"type": "string", "pattern": f"^{blank}{core}(?:{middle}{core})?{blank}$"}
 
 

@@ -20,8 +20,20 @@ from pydantic import (
 
 from core.pagination import Page
 from core.schemas import StrictBody, TrimmedTo
+from modules.users.display_names import MAX_LENGTH as MAX_DISPLAY_NAME_LENGTH
+from modules.users.display_names import SCHEMA_EXCLUDED, checked_display_name
 
-DisplayName = Annotated[str, TrimmedTo(50)]
+DisplayName = Annotated[
+    str,
+    TrimmedTo(MAX_DISPLAY_NAME_LENGTH, excluded=SCHEMA_EXCLUDED),
+    AfterValidator(checked_display_name),
+]
+DISPLAY_NAME_RULES = (
+    "Stored in Unicode NFKC, 1 to 50 characters; at least one letter or digit; no control, "
+    "format, invisible or line-break characters; no overlaying, enclosing or more than four "
+    "stacked combining marks; no mix of scripts with look-alike letters (Unicode TR39). "
+    "Names need not be unique."
+)
 Bio = Annotated[str, Field(max_length=500)]
 # Stored trimmed, in email-validator's normal form (Unicode NFC, the domain in Unicode rather
 # than punycode) and lower-case, so that one address cannot hold two accounts. Login looks
@@ -69,7 +81,7 @@ class UserCreate(StrictBody):
 
     email: NormalizedEmail
     password: Password
-    display_name: DisplayName
+    display_name: DisplayName = Field(description=DISPLAY_NAME_RULES)
     bio: Bio | None = None
 
 
@@ -88,7 +100,9 @@ class UserUpdate(StrictBody):
     nullable), since the default None is never validated.
     """
 
-    display_name: DisplayName | None = Field(default=None, json_schema_extra=_not_nullable)
+    display_name: DisplayName | None = Field(
+        default=None, description=DISPLAY_NAME_RULES, json_schema_extra=_not_nullable
+    )
     bio: Bio | None = None
 
     @model_validator(mode="after")
