@@ -115,7 +115,10 @@ def _document_body_errors(app: FastAPI, max_bytes: int) -> None:
     # stateful fuzzing phase) meet status codes it never mentions.
     errors = {
         "400": {"description": "The body cannot be parsed (not UTF-8, or nested too deeply)"},
-        "413": {"description": f"The body is larger than {max_bytes} bytes"},
+        "413": {
+            "description": f"The body is larger than {max_bytes} bytes, or than the "
+            "operation's kind of body may be (64 KiB for an object)"
+        },
     }
     build = app.openapi
 

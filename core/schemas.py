@@ -2,7 +2,7 @@
 
 import re
 from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -117,9 +117,15 @@ def _document_the_nul_ban(schema: dict[str, Any]) -> None:
 class StrictBody(BaseModel):
     """A request body that refuses fields it does not know (naming the first
     ``MAX_REPORTED_ERRORS`` of them), and NUL characters or lone surrogates in any text (no
-    database can store them, so they would otherwise fail deep in the database driver)."""
+    database can store them, so they would otherwise fail deep in the database driver); a
+    route reading one refuses a body over ``max_body_bytes`` unparsed (413)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_document_the_nul_ban)
+
+    # A body larger than this is refused 413 before it is parsed (core.routing): far above
+    # any valid body of a model whose texts hold at most a few thousand characters, and
+    # cheap to parse. A model with longer texts raises it.
+    max_body_bytes: ClassVar[int] = 64 * 1024
 
     @model_validator(mode="before")
     @classmethod
