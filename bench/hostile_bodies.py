@@ -67,13 +67,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="1 s phases, one worker")
     parser.add_argument("--before", type=Path, help="a checkout of earlier code, also measured")
+    parser.add_argument(
+        "--unknown-fields",
+        type=int,
+        default=UNKNOWN_FIELDS,
+        help="fields per flood body (4600 stays under POST /users's 64 KiB limit)",
+    )
     arguments = parser.parse_args()
     seconds, workers = (1.0, 1) if arguments.quick else (arguments.seconds, arguments.workers)
     codes = {"hobbymatch": ""}
     if arguments.before is not None:
         codes["before"] = str(arguments.before.resolve())
-    body = hostile_body()
-    print(f"flood body: {len(body) / 1000:.0f} KB, {UNKNOWN_FIELDS} unknown fields")
+    body = hostile_body(arguments.unknown_fields)
+    print(f"flood body: {len(body) / 1000:.0f} KB, {arguments.unknown_fields} unknown fields")
     print(f"{CLIENTS} anonymous clients, {seconds:.0f} s per phase, {workers} worker(s)")
     server = TemporaryPostgres()
     server.start()
@@ -85,12 +91,12 @@ def main() -> None:
         server.cleanup()
     lines = report(results)
     folder = Path(tempfile.mkdtemp()) if arguments.quick else BENCH / "results"
-    write_results(results, lines, seconds, workers, folder)
+    write_results(results, lines, seconds, workers, len(body), folder)
 
 
-def hostile_body() -> bytes:
-    """A sign-up that also carries ``UNKNOWN_FIELDS`` fields nobody declared."""
-    unknown = {f"k{number:05d}": 1 for number in range(UNKNOWN_FIELDS)}
+def hostile_body(count: int) -> bytes:
+    """A sign-up that also carries ``count`` fields nobody declared."""
+    unknown = {f"k{number:05d}": 1 for number in range(count)}
     return json.dumps({**PERSON, "email": "flood@example.com", **unknown}).encode()
 
 
@@ -289,6 +295,7 @@ def write_results(
     lines: list[str],
     seconds: float,
     workers: int,
+    body_bytes: int,
     folder: Path,
 ) -> None:
     """``folder``/hostile-bodies-<time>.json (every latency) and .txt (the table)."""
@@ -297,7 +304,7 @@ def write_results(
     meta = {
         "when": stamp,
         "clients": CLIENTS,
-        "unknown_fields": UNKNOWN_FIELDS,
+        "body_bytes": body_bytes,
         "seconds_per_phase": seconds,
         "workers": workers,
         "cores": os.cpu_count(),
