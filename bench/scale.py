@@ -139,9 +139,13 @@ def measure_size(
         [f"/skills/{skill}/users" for skill in skill_sample(engine, draw, callers)],
     )
     report(
-        figures, name, latencies([get(in_sql, path) for path in paths], repeats), floor, target=10
+        figures,
+        name,
+        latencies([get(in_sql, path, headers[0]) for path in paths], repeats),
+        floor,
+        target=10,
     )
-    figures["plans"][name] = costliest_plan(engine, get(in_sql, paths[0]))
+    figures["plans"][name] = costliest_plan(engine, get(in_sql, paths[0], headers[0]))
     writes = list_changes(indexed, without_log, emails, repeats)
     report(figures, "PUT /users/me/skills", writes["with the change log"], floor)
     report(
