@@ -110,7 +110,7 @@ def test_four_processes_behind_a_small_server_pool_answer_every_request(
                 base = bases[(number + step) % len(bases)]
                 chosen = skills[(number + step) % len(skills)]
                 statuses += [
-                    call("GET", f"{base}/users/{users[step % len(users)]}"),
+                    call("GET", f"{base}/users/{users[step % len(users)]}", token),
                     call(
                         "PUT",
                         f"{base}/users/me/skills",
@@ -123,7 +123,10 @@ def test_four_processes_behind_a_small_server_pool_answer_every_request(
 
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             statuses = [status for run in pool.map(client, range(CLIENTS)) for status in run]
-        afterwards = [call("GET", f"{base}/users/{users[0]}") for base in bases]
+        reader = issue_token(
+            user_id=users[0], token_version=0, secret_key=SECRET, lifetime=timedelta(hours=1)
+        )
+        afterwards = [call("GET", f"{base}/users/{users[0]}", reader) for base in bases]
         pools = pgbouncer.admin("SHOW POOLS")
         stats = pgbouncer.admin("SHOW STATS")
 
