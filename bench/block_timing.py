@@ -17,11 +17,11 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.accounts import Account, sign_up_through
+from hobbymatch_testkit.postgres import TemporaryPostgres
 
 from core.main import create_app, start_modules, stop_modules
-from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
-from modules.users.testing import Account, sign_up_through
 
 MODULES = ["users", "skills", "matches", "messages", "notifications", "blocks"]
 

@@ -12,7 +12,7 @@ bench/results/hostile-bodies-<time>.json and .txt; ``--quick`` runs 1-second pha
 worker into a temporary folder. ``--before DIR`` measures the code in DIR too, in the same
 run (a checkout of an earlier commit, put first on ``PYTHONPATH``):
 
-    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]'
+    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
     .venv/bin/python bench/hostile_bodies.py [--before /tmp/before]
 """
 
@@ -34,9 +34,8 @@ from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
-
-from core.postgres_server import TemporaryPostgres
 
 CLIENTS = 16
 UNKNOWN_FIELDS = 60_000

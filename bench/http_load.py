@@ -18,7 +18,7 @@ same round, with the spread (lowest and highest round), and a 256-connection run
 bench/results/http-load-<time>.json and .png. ``--quick`` runs one short round on one worker
 into a temporary folder, in well under a minute.
 
-    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]'
+    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
     .venv/bin/python bench/http_load.py
 
 Needs Debian's wrk (installed when missing).
@@ -40,10 +40,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 from sqlalchemy import create_engine, text
 
-from core.postgres_server import TemporaryPostgres
 from modules.users.security import issue_token
 
 BASELINES: tuple[str, ...] = ("floor", "single-file", "plain")

@@ -22,13 +22,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
 from core.config import load_settings
 from core.main import create_app, start_modules, stop_modules
-from core.postgres_server import TemporaryPostgres
 
 WARM_UP = 200
 

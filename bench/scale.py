@@ -13,7 +13,8 @@ floor, same run); it prints PostgreSQL's plan of each endpoint's costliest query
 `hobbymatch new-module`, on an empty database and again on the created one. Writes
 bench/results/scale-<time>.json and .png (``--quick``: 300 users, to a temporary folder).
 
-    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/scale.py
+    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
+    .venv/bin/python bench/scale.py
 """
 
 import argparse
@@ -32,6 +33,7 @@ from typing import Any
 
 import psycopg2
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.engine import Engine
@@ -39,7 +41,6 @@ from sqlalchemy.engine import Engine
 from core.config import load_settings
 from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
-from core.postgres_server import TemporaryPostgres
 from core.scaffold import create_module
 from modules.skills import UserSkill
 

@@ -17,7 +17,7 @@ configuration's requests/s as a ratio to direct in the same round: the median ov
 and the spread. Writes bench/results/scale-out-<time>.json and .txt; ``--quick`` runs one
 short round into a temporary folder.
 
-    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]'
+    python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
     .venv/bin/python bench/scale_out.py
 
 Needs Debian's wrk and pgbouncer (each installed when missing).
@@ -42,10 +42,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
+from hobbymatch_testkit.postgres import TemporaryPgBouncer, TemporaryPostgres, find_pgbouncer
 from http_load import _parse_wrk, install_wrk, lua_list, tokens_of
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
-
-from core.postgres_server import TemporaryPgBouncer, TemporaryPostgres, find_pgbouncer
 
 PROCESSES = 4
 CONNECTIONS = 32

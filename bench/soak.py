@@ -18,7 +18,7 @@ acknowledged write, on memory growing by more than MAX_RSS_GROWTH_MIB from the s
 growing by more than MAX_LEAKED_HANDLES, or on the last window's p99 exceeding MAX_P99_DRIFT
 times the second's. It writes bench/results/soak-<time>.json and .txt.
 
-    python3 -m venv .venv && .venv/bin/pip install -e .
+    python3 -m venv .venv && .venv/bin/pip install -e . -e ./testkit
     .venv/bin/python bench/soak.py [--seconds 60] [--clients 256] [--workers 2] [--users 1000]
 """
 
@@ -37,10 +37,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 from sqlalchemy import Engine, create_engine, text
 
-from core.postgres_server import TemporaryPostgres
 from modules.users.security import issue_token
 
 WINDOW_SECONDS = 5

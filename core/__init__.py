@@ -1,7 +1,85 @@
-"""HobbyMatch's core: settings, database, module discovery, the app factory and the CLI.
+"""HobbyMatch's core, and the one surface that modules import from.
 
-The core never imports a feature module. Modules plug in through the hooks in
-:mod:`core.hookspecs`; module authors import :data:`core.modules.hookimpl` to implement them.
+A module imports what it needs from ``core`` itself::
+
+    from core import Base, SessionDep, hookimpl, NotFoundError
+
+The submodules (``core.engine``, ``core.platform``, ``core.main``...) are the platform's own
+internals, as ``_pytest`` is pytest's; an import-linter contract keeps modules off them. The
+core never imports a feature module. Modules plug in through the hooks in :mod:`core.hookspecs`.
 """
 
 __version__ = "0.1.0"
+
+from core.config import ModuleSettings, Settings
+from core.database import SessionDep, get_db
+from core.engine import (
+    MAX_INTEGER_ID,
+    Base,
+    UtcDateTime,
+    insert_ignoring_duplicates,
+    serialize_on,
+    upsert,
+    utc_now,
+)
+from core.exceptions import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+    SettingsError,
+    TooManyRequestsError,
+)
+from core.hot_reads import hot_read
+from core.modules import ModuleInfo, hookimpl, hookspec
+from core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    PageParams,
+    Pagination,
+    fetch_page,
+)
+from core.platform import Platform, hooks
+from core.replicas import ReadsFromReplica
+from core.schemas import BLANK_CHARACTERS, NO_NUL_PATTERN, StrictBody, TrimmedTo
+
+__all__ = [
+    "BLANK_CHARACTERS",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_INTEGER_ID",
+    "MAX_PAGE_SIZE",
+    "NO_NUL_PATTERN",
+    "Base",
+    "ConflictError",
+    "DomainError",
+    "ModuleInfo",
+    "ModuleSettings",
+    "NotFoundError",
+    "Page",
+    "PageParams",
+    "Pagination",
+    "PermissionDeniedError",
+    "Platform",
+    "ReadsFromReplica",
+    "RuleViolationError",
+    "SessionDep",
+    "Settings",
+    "SettingsError",
+    "StrictBody",
+    "TooManyRequestsError",
+    "TrimmedTo",
+    "UtcDateTime",
+    "__version__",
+    "fetch_page",
+    "get_db",
+    "hookimpl",
+    "hooks",
+    "hookspec",
+    "hot_read",
+    "insert_ignoring_duplicates",
+    "serialize_on",
+    "upsert",
+    "utc_now",
+]

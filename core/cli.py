@@ -16,7 +16,7 @@ import uvicorn
 
 from core import migrations
 from core.config import ModuleSettings, env_prefix_of, load_settings
-from core.database import apply_session_defaults, check_database, describe_database
+from core.engine import apply_session_defaults, check_database, describe_database
 from core.exceptions import ModuleLoadError, StartupError
 from core.main import configure_logging, create_app, serveable, start_modules
 from core.modules import LoadedModule, ModuleRegistry, load_modules

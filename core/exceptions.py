@@ -64,6 +64,19 @@ class PermissionDeniedError(DomainError):
     status_code = 403
 
 
+class TooManyRequestsError(DomainError):
+    """The caller did this as often as a limit allows: answered 429, with ``Retry-After``.
+
+    :param retry_after: whole seconds until the caller may try again (at least 1).
+    """
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))}, **extra)
+        self.retry_after = max(1, retry_after)
+
+
 class RuleViolationError(DomainError):
     """The request is well-formed but breaks a business rule.
 

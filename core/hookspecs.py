@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.config import Settings
-    from core.database import Base
+    from core.engine import Base
 
 PROJECT = "hobbymatch"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -30,9 +30,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from core.database import is_connection_error
-from core.platform import Platform
-from core.replicas import Replica, replica_for_read
+from core.database import read_engine_for, read_failed
+from core.engine import is_connection_error
 
 _REQUEST_PARAMETER = "hot_read_request"
 
@@ -50,10 +49,7 @@ def hot_read(function: Callable[..., Any]) -> Callable[..., Awaitable[Response]]
     @functools.wraps(function)
     async def endpoint(**arguments: Any) -> Response:
         request: Request = arguments.pop(_REQUEST_PARAMETER)
-        platform = Platform.of(request)
-        state = request.scope.setdefault("state", {})
-        replica = replica_for_read(state, request.method, platform.replicas)
-        read = functools.partial(_read_as_json, platform, replica, function, adapter, arguments)
+        read = functools.partial(_read_as_json, request, function, adapter, arguments)
         return Response(await run_in_threadpool(read), media_type="application/json")
 
     request_parameter = inspect.Parameter(
@@ -70,13 +66,12 @@ def hot_read(function: Callable[..., Any]) -> Callable[..., Awaitable[Response]]
 
 
 def _read_as_json(
-    platform: Platform,
-    replica: Replica | None,
+    request: Request,
     function: Callable[..., Any],
     adapter: TypeAdapter[Any],
     arguments: dict[str, Any],
 ) -> bytes:
-    engine = replica.engine if replica is not None else platform.read_engine
+    engine, replica = read_engine_for(request)
     try:
         return _run(engine, function, adapter, arguments)
     except DBAPIError as error:
@@ -85,9 +80,7 @@ def _read_as_json(
         # replica that failed is skipped, and the primary answers.
         if not is_connection_error(error):
             raise
-        if replica is not None and platform.replicas is not None:
-            platform.replicas.mark_down(replica)
-    return _run(platform.read_engine, function, adapter, arguments)
+    return _run(read_failed(request, replica), function, adapter, arguments)
 
 
 def _run(

@@ -32,7 +32,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core import __version__
 from core.config import Settings, load_settings
-from core.database import (
+from core.engine import (
     apply_session_defaults,
     check_database,
     describe_database,

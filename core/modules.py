@@ -39,7 +39,7 @@ from sqlalchemy.exc import InvalidRequestError
 
 from core import hookspecs
 from core.config import ModuleSettings, Settings
-from core.database import Base
+from core.engine import Base
 from core.exceptions import ModuleLoadError
 from core.hookspecs import PROJECT, hookspec
 

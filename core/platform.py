@@ -18,11 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from core.config import ModuleSettings, Settings, load_module_settings
-from core.database import PLATFORM_KEY, create_database_engine, create_session_factory
+from core.engine import create_database_engine
 from core.modules import ModuleRegistry, load_modules
 from core.replicas import Replica, ReplicaSet, create_replica_set
 
 ModuleSettingsT = TypeVar("ModuleSettingsT", bound=ModuleSettings)
+
+# Where a session keeps the platform that made it: ``Platform.of(db)`` finds it there.
+_PLATFORM_KEY = "hobbymatch.platform"
 
 
 @dataclass
@@ -44,7 +47,7 @@ class Platform:
     replicas: ReplicaSet | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.session_factory = create_session_factory(self.engine, self)
+        self.session_factory = self._session_factory(self.engine)
         if self.settings.replica_urls:
             self.replicas = create_replica_set(
                 self.engine,
@@ -56,13 +59,19 @@ class Platform:
     def _replica(self, url: str) -> Replica:
         # Replicas only serve reads: autocommit.
         engine = _create_engine(self.settings, url, autocommit=True)
-        return Replica(engine=engine, session_factory=create_session_factory(engine, self))
+        return Replica(engine=engine, session_factory=self._session_factory(engine))
+
+    def _session_factory(self, engine: Engine) -> sessionmaker[Session]:
+        # Sessions bound to engine that know their platform.
+        return sessionmaker(
+            bind=engine, autoflush=False, expire_on_commit=False, info={_PLATFORM_KEY: self}
+        )
 
     @staticmethod
     def of(holder: HTTPConnection | FastAPI | Session) -> "Platform":
         """The platform of a request's app, of an app, or of the app that opened a session."""
         if isinstance(holder, Session):
-            platform: Platform = holder.info[PLATFORM_KEY]
+            platform: Platform = holder.info[_PLATFORM_KEY]
             return platform
         app = holder if isinstance(holder, FastAPI) else holder.app
         platform = app.state.platform

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event, text
@@ -33,9 +33,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from core.platform import Platform
 
 logger = logging.getLogger("hobbymatch")
 
@@ -220,21 +217,10 @@ def replica_for_read(
     return replica_set.choose(state.get(_READ_AFTER_LSN))
 
 
-def session_for_request(
-    state: dict[str, Any], method: str, platform: "Platform", replica_set: ReplicaSet | None
-) -> tuple[Session, Replica | None]:
-    """The session a request reads and writes with, and the replica behind it if any: a read
-    (``GET``, ``HEAD``) runs in autocommit, on a replica when its route opts in and a fresh
-    one has the caller's writes."""
-    if method not in _SAFE_METHODS:
-        session = platform.session_factory()
-        if replica_set is not None:
-            session.info[_REQUEST_STATE] = state
-        return session, None
-    replica = replica_for_read(state, method, replica_set)
-    if replica is not None:
-        return replica.session_factory(), replica
-    return platform.session_factory(bind=platform.read_engine), None
+def track_commit_position(session: Session, state: dict[str, Any]) -> None:
+    """Record, in the request's ``state``, the primary's WAL position after each commit of
+    ``session``: :class:`ReadRoutingMiddleware` answers it as the read-your-writes cookie."""
+    session.info[_REQUEST_STATE] = state
 
 
 def connection_lost(

@@ -230,7 +230,7 @@ def _serve_in_one_hop(handler: Handler, request: Request) -> Response:
         raise
     finally:
         for request_session in sessions:
-            request_session.session.close()
+            request_session.close()
     return response
 
 

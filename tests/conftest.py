@@ -1,16 +1,22 @@
-"""Fixtures shared by every test folder; the database fixtures come from the test kit
-(:mod:`core.testing`, loaded as a pytest plugin)."""
+"""Fixtures shared by every test folder; the database fixtures and signed-up people come from
+the test kit (:mod:`hobbymatch_testkit`), which these tests ask for."""
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
 
 from core.platform import Platform
-from core.postgres_server import PostgresUnavailableError, TemporaryPostgres
 from modules.users import UsersSettings
 from tests.throwaway_modules import ModuleFolder, throwaway_module_folder
+
+if TYPE_CHECKING:
+    from hobbymatch_testkit.postgres import TemporaryPostgres
+
+# The kit, asked for here rather than imported, so that pytest rewrites its asserts.
+pytest_plugins = ["hobbymatch_testkit", "hobbymatch_testkit.accounts"]
 
 
 @pytest.fixture
@@ -27,8 +33,10 @@ def secret_key(app: FastAPI) -> str:
 
 
 @pytest.fixture
-def own_postgres() -> Iterator[TemporaryPostgres]:
+def own_postgres() -> Iterator["TemporaryPostgres"]:
     """A PostgreSQL server of the test's own, which it may stop and start."""
+    from hobbymatch_testkit.postgres import PostgresUnavailableError, TemporaryPostgres
+
     try:
         server = TemporaryPostgres()
     except PostgresUnavailableError as error:

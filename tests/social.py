@@ -3,8 +3,7 @@
 import uuid
 
 from fastapi.testclient import TestClient
-
-from modules.users.testing import Account
+from hobbymatch_testkit.accounts import Account
 
 
 def request_connection(client: TestClient, sender: Account, recipient: Account) -> uuid.UUID:

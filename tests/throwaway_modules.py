@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.database import Base
+from core import Base
 
 HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
 
@@ -33,7 +33,7 @@ class ModuleFolder:
         package = self.root / name
         package.mkdir(parents=True)
         source = f"""\
-            from core.modules import ModuleInfo, hookimpl
+            from core import ModuleInfo, hookimpl
             MODULE_INFO = ModuleInfo(name={declared_name or name!r}, version="1.2.3", requires={tuple(requires)!r})
         """
         (package / "__init__.py").write_text(textwrap.dedent(source) + textwrap.dedent(body))
@@ -45,7 +45,7 @@ def module_with_table(table: str, route: str | None = None) -> str:
     source = f"""
         from fastapi import APIRouter
         from sqlalchemy.orm import Mapped, mapped_column
-        from core.database import Base
+        from core import Base
 
         class Thing(Base):
             __tablename__ = {table!r}

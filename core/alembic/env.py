@@ -11,7 +11,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine
 
-from core.database import Base, UtcDateTime
+from core.engine import Base, UtcDateTime
 
 config = context.config
 compared_tables: set[str] | None = config.attributes.get("tables")

@@ -18,8 +18,7 @@ from collections.abc import Collection, Iterator, Sequence
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
+from core import Base, ModuleInfo, hookimpl
 from modules.blocks.demo import seed_demo_blocks
 from modules.blocks.models import Block
 from modules.blocks.service import blockers_of, hidden_for

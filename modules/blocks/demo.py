@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.database import insert_ignoring_duplicates
+from core import insert_ignoring_duplicates
 from modules.blocks.models import Block
 from modules.users import User
 

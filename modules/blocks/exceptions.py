@@ -1,6 +1,6 @@
 """The blocks module's errors; the core's handler turns each into its HTTP status."""
 
-from core.exceptions import ConflictError, NotFoundError, RuleViolationError
+from core import ConflictError, NotFoundError, RuleViolationError
 
 
 class BlockingYourselfError(RuleViolationError):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.database import Base, UtcDateTime, utc_now
+from core import Base, UtcDateTime, utc_now
 from modules.users import User
 
 

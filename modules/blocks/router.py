@@ -4,8 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from core.database import SessionDep
-from core.pagination import Pagination
+from core import Pagination, SessionDep
 from modules.blocks import service
 from modules.blocks.schemas import BlockCreate, BlockOut, BlockPage
 from modules.users import UNAUTHENTICATED, CurrentUser, UserPublic

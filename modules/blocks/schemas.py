@@ -5,8 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from core.pagination import Page
-from core.schemas import StrictBody
+from core import Page, StrictBody
 from modules.users import UserPublic
 
 

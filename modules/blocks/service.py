@@ -7,8 +7,7 @@ from sqlalchemy import delete, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.pagination import PageParams
-from core.platform import Platform
+from core import PageParams, Platform
 from modules.blocks.exceptions import (
     AlreadyBlockedError,
     BlockingYourselfError,

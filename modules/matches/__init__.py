@@ -32,10 +32,7 @@ import pluggy
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
-from core.config import Settings
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
-from core.platform import Platform
+from core import Base, ModuleInfo, Platform, Settings, hookimpl
 from modules.matches import hookspecs
 from modules.matches.demo import seed_demo_requests
 from modules.matches.filtering import MatchFilter

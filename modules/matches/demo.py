@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core import utc_now
 from modules.matches.models import ConnectionRequest, RequestStatus, pair_key
 from modules.users import User, hidden_from
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from core.exceptions import ConflictError, DomainError, NotFoundError, RuleViolationError
+from core import ConflictError, DomainError, NotFoundError, RuleViolationError
 
 
 class RequestToSelfError(RuleViolationError):

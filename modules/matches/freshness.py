@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core import utc_now
 from modules.matches.index import Snapshot, build_snapshot, read_overrides
 from modules.matches.models import MatchChange
 

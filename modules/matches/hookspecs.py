@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
-from core.modules import hookspec
+from core import hookspec
 from modules.matches.filtering import MatchFilter
 from modules.matches.models import ConnectionRequest
 from modules.matches.schemas import Match

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.database import Base, UtcDateTime, utc_now
+from core import Base, UtcDateTime, utc_now
 from modules.users import User
 
 

@@ -6,9 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import SessionDep, get_db
-from core.pagination import Pagination
-from core.platform import Platform
+from core import Pagination, Platform, SessionDep, get_db
 from modules.matches import service
 from modules.matches.freshness import LiveIndex
 from modules.matches.models import ConnectionRequest, RequestStatus

@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.pagination import Page
-from core.schemas import StrictBody
+from core import Page, StrictBody
 from modules.users import UserPublic
 
 

@@ -10,9 +10,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.database import serialize_on, upsert, utc_now
-from core.pagination import PageParams, fetch_page
-from core.platform import Platform, hooks
+from core import PageParams, Platform, fetch_page, hooks, serialize_on, upsert, utc_now
 from modules.matches.exceptions import (
     NotConnectedError,
     RequestCooldownError,

@@ -19,8 +19,7 @@ import pluggy
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
+from core import Base, ModuleInfo, hookimpl
 from modules.messages import hookspecs
 from modules.messages.demo import seed_demo_messages
 from modules.messages.models import Message

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core import utc_now
 from modules.matches import ConnectionRequest, RequestStatus
 from modules.messages.models import Message
 

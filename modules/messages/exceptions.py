@@ -1,6 +1,6 @@
 """The messages module's errors; the core's handler turns each into its HTTP status."""
 
-from core.exceptions import DomainError, NotFoundError, PermissionDeniedError, RuleViolationError
+from core import DomainError, NotFoundError, PermissionDeniedError, RuleViolationError
 
 
 class NotConnectedError(PermissionDeniedError):

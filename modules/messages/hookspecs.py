@@ -10,7 +10,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from core.modules import hookspec
+from core import hookspec
 from modules.messages.models import Message
 
 

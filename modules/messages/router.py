@@ -6,8 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import MAX_INTEGER_ID, SessionDep
-from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pagination
+from core import DEFAULT_PAGE_SIZE, MAX_INTEGER_ID, MAX_PAGE_SIZE, Pagination, SessionDep
 from modules.messages import service
 from modules.messages.models import Message
 from modules.messages.schemas import (

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from core.pagination import Page
-from core.schemas import StrictBody, TrimmedTo
+from core import Page, StrictBody, TrimmedTo
 from modules.messages.models import MAX_TEXT_LENGTH
 from modules.users import UserPublic
 

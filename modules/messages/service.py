@@ -7,9 +7,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.database import serialize_on, utc_now
-from core.pagination import PageParams
-from core.platform import Platform, hooks
+from core import PageParams, Platform, hooks, serialize_on, utc_now
 from modules.matches import are_connected
 from modules.messages.exceptions import (
     MessageToYourselfError,

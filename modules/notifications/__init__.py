@@ -21,9 +21,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
-from core.platform import Platform
+from core import Base, ModuleInfo, Platform, hookimpl
 from modules.matches import ConnectionRequest
 from modules.messages import Message
 from modules.notifications import service

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import ClassVar
 
-from core.exceptions import DomainError
+from core import DomainError
 
 
 class InvalidTicketError(DomainError):

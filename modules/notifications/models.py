@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.database import Base, UtcDateTime, utc_now
+from core import Base, UtcDateTime, utc_now
 from modules.users import User
 
 # Ids grow in each person's commit order (see Inbox), so a stream resumes with "after id N".

@@ -8,10 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from core.database import SessionDep
-from core.pagination import Pagination
-from core.platform import Platform
-from core.schemas import NO_NUL_PATTERN
+from core import NO_NUL_PATTERN, Pagination, Platform, SessionDep
 from modules.notifications import service
 from modules.notifications.live import StreamHub
 from modules.notifications.schemas import (

@@ -5,8 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from core.pagination import Page
-from core.schemas import StrictBody
+from core import Page, StrictBody
 from modules.notifications.models import Kind
 from modules.users import UserPublic
 

@@ -10,8 +10,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.database import upsert, utc_now
-from core.pagination import PageParams, fetch_page
+from core import PageParams, fetch_page, upsert, utc_now
 from modules.notifications.exceptions import InvalidTicketError
 from modules.notifications.live import CHANNEL
 from modules.notifications.models import Inbox, Kind, Notification, StreamTicket

@@ -16,8 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
+from core import Base, ModuleInfo, hookimpl
 from modules.matches import Match, MatchFilter
 from modules.places import service
 from modules.places.demo import seed_demo_places

@@ -1,6 +1,6 @@
 """The places module's errors; the core's handler turns each into its HTTP status."""
 
-from core.exceptions import DomainError, NotFoundError, RuleViolationError
+from core import DomainError, NotFoundError, RuleViolationError
 
 
 class NoPlaceError(NotFoundError):

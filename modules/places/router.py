@@ -4,9 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from core.database import SessionDep
-from core.pagination import Pagination
-from core.platform import Platform
+from core import Pagination, Platform, SessionDep
 from modules.places import service
 from modules.places.models import Place
 from modules.places.schemas import NearbyPage, NearbyPerson, PlaceIn, PlaceOut

@@ -5,8 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.pagination import Page
-from core.schemas import StrictBody, TrimmedTo
+from core import Page, StrictBody, TrimmedTo
 from modules.places.models import MAX_CITY_LENGTH
 from modules.users import UserPublic
 

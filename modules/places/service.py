@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.database import serialize_on, upsert, utc_now
-from core.pagination import PageParams
-from core.platform import Platform
+from core import PageParams, Platform, serialize_on, upsert, utc_now
 from modules.places.distance import CELL_KM, Cell, box_around, shown_km
 from modules.places.exceptions import (
     NoPlaceError,

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from core.config import ModuleSettings
+from core import ModuleSettings
 
 
 class PlacesSettings(ModuleSettings):

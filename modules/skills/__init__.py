@@ -22,9 +22,7 @@ import pluggy
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
-from core.config import Settings
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
+from core import Base, ModuleInfo, Settings, hookimpl
 from modules.skills import hookspecs
 from modules.skills.demo import seed_demo_lists
 from modules.skills.models import (

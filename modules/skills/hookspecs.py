@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from core.modules import hookspec
+from core import hookspec
 
 
 @hookspec

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import Base, UtcDateTime, utc_now
+from core import Base, UtcDateTime, utc_now
 from modules.users import User
 
 MAX_SKILLS_PER_USER = 10

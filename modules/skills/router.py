@@ -7,11 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from core.database import MAX_INTEGER_ID, get_db
-from core.hot_reads import hot_read
-from core.pagination import Pagination
-from core.replicas import ReadsFromReplica
-from core.schemas import NO_NUL_PATTERN
+from core import MAX_INTEGER_ID, NO_NUL_PATTERN, Pagination, ReadsFromReplica, get_db, hot_read
 from modules.skills import service
 from modules.skills.models import Category, Intent, Skill, UserSkill
 from modules.skills.schemas import (

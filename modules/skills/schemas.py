@@ -5,9 +5,7 @@ from typing import Annotated
 from fastapi import Body
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from core.database import MAX_INTEGER_ID
-from core.pagination import Page
-from core.schemas import StrictBody, TrimmedTo
+from core import MAX_INTEGER_ID, Page, StrictBody, TrimmedTo
 from modules.skills.models import MAX_SKILLS_PER_USER, Category, Intent
 from modules.users import UserPublic
 

@@ -16,9 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.database import insert_ignoring_duplicates
-from core.pagination import PageParams, fetch_page
-from core.platform import hooks
+from core import PageParams, fetch_page, hooks, insert_ignoring_duplicates
 from modules.skills.catalog import STARTING_CATALOG
 from modules.skills.exceptions import (
     SkillAlreadyListedError,

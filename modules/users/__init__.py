@@ -38,8 +38,7 @@ import pluggy
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
+from core import Base, ModuleInfo, hookimpl
 from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (

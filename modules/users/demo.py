@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from core.database import insert_ignoring_duplicates
-from core.platform import Platform
+from core import Platform, insert_ignoring_duplicates
 from modules.users.models import User
 from modules.users.security import hash_password
 from modules.users.settings import UsersSettings

@@ -5,8 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from core.database import SessionDep
-from core.platform import Platform
+from core import Platform, SessionDep
 from modules.users import service
 from modules.users.exceptions import NotAuthenticatedError
 from modules.users.models import User

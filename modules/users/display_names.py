@@ -26,7 +26,7 @@ import unicodedata
 from confusable_homoglyphs import categories, confusables
 from pydantic_core import PydanticCustomError
 
-from core.schemas import BLANK_CHARACTERS
+from core import BLANK_CHARACTERS
 
 MAX_LENGTH = 50
 MAX_MARKS_IN_A_ROW = 4

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import ClassVar
 
-from core.exceptions import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from core import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 
 
 class EmailTakenError(ConflictError):

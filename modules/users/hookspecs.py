@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
-from core.modules import hookspec
+from core import hookspec
 
 
 @hookspec

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Index, Select, String, Text, exists, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
-from core.database import Base, UtcDateTime, utc_now
+from core import Base, UtcDateTime, utc_now
 
 
 class User(Base):

@@ -6,10 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import SessionDep, get_db
-from core.pagination import Pagination
-from core.replicas import ReadsFromReplica
-from core.schemas import NO_NUL_PATTERN
+from core import NO_NUL_PATTERN, Pagination, ReadsFromReplica, SessionDep, get_db
 from modules.users import service
 from modules.users.dependencies import UNAUTHENTICATED, ClientAddress, CurrentUser, SettingsDep
 from modules.users.models import User

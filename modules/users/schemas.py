@@ -18,8 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.pagination import Page
-from core.schemas import StrictBody, TrimmedTo
+from core import Page, StrictBody, TrimmedTo
 from modules.users.display_names import MAX_LENGTH as MAX_DISPLAY_NAME_LENGTH
 from modules.users.display_names import SCHEMA_EXCLUDED, checked_display_name
 

@@ -11,9 +11,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.database import serialize_on, utc_now
-from core.pagination import PageParams, fetch_page
-from core.platform import hooks
+from core import PageParams, fetch_page, hooks, serialize_on, utc_now
 from modules.users.exceptions import (
     EmailTakenError,
     NotAuthenticatedError,

@@ -16,8 +16,7 @@ from typing import Any, ClassVar, Self
 from pydantic import Field, SecretStr
 from sqlalchemy.engine import URL, make_url
 
-from core.config import ModuleSettings, Settings
-from core.exceptions import SettingsError
+from core import ModuleSettings, Settings, SettingsError
 from modules.users.security import HashCost
 
 logger = logging.getLogger("hobbymatch")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import event
 
 from core.platform import Platform
-from modules.users.testing import Account
 from tests.social import block, connect
 
 SignUp = Callable[..., Account]

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from modules.users.testing import Account
 from tests.social import block, connect, request_connection
 
 SignUp = Callable[..., Account]

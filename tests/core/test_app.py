@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.postgres import TemporaryPostgres
 
 from core import __version__
 from core.config import Settings
 from core.main import create_app, start_modules, stop_modules
 from core.platform import create_platform
-from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
 from tests.throwaway_modules import run_cli
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -5,9 +5,9 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
+from hobbymatch_testkit import make_test_settings
 
 from core.main import create_app, start_modules
-from core.testing import make_test_settings
 
 WORKERS = 3
 

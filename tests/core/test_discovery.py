@@ -135,7 +135,7 @@ def installed_distribution(tmp_path_factory: pytest.TempPathFactory) -> Path:
     package = source / "hobbymatch_bookclub"
     package.mkdir()
     (package / "__init__.py").write_text(
-        "from core.modules import ModuleInfo, hookimpl\n"
+        "from core import ModuleInfo, hookimpl\n"
         'MODULE_INFO = ModuleInfo(name="bookclub", version="2.0.0", requires=("users",))\n'
         + textwrap.dedent(module_with_table("bookclub_books", route="/bookclub/books"))
     )

@@ -15,7 +15,7 @@ from tests.throwaway_modules import ModuleFolder, run_cli
 
 LIBRARY = """
 from fastapi import APIRouter, status
-from core.database import SessionDep
+from core import SessionDep
 from core.platform import hooks
 from modules.library import hookspecs
 

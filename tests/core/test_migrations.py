@@ -8,14 +8,13 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from sqlalchemy import insert, inspect, text
 
-from core import migrations
-from core.database import Base
+from core import Base, migrations
 from core.main import create_app, start_modules
 from core.platform import Platform
-from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
 from modules.skills import category_bit
 from modules.users import User
 from tests.throwaway_modules import ModuleFolder, run_cli
@@ -97,7 +96,7 @@ def test_migrations_mode_refuses_a_database_behind(tmp_path: Path) -> None:
 DIARY = """
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
-from core.database import Base
+from core import Base
 
 class Entry(Base):
     __tablename__ = "diary_entries"

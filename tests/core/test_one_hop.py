@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, field_serializer
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
-from core.database import Base, SessionDep
+from core import Base, SessionDep
 from core.exceptions import ConflictError
 from core.schemas import StrictBody
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pluggy
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.accounts import sign_up_through
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -16,8 +18,6 @@ import modules
 from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
-from core.testing import make_test_settings
-from modules.users.testing import sign_up_through
 from tests.throwaway_modules import ModuleFolder, module_with_table
 
 REPOSITORY = Path(__file__).parents[2]

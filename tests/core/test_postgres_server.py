@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from core.postgres_server import PostgresUnavailableError, find_postgres_bindir, remove_leftovers
+from hobbymatch_testkit.postgres import (
+    PostgresUnavailableError,
+    find_postgres_bindir,
+    remove_leftovers,
+)
 
 OWNER = """
 import time
-from core.postgres_server import TemporaryPostgres
+from hobbymatch_testkit.postgres import TemporaryPostgres
 server = TemporaryPostgres()
 server.start()
 print(server.port, server.folder, server._watchdog.pid, flush=True)

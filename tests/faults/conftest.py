@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from hobbymatch_testkit.postgres import (
+    PgBouncerUnavailableError,
+    TemporaryPgBouncer,
+    TemporaryPostgres,
+)
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
-
-from core.postgres_server import PgBouncerUnavailableError, TemporaryPgBouncer, TemporaryPostgres
 
 # The business rules that JSON Schema cannot express, which schemathesis must expect.
 SCHEMATHESIS_CONFIG = SchemathesisConfig.from_path(Path(__file__).with_name("schemathesis.toml"))

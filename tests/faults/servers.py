@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
-
-from core.postgres_server import TemporaryPostgres
+from hobbymatch_testkit.postgres import TemporaryPostgres
 
 HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
 

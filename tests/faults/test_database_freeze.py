@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.postgres_server import TemporaryPostgres
+from hobbymatch_testkit.postgres import TemporaryPostgres
+
 from tests.faults.servers import serving
 
 REQUEST_TIMEOUT = 3

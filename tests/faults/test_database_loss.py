@@ -3,10 +3,10 @@
 write is lost."""
 
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.postgres import TemporaryPostgres
 
 from core.main import create_app, start_modules, stop_modules
-from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
 
 UNAVAILABLE = {"detail": "the database is unavailable; try again shortly"}
 

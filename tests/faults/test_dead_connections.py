@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.accounts import Account, sign_up_through
+from hobbymatch_testkit.postgres import TemporaryPostgres
 
 from core.main import create_app, start_modules, stop_modules
-from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
-from modules.users.testing import Account, sign_up_through
 from tests.faults.servers import run_sql
 
 KILL_THE_APPS_CONNECTIONS = (

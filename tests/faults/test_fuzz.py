@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 import schemathesis
+from hobbymatch_testkit.accounts import Account
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis import checks as schemathesis_checks
 from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
 from schemathesis.specs.openapi.schemas import OpenApiSchema
-
-from modules.users.testing import Account
 
 EXAMPLES_PER_OPERATION = 25
 # Every check schemathesis has, but the two that need a chain of calls (the stateful test runs

@@ -5,8 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-
-from modules.users.testing import Account
+from hobbymatch_testkit.accounts import Account
 
 SignUp = Callable[..., Account]
 

@@ -5,7 +5,8 @@ through PgBouncer inside its transaction."""
 
 from pathlib import Path
 
-from core.postgres_server import TemporaryPgBouncer, TemporaryPostgres
+from hobbymatch_testkit.postgres import TemporaryPgBouncer, TemporaryPostgres
+
 from tests.faults.servers import serving_many
 from tests.notifications.streams import assert_request_reaches_stream_on_other_server
 

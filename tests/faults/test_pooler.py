@@ -18,8 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
+from hobbymatch_testkit.postgres import TemporaryPgBouncer, TemporaryPostgres
 
-from core.postgres_server import TemporaryPgBouncer, TemporaryPostgres
 from modules.users.security import issue_token
 from tests.faults.servers import HOBBYMATCH, serving_many
 

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import empty_all_tables, make_test_settings
+from hobbymatch_testkit.accounts import sign_up_through
+from hobbymatch_testkit.postgres import TemporaryPostgres
 
 from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
-from core.postgres_server import TemporaryPostgres
-from core.testing import empty_all_tables, make_test_settings
-from modules.users.testing import sign_up_through
 from tests.faults.servers import run_sql
 
 

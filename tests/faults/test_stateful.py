@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from hobbymatch_testkit import empty_all_tables
+from hobbymatch_testkit.accounts import Account
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.core.transport import Response
@@ -18,8 +20,6 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from core.main import start_modules
 from core.platform import Platform
-from core.testing import empty_all_tables
-from modules.users.testing import Account
 from tests.faults.test_fuzz import CHECKS
 
 SCENARIOS = 40

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account, sign_up_through
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,6 @@ from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
 from modules.matches import are_connected
-from modules.users.testing import Account, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 SignUp = Callable[..., Account]
@@ -23,7 +23,7 @@ SignUp = Callable[..., Account]
 ACCEPT_AUDIT = """
 import uuid
 from sqlalchemy.orm import Mapped, mapped_column
-from core.database import Base
+from core import Base
 
 heard = []
 

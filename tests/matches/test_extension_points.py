@@ -5,15 +5,15 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import empty_all_tables
+from hobbymatch_testkit.accounts import Account, sign_up_through
 
 from core.config import Settings
 from core.main import create_app, start_modules, stop_modules
 from core.pagination import PageParams
 from core.platform import Platform
-from core.testing import empty_all_tables
 from modules.matches.schemas import MatchType
 from modules.matches.service import find_matches
-from modules.users.testing import Account, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 # Hides the people named in ?hide=<id>, or keeps only ?only=<id>; labels each match.

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account, log_in, sign_up_through
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,6 @@ from modules.skills.schemas import SkillChoice
 from modules.skills.service import replace_user_skills
 from modules.users import User
 from modules.users.service import deactivate_user
-from modules.users.testing import Account, log_in, sign_up_through
 
 CATEGORIES = ("games", "music", "outdoors", "languages")
 INTENTS = ("share", "teach", "learn")

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy.orm import Session
 
 from modules.users import User
-from modules.users.testing import Account
 
 Person = Callable[..., Account]
 

@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-
-from modules.users.testing import Account
+from hobbymatch_testkit.accounts import Account
 
 CATEGORIES = ("games", "music", "outdoors", "languages")
 INTENTS = ("share", "teach", "learn")

@@ -10,15 +10,15 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.accounts import Account
 from httpx2 import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import SettingsError, load_module_settings
-from core.testing import make_test_settings
 from modules.matches.models import RequestCooldown, SentRequest
 from modules.matches.settings import MatchesSettings
-from modules.users.testing import Account
 from tests.social import block
 
 SignUp = Callable[..., Account]

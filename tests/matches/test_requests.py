@@ -5,11 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.matches.models import ConnectionRequest
-from modules.users.testing import Account
 
 SignUp = Callable[..., Account]
 

@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 
-from modules.users.testing import Account
 from tests.social import connect
 
 

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account, sign_up_through
 
 from core.config import Settings
 from core.main import create_app, start_modules, stop_modules
-from modules.users.testing import Account, sign_up_through
 from tests.social import connect
 from tests.throwaway_modules import ModuleFolder
 

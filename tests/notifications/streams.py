@@ -17,8 +17,8 @@ from typing import Any
 import httpx2
 import uvicorn
 from fastapi import FastAPI
+from hobbymatch_testkit.accounts import sign_up_through
 
-from modules.users.testing import sign_up_through
 from tests.faults.servers import free_port
 
 

@@ -3,13 +3,13 @@ on PostgreSQL, where every module's indexes exist), and go down and up again on 
 
 from pathlib import Path
 
+from hobbymatch_testkit import make_test_settings
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from sqlalchemy import inspect
 
 from core import migrations
 from core.main import create_app
 from core.platform import Platform
-from core.postgres_server import TemporaryPostgres
-from core.testing import make_test_settings
 from tests.core.test_migrations import differences
 
 MODULES = ["users", "skills", "matches", "messages", "notifications"]

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from modules.users.testing import Account
 from tests.social import block, connect, request_connection
 
 SignUp = Callable[..., Account]

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 
-from modules.users.testing import Account
 from tests.notifications.streams import EventReader, live_server
 
 SignUp = Callable[..., Account]

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 
 from core.platform import Platform
-from modules.users.testing import Account
 from tests.notifications.streams import EventReader, live_server
 from tests.social import request_connection
 

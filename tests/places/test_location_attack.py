@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 
 from modules.places.distance import Cell
-from modules.users.testing import Account
 
 Placed = Callable[..., Account]
 SignUp = Callable[..., Account]

@@ -5,8 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from modules.users.testing import Account
+from hobbymatch_testkit.accounts import Account
 
 Placed = Callable[..., Account]
 SignUp = Callable[..., Account]

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
+from core import utc_now
 from modules.places.models import PlaceChange
-from modules.users.testing import Account
 from tests.social import block
 
 SignUp = Callable[..., Account]

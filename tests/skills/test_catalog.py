@@ -4,12 +4,12 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modules.skills import Category, Skill
 from modules.skills.service import load_starting_catalog
-from modules.users.testing import Account
 from tests.skills.conftest import skill_id
 
 SignUp = Callable[..., Account]

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import empty_all_tables, make_test_settings
+from hobbymatch_testkit.accounts import sign_up_through
+from hobbymatch_testkit.postgres import TemporaryPostgres
 from sqlalchemy import Engine, event, text
 
 from core.main import create_app, start_modules
 from core.platform import Platform
-from core.postgres_server import TemporaryPostgres
-from core.testing import empty_all_tables, make_test_settings
-from modules.users.testing import sign_up_through
 
 USERS = 10_000
 SKILLS_EACH = 10

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,6 @@ from core.platform import Platform
 from modules.skills import SkillProfile, UserSkill, category_bit
 from modules.skills.service import replace_user_skills
 from modules.users import User
-from modules.users.testing import Account
 from tests.skills.conftest import skill_id
 
 SignUp = Callable[..., Account]

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account, log_in, sign_up_through
 
 from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
-from modules.users.testing import Account, log_in, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 SignUp = Callable[..., Account]

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 
 from modules.users.display_names import SCHEMA_EXCLUDED, checked_display_name
-from modules.users.testing import Account
 
 SignUp = Callable[..., Account]
 

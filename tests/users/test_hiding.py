@@ -9,16 +9,16 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account, sign_up_through
 
 from core.config import Settings
 from core.main import create_app, start_modules, stop_modules
-from modules.users.testing import Account, sign_up_through
 from tests.throwaway_modules import ModuleFolder
 
 HIDER = """
 import uuid
 from fastapi import APIRouter
-from core.database import SessionDep
+from core import SessionDep
 from modules.users import CurrentUser, MaybeCurrentUser, UserPublic, get_user, hide_from_each_other
 
 pairs = set()

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import sign_up_through
 
 from core.platform import Platform
 from modules.users import UsersSettings
-from modules.users.testing import sign_up_through
 
 
 @pytest.mark.parametrize(

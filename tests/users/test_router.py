@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account, log_in
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from modules.users import User
-from modules.users.testing import Account, log_in
 
 SignUp = Callable[..., Account]
 

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,6 @@ from core.config import load_settings
 from core.main import create_app, start_modules
 from core.platform import Platform
 from modules.users import User
-from modules.users.testing import Account
 from tests.throwaway_modules import run_cli
 
 SignUp = Callable[..., Account]

@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import sign_up_through
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modules.users import User
-from modules.users.testing import sign_up_through
 
 MAX_SIGN_UPS = 3
 ACCOUNT_CEILING = 8

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from core.database import Base
-from core.modules import ModuleInfo, hookimpl
+from core import Base, ModuleInfo, hookimpl
 from hobbymatch_events.models import Event, Rsvp
 
 MODULE_INFO = ModuleInfo(name="events", version="0.1.0", requires=("users", "skills"))

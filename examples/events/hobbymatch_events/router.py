@@ -5,8 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response, status
 from sqlalchemy.orm import Session
 
-from core.database import MAX_INTEGER_ID, get_db
-from core.pagination import Pagination
+from core import MAX_INTEGER_ID, Pagination, get_db
 from hobbymatch_events import service
 from hobbymatch_events.schemas import EventCreate, EventOut, EventPage
 from modules.users import CurrentUser

@@ -6,9 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from core.database import MAX_INTEGER_ID
-from core.pagination import Page
-from core.schemas import StrictBody
+from core import MAX_INTEGER_ID, Page, StrictBody
 from modules.skills import SkillOut
 
 

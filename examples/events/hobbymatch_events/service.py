@@ -6,8 +6,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.database import utc_now
-from core.pagination import PageParams
+from core import PageParams, utc_now
 from hobbymatch_events.exceptions import (
     AlreadyGoingError,
     EventInPastError,

@@ -1,8 +1,10 @@
-"""The events distribution's tests use only the documented test kits, loaded as pytest plugins
-wherever HobbyMatch is installed: ``client``, ``db`` and ``enabled_modules`` from the core's,
-``sign_up`` from the users module's."""
+"""The events distribution's tests use only the documented test kit, which they ask for:
+``client``, ``db`` and ``enabled_modules`` from ``hobbymatch_testkit``, ``sign_up`` from
+``hobbymatch_testkit.accounts``."""
 
 import pytest
+
+pytest_plugins = ["hobbymatch_testkit", "hobbymatch_testkit.accounts"]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from core.database import Base
+from core import Base
 from core.modules import ModuleInfo, hookimpl
 from modules.matches import ConnectionRequest
 

@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from core.database import SessionDep
+from core import SessionDep
 from core.pagination import Pagination
 from modules.users import CurrentUser
 

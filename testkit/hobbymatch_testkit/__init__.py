@@ -1,4 +1,8 @@
-"""The per-module test kit: a pytest plugin (entry point ``pytest11``) for module authors.
+"""HobbyMatch's test kit for module authors: a pytest plugin, loaded by the tests that ask for
+it, never by an unrelated pytest run. A ``conftest.py`` at the root of the tests asks::
+
+    pytest_plugins = ["hobbymatch_testkit", "hobbymatch_testkit.accounts"]
+
 
 Every test that uses these fixtures runs on each selected backend: SQLite in a temporary file,
 and a real PostgreSQL server started from the machine's binaries (``--backend`` picks;
@@ -15,7 +19,7 @@ Fixtures:
 - ``client``: a ``TestClient`` for ``app``.
 - ``db``: a ``Session`` of ``app``, closed after the test.
 - ``database_url``: the URL of the current backend's database.
-- ``postgres_server``: the session's :class:`~core.postgres_server.TemporaryPostgres`.
+- ``postgres_server``: the session's :class:`~hobbymatch_testkit.postgres.TemporaryPostgres`.
 
 Test apps get every module's :meth:`~core.config.ModuleSettings.test_overrides`; the environment
 and ``.env`` are ignored (:func:`make_test_settings`).
@@ -34,10 +38,14 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
-from core.database import Base
+from core.engine import Base
 from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
-from core.postgres_server import PostgresUnavailableError, TemporaryPostgres, remove_leftovers
+from hobbymatch_testkit.postgres import (
+    PostgresUnavailableError,
+    TemporaryPostgres,
+    remove_leftovers,
+)
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -70,7 +78,7 @@ def hobbymatch_backend(request: pytest.FixtureRequest) -> str:
 def postgres_server() -> Iterator[TemporaryPostgres]:
     """A PostgreSQL server for the whole session, in a temporary folder on a loopback port;
     first, the servers that earlier runs left behind are stopped. The server stops when the
-    session ends, however it ends (see :mod:`core.postgres_server`)."""
+    session ends, however it ends (see :mod:`hobbymatch_testkit.postgres`)."""
     try:
         for folder in remove_leftovers():
             warnings.warn(

@@ -1,5 +1,5 @@
-"""The users module's test kit: a pytest plugin (entry point ``pytest11``), active wherever
-HobbyMatch is installed, for any module's tests that act as signed-in people.
+"""People for any module's tests, signed up through the users module's API: a pytest plugin,
+loaded with ``pytest_plugins = ["hobbymatch_testkit.accounts"]``.
 
 - ``sign_up``: a fixture; ``sign_up(display_name=None, email=None, bio=None)`` registers a
   person through ``POST /users`` of the test ``client``, logs them in and returns an
