@@ -1,11 +1,12 @@
 """The hot read path: for the few ``GET`` endpoints that dominate traffic.
 
-An ordinary route (``def`` route, ``db: SessionDep``, ORM models, ``response_model``) costs
-several thread-pool hops and an ORM session per request. A route decorated with
-:func:`hot_read` instead runs its function once, in one worker thread, on a SQLAlchemy Core
-connection in autocommit (one round trip per statement: no BEGIN, no ROLLBACK, no ping), and
-serializes the answer to JSON bytes in the same thread with pydantic-core; the event loop only
-sends the bytes. The route keeps its ``response_model`` for the documentation::
+An ordinary route (``def`` route, ``db: Session = Depends(get_db)``, ORM models,
+``response_model``) costs several thread-pool hops and an ORM session per request. A route
+decorated with :func:`hot_read` instead runs its function once, in one worker thread, on a
+SQLAlchemy Core connection in autocommit (one round trip per statement: no BEGIN, no
+ROLLBACK, no ping), and serializes the answer to JSON bytes in the same thread with
+pydantic-core; the event loop only sends the bytes. The route keeps its ``response_model``
+for the documentation::
 
     @router.get("/users/{user_id}", response_model=UserPublic, dependencies=[ReadsFromReplica])
     @hot_read

@@ -2,9 +2,10 @@
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy.orm import Session
 
-from core import Pagination, SessionDep
+from core import Pagination, get_db
 from modules.blocks import service
 from modules.blocks.schemas import BlockCreate, BlockOut, BlockPage
 from modules.users import UNAUTHENTICATED, CurrentUser, UserPublic
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/blocks")
         409: {"description": "You already block this person"},
     },
 )
-def block(body: BlockCreate, caller: CurrentUser, db: SessionDep) -> BlockOut:
+def block(body: BlockCreate, caller: CurrentUser, db: Session = Depends(get_db)) -> BlockOut:
     """Block someone: the two stop seeing each other anywhere, pending requests between them
     are withdrawn, a connection ends and messages stop. They are not told."""
     blocked, entry = service.block(db, blocker_id=caller.id, blocked_id=body.user_id)
@@ -34,14 +35,14 @@ def block(body: BlockCreate, caller: CurrentUser, db: SessionDep) -> BlockOut:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHENTICATED, 404: {"description": "You do not block this person"}},
 )
-def unblock(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep) -> Response:
+def unblock(user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Stop blocking someone; what the block ended stays ended."""
     service.unblock(db, blocker_id=caller.id, blocked_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("", response_model=BlockPage, responses=UNAUTHENTICATED)
-def list_blocks(caller: CurrentUser, page: Pagination, db: SessionDep) -> BlockPage:
+def list_blocks(caller: CurrentUser, page: Pagination, db: Session = Depends(get_db)) -> BlockPage:
     """The people the caller blocks, newest block first."""
     blocked, total = service.list_blocks(db, blocker_id=caller.id, page=page)
     return BlockPage(

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from core import Pagination, Platform, SessionDep, get_db
+from core import Pagination, Platform, get_db
 from modules.matches import service
 from modules.matches.freshness import LiveIndex
 from modules.matches.models import ConnectionRequest, RequestStatus
@@ -33,16 +33,16 @@ router = APIRouter(prefix="/matches")
 @router.get("", response_model=MatchPage, responses=UNAUTHENTICATED)
 def find_matches(
     request: Request,
-    user: CurrentUser,
+    caller: CurrentUser,
     page: Pagination,
-    type: Annotated[MatchType, Query(description="shared (the default) or trade")] = (
-        MatchType.SHARED
-    ),
+    type: Annotated[
+        MatchType, Query(description="shared (the default) or trade")
+    ] = MatchType.SHARED,
     db: Session = Depends(get_db),
 ) -> MatchPage:
     """The caller's matches, best first, each with its score and the reasons for it."""
     matches, total = service.find_matches(
-        db, user_id=user.id, match_type=type, page=page, query=request.query_params
+        db, user_id=caller.id, match_type=type, page=page, query=request.query_params
     )
     return MatchPage(items=matches, total=total, limit=page.limit, offset=page.offset)
 
@@ -72,18 +72,18 @@ def index_stats(request: Request) -> dict[str, object]:
     },
 )
 def send_request(
-    body: ConnectionRequestCreate, user: CurrentUser, db: Session = Depends(get_db)
+    body: ConnectionRequestCreate, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> ConnectionRequestOut:
     """Ask someone to connect."""
     request = service.send_request(
-        db, sender_id=user.id, recipient_id=body.user_id, message=body.message
+        db, sender_id=caller.id, recipient_id=body.user_id, message=body.message
     )
     return _request_out(db, [request])[0]
 
 
 @router.get("/requests", response_model=ConnectionRequestPage, responses=UNAUTHENTICATED)
 def list_requests(
-    user: CurrentUser,
+    caller: CurrentUser,
     page: Pagination,
     box: Literal["incoming", "outgoing"] = "incoming",
     status: RequestStatus | None = None,
@@ -91,7 +91,7 @@ def list_requests(
 ) -> ConnectionRequestPage:
     """The caller's incoming or outgoing requests, newest first, optionally by status."""
     requests, total = service.list_requests(
-        db, user_id=user.id, incoming=box == "incoming", status=status, page=page
+        db, user_id=caller.id, incoming=box == "incoming", status=status, page=page
     )
     return ConnectionRequestPage(
         items=_request_out(db, requests), total=total, limit=page.limit, offset=page.offset
@@ -106,12 +106,12 @@ def list_requests(
 def answer_request(
     request_id: uuid.UUID,
     answer: Literal["accept", "decline"],
-    user: CurrentUser,
+    caller: CurrentUser,
     db: Session = Depends(get_db),
 ) -> ConnectionRequestOut:
     """Accept or decline a pending request addressed to the caller."""
     request = service.answer_request(
-        db, user_id=user.id, request_id=request_id, accept=answer == "accept"
+        db, user_id=caller.id, request_id=request_id, accept=answer == "accept"
     )
     return _request_out(db, [request])[0]
 
@@ -126,19 +126,19 @@ def answer_request(
     },
 )
 def withdraw_request(
-    request_id: uuid.UUID, user: CurrentUser, db: Session = Depends(get_db)
+    request_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> Response:
     """Withdraw a pending request the caller sent."""
-    service.withdraw_request(db, user_id=user.id, request_id=request_id)
+    service.withdraw_request(db, user_id=caller.id, request_id=request_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/connections", response_model=ConnectionPage, responses=UNAUTHENTICATED)
 def list_connections(
-    user: CurrentUser, page: Pagination, db: Session = Depends(get_db)
+    caller: CurrentUser, page: Pagination, db: Session = Depends(get_db)
 ) -> ConnectionPage:
     """The people the caller is connected with — the one place their email is shown."""
-    connections, total = service.list_connections(db, user_id=user.id, page=page)
+    connections, total = service.list_connections(db, user_id=caller.id, page=page)
     items = [
         Connection(user=ConnectedUser.model_validate(other), connected_at=at)
         for other, at in connections
@@ -151,9 +151,11 @@ def list_connections(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHENTICATED, 404: {"description": "You are not connected with this user"}},
 )
-def remove_connection(user_id: uuid.UUID, user: CurrentUser, db: SessionDep) -> Response:
+def remove_connection(
+    user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)
+) -> Response:
     """End the caller's connection with someone; either of the two may ask again later."""
-    service.remove_connection(db, user_id=user.id, other_user_id=user_id)
+    service.remove_connection(db, user_id=caller.id, other_user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

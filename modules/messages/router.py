@@ -3,10 +3,10 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from core import DEFAULT_PAGE_SIZE, MAX_INTEGER_ID, MAX_PAGE_SIZE, Pagination, SessionDep
+from core import DEFAULT_PAGE_SIZE, MAX_INTEGER_ID, MAX_PAGE_SIZE, Pagination, get_db
 from modules.messages import service
 from modules.messages.models import Message
 from modules.messages.schemas import (
@@ -34,7 +34,9 @@ router = APIRouter(prefix="/messages")
         429: {"description": "Too many messages in the last minute"},
     },
 )
-def send_message(body: MessageCreate, caller: CurrentUser, db: SessionDep) -> MessageOut:
+def send_message(
+    body: MessageCreate, caller: CurrentUser, db: Session = Depends(get_db)
+) -> MessageOut:
     """Write to someone you are connected with."""
     message = service.send_message(
         db, sender_id=caller.id, recipient_id=body.to_user_id, text=body.text
@@ -43,7 +45,9 @@ def send_message(body: MessageCreate, caller: CurrentUser, db: SessionDep) -> Me
 
 
 @router.get("/conversations", response_model=ConversationPage, responses=UNAUTHENTICATED)
-def list_conversations(caller: CurrentUser, page: Pagination, db: SessionDep) -> ConversationPage:
+def list_conversations(
+    caller: CurrentUser, page: Pagination, db: Session = Depends(get_db)
+) -> ConversationPage:
     """The caller's conversations, the most recent first, each with its unread count."""
     found, total = service.conversations(db, user_id=caller.id, page=page)
     lasts = _messages_out(db, [each.last_message for each in found])
@@ -64,11 +68,11 @@ def list_conversations(caller: CurrentUser, page: Pagination, db: SessionDep) ->
 def read_conversation(
     user_id: uuid.UUID,
     caller: CurrentUser,
-    db: SessionDep,
     before: Annotated[
         int | None, Query(ge=1, le=MAX_INTEGER_ID, description="Only messages older than this id")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    db: Session = Depends(get_db),
 ) -> MessageHistory:
     """The caller's conversation with someone, newest first, ``limit`` at a time."""
     messages, next_before = service.history(
@@ -82,7 +86,7 @@ def read_conversation(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHENTICATED, **NO_SUCH_USER},
 )
-def mark_read(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep) -> Response:
+def mark_read(user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Mark every message from that person as read."""
     service.mark_read(db, user_id=caller.id, other_user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

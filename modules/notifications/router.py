@@ -4,11 +4,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from core import NO_NUL_PATTERN, Pagination, Platform, SessionDep
+from core import NO_NUL_PATTERN, Pagination, Platform, get_db
 from modules.notifications import service
 from modules.notifications.live import StreamHub
 from modules.notifications.schemas import (
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/notifications")
 
 @router.get("", response_model=NotificationPage, responses=UNAUTHENTICATED)
 def list_notifications(
-    caller: CurrentUser, page: Pagination, db: SessionDep, unread: bool = False
+    caller: CurrentUser, page: Pagination, unread: bool = False, db: Session = Depends(get_db)
 ) -> NotificationPage:
     """The caller's notifications, newest first; ``unread=true`` keeps the unread ones."""
     items, total = service.list_notifications(db, user_id=caller.id, unread=unread, page=page)
@@ -37,7 +38,7 @@ def list_notifications(
 
 
 @router.post("/read", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
-def mark_read(body: MarkRead, caller: CurrentUser, db: SessionDep) -> Response:
+def mark_read(body: MarkRead, caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Mark notifications read: ``{"ids": [...]}`` (only the caller's count) or
     ``{"all": true}``."""
     service.mark_read(
@@ -52,7 +53,9 @@ def mark_read(body: MarkRead, caller: CurrentUser, db: SessionDep) -> Response:
     response_model=StreamTicketOut,
     responses=UNAUTHENTICATED,
 )
-def issue_stream_ticket(request: Request, caller: CurrentUser, db: SessionDep) -> StreamTicketOut:
+def issue_stream_ticket(
+    request: Request, caller: CurrentUser, db: Session = Depends(get_db)
+) -> StreamTicketOut:
     """A short-lived, single-use ticket to open the stream, so that a browser's EventSource
     (which cannot send an Authorization header) never carries the access token in a URL."""
     seconds = Platform.of(request).settings_of(NotificationsSettings).ticket_seconds

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
-from core import Pagination, Platform, SessionDep
+from core import Pagination, Platform, get_db
 from modules.places import service
 from modules.places.models import Place
 from modules.places.schemas import NearbyPage, NearbyPerson, PlaceIn, PlaceOut
@@ -17,7 +18,7 @@ router = APIRouter()
 
 
 @router.get("/users/me/place", response_model=PlaceOut, responses={**UNAUTHENTICATED, **NO_PLACE})
-def read_my_place(caller: CurrentUser, db: SessionDep) -> Place:
+def read_my_place(caller: CurrentUser, db: Session = Depends(get_db)) -> Place:
     """Your place, coordinates included (nobody else ever sees them)."""
     return service.get_place(db, user_id=caller.id)
 
@@ -30,7 +31,7 @@ TOO_MANY_CHANGES: dict[int | str, dict[str, Any]] = {
 @router.put(
     "/users/me/place", response_model=PlaceOut, responses={**UNAUTHENTICATED, **TOO_MANY_CHANGES}
 )
-def set_my_place(body: PlaceIn, caller: CurrentUser, db: SessionDep) -> Place:
+def set_my_place(body: PlaceIn, caller: CurrentUser, db: Session = Depends(get_db)) -> Place:
     """Set or move your place, at most ``HOBBYMATCH_PLACES_CHANGES_PER_DAY`` times in 24 hours
     (429 after). Others see only your city and a rounded distance between coarse cells."""
     return service.set_place(db, user_id=caller.id, place=body)
@@ -41,7 +42,7 @@ def set_my_place(body: PlaceIn, caller: CurrentUser, db: SessionDep) -> Place:
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHENTICATED, **NO_PLACE},
 )
-def remove_my_place(caller: CurrentUser, db: SessionDep) -> Response:
+def remove_my_place(caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Forget your place."""
     service.remove_place(db, user_id=caller.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -56,7 +57,6 @@ def people_nearby(
     request: Request,
     caller: CurrentUser,
     page: Pagination,
-    db: SessionDep,
     within_km: Annotated[
         int | None,
         Query(
@@ -66,6 +66,7 @@ def people_nearby(
             "with, is the server's HOBBYMATCH_PLACES_MAX_WITHIN_KM",
         ),
     ] = None,
+    db: Session = Depends(get_db),
 ) -> NearbyPage:
     """People near you, nearest first (ties in no particular order), each with their city and
     distance in whole km — measured between the cells of about 1 km that hold you both, never

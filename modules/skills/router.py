@@ -69,9 +69,9 @@ def read_skill(skill_id: SkillIdInPath, db: Session = Depends(get_db)) -> Skill:
     response_model=SkillOut,
     responses={**UNAUTHENTICATED, 409: {"description": "The skill exists; its id is in skill_id"}},
 )
-def create_skill(body: SkillCreate, user: CurrentUser, db: Session = Depends(get_db)) -> Skill:
+def create_skill(body: SkillCreate, caller: CurrentUser, db: Session = Depends(get_db)) -> Skill:
     """Add a skill to the catalog."""
-    return service.create_skill(db, name=body.name, category=body.category, created_by=user.id)
+    return service.create_skill(db, name=body.name, category=body.category, created_by=caller.id)
 
 
 @router.get(
@@ -110,9 +110,9 @@ def users_listing_skill(
     responses=UNAUTHENTICATED,
     dependencies=[ReadsFromReplica],
 )
-def read_my_skills(user: CurrentUser, db: Session = Depends(get_db)) -> list[UserSkill]:
+def read_my_skills(caller: CurrentUser, db: Session = Depends(get_db)) -> list[UserSkill]:
     """The caller's list, by rank."""
-    return service.list_user_skills(db, user_id=user.id)
+    return service.list_user_skills(db, user_id=caller.id)
 
 
 @router.put(
@@ -121,10 +121,10 @@ def read_my_skills(user: CurrentUser, db: Session = Depends(get_db)) -> list[Use
     responses={**UNAUTHENTICATED, **NOT_FOUND},
 )
 def replace_my_skills(
-    entries: SkillList, user: CurrentUser, db: Session = Depends(get_db)
+    entries: SkillList, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> list[UserSkill]:
     """Replace the caller's whole list (at most 10, most important first)."""
-    return service.replace_user_skills(db, user_id=user.id, entries=entries)
+    return service.replace_user_skills(db, user_id=caller.id, entries=entries)
 
 
 @router.post(
@@ -133,9 +133,11 @@ def replace_my_skills(
     response_model=UserSkillOut,
     responses={**UNAUTHENTICATED, **NOT_FOUND, 409: {"description": "Already in the list"}},
 )
-def add_my_skill(body: SkillChoice, user: CurrentUser, db: Session = Depends(get_db)) -> UserSkill:
+def add_my_skill(
+    body: SkillChoice, caller: CurrentUser, db: Session = Depends(get_db)
+) -> UserSkill:
     """Append a skill at the end of the caller's list."""
-    return service.add_user_skill(db, user_id=user.id, skill_id=body.skill_id, intent=body.intent)
+    return service.add_user_skill(db, user_id=caller.id, skill_id=body.skill_id, intent=body.intent)
 
 
 @router.delete(
@@ -144,10 +146,10 @@ def add_my_skill(body: SkillChoice, user: CurrentUser, db: Session = Depends(get
     responses={**UNAUTHENTICATED, 404: {"description": "Not in the list"}},
 )
 def remove_my_skill(
-    skill_id: SkillIdInPath, user: CurrentUser, db: Session = Depends(get_db)
+    skill_id: SkillIdInPath, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> Response:
     """Remove a skill from the caller's list; the ones behind it move up."""
-    service.remove_user_skill(db, user_id=user.id, skill_id=skill_id)
+    service.remove_user_skill(db, user_id=caller.id, skill_id=skill_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,8 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
-from core import Platform, SessionDep
+from core import Platform, get_db
 from modules.users import service
 from modules.users.exceptions import NotAuthenticatedError
 from modules.users.models import User
@@ -39,7 +40,9 @@ ClientAddress = Annotated[str, Depends(client_address)]
 
 
 def current_user(
-    token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
+    token: Annotated[str | None, Depends(bearer_token)],
+    settings: SettingsDep,
+    db: Session = Depends(get_db),
 ) -> User:
     """The signed-in caller; 401 with ``WWW-Authenticate: Bearer`` without a valid token."""
     if token is None:
@@ -51,7 +54,9 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def current_user_or_none(
-    token: Annotated[str | None, Depends(bearer_token)], settings: SettingsDep, db: SessionDep
+    token: Annotated[str | None, Depends(bearer_token)],
+    settings: SettingsDep,
+    db: Session = Depends(get_db),
 ) -> User | None:
     """The signed-in caller, or ``None`` without a token (for routes anyone may read, which
     show a signed-in caller less: the people hidden from them); 401 for an invalid token."""

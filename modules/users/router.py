@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from core import NO_NUL_PATTERN, Pagination, ReadsFromReplica, SessionDep, get_db
+from core import NO_NUL_PATTERN, Pagination, ReadsFromReplica, get_db
 from modules.users import service
 from modules.users.dependencies import UNAUTHENTICATED, ClientAddress, CurrentUser, SettingsDep
 from modules.users.models import User
@@ -67,15 +67,15 @@ def log_in(
     responses=UNAUTHENTICATED,
     dependencies=[ReadsFromReplica],
 )
-def read_me(user: CurrentUser) -> User:
+def read_me(caller: CurrentUser) -> User:
     """The caller's own profile, email included."""
-    return user
+    return caller
 
 
 @router.patch("/users/me", response_model=UserPrivate, responses=UNAUTHENTICATED)
-def update_me(body: UserUpdate, user: CurrentUser, db: Session = Depends(get_db)) -> User:
+def update_me(body: UserUpdate, caller: CurrentUser, db: Session = Depends(get_db)) -> User:
     """Change the caller's display name or bio."""
-    return service.update_profile(db, user=user, changes=body)
+    return service.update_profile(db, user=caller, changes=body)
 
 
 @router.post(
@@ -84,12 +84,12 @@ def update_me(body: UserUpdate, user: CurrentUser, db: Session = Depends(get_db)
     responses={**UNAUTHENTICATED, 403: {"description": "The current password is wrong"}},
 )
 def change_my_password(
-    body: PasswordChange, user: CurrentUser, settings: SettingsDep, db: Session = Depends(get_db)
+    body: PasswordChange, caller: CurrentUser, settings: SettingsDep, db: Session = Depends(get_db)
 ) -> Response:
     """Change the caller's password; tokens issued before stop working."""
     service.change_password(
         db,
-        user=user,
+        user=caller,
         current_password=body.current_password,
         new_password=body.new_password,
         settings=settings,
@@ -98,19 +98,19 @@ def change_my_password(
 
 
 @router.delete("/users/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
-def delete_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+def delete_me(caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Delete the caller's account and everything every module keeps for it."""
-    service.delete_user(db, user=user)
+    service.delete_user(db, user=caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
     "/users/me/deactivate", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED
 )
-def deactivate_me(user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+def deactivate_me(caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Hide the caller's account from every listing and match and sign it out everywhere,
     keeping its data; signing in again with its password reactivates it."""
-    service.deactivate_user(db, user=user)
+    service.deactivate_user(db, user=caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -143,7 +143,7 @@ def list_users(
     responses={**UNAUTHENTICATED, 404: {"description": "No such user"}},
     dependencies=[ReadsFromReplica],
 )
-def read_user(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep) -> User:
+def read_user(user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)) -> User:
     """A user's public profile, for signed-in people; one hidden from the caller (a block,
     either way) is 404, exactly as an account that does not exist."""
     return service.get_user(db, user_id=user_id, viewer_id=caller.id)

@@ -15,14 +15,16 @@ from tests.throwaway_modules import ModuleFolder, run_cli
 
 LIBRARY = """
 from fastapi import APIRouter, status
-from core import SessionDep
+from core import get_db
+from fastapi import Depends
+from sqlalchemy.orm import Session
 from core.platform import hooks
 from modules.library import hookspecs
 
 router = APIRouter()
 
 @router.post("/library/lend", status_code=status.HTTP_204_NO_CONTENT)
-def lend(db: SessionDep) -> None:
+def lend(db: Session = Depends(get_db)) -> None:
     hooks(db).library_book_lent(db=db, title="Dune")
 
 @hookimpl

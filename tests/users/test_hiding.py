@@ -18,7 +18,9 @@ from tests.throwaway_modules import ModuleFolder
 HIDER = """
 import uuid
 from fastapi import APIRouter
-from core import SessionDep
+from core import get_db
+from fastapi import Depends
+from sqlalchemy.orm import Session
 from modules.users import CurrentUser, MaybeCurrentUser, UserPublic, get_user, hide_from_each_other
 
 pairs = set()
@@ -42,17 +44,17 @@ def hobbymatch_routers():
     return [router]
 
 @router.post("/hide/{other}", status_code=204)
-def hide(other: uuid.UUID, caller: CurrentUser, db: SessionDep) -> None:
+def hide(other: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)) -> None:
     pairs.add((caller.id, other))
     hide_from_each_other(db, user_id=caller.id, other_user_id=other)
     db.commit()
 
 @router.get("/seen/{user_id}", response_model=UserPublic)
-def seen(user_id: uuid.UUID, caller: CurrentUser, db: SessionDep):
+def seen(user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)):
     return get_user(db, user_id=user_id, as_seen_by=caller.id)
 
 @router.get("/people/{user_id}", response_model=UserPublic)
-def person(user_id: uuid.UUID, viewer: MaybeCurrentUser, db: SessionDep):
+def person(user_id: uuid.UUID, viewer: MaybeCurrentUser, db: Session = Depends(get_db)):
     return get_user(db, user_id=user_id, viewer_id=viewer.id if viewer else None)
 """
 

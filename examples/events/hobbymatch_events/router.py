@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from core import MAX_INTEGER_ID, Pagination, get_db
 from hobbymatch_events import service
 from hobbymatch_events.schemas import EventCreate, EventOut, EventPage
-from modules.users import CurrentUser
+from modules.users import UNAUTHENTICATED, CurrentUser
 
 EventId = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such event"}}
@@ -16,10 +16,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such even
 router = APIRouter(prefix="/events")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EventOut, responses=NOT_FOUND)
-def create_event(body: EventCreate, user: CurrentUser, db: Session = Depends(get_db)) -> EventOut:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EventOut,
+    responses={**UNAUTHENTICATED, **NOT_FOUND},
+)
+def create_event(body: EventCreate, caller: CurrentUser, db: Session = Depends(get_db)) -> EventOut:
     """Organize a meet-up around a skill."""
-    return service.create_event(db, organizer_id=user.id, data=body)
+    return service.create_event(db, organizer_id=caller.id, data=body)
 
 
 @router.get("", response_model=EventPage)
@@ -40,27 +45,31 @@ def read_event(event_id: EventId, db: Session = Depends(get_db)) -> EventOut:
 @router.post(
     "/{event_id}/rsvp",
     status_code=status.HTTP_201_CREATED,
-    responses={**NOT_FOUND, 409: {"description": "Already going"}},
+    responses={**UNAUTHENTICATED, **NOT_FOUND, 409: {"description": "Already going"}},
 )
-def rsvp(event_id: EventId, user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+def rsvp(event_id: EventId, caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Say you are going."""
-    service.rsvp(db, event_id=event_id, user_id=user.id)
+    service.rsvp(db, event_id=event_id, user_id=caller.id)
     return Response(status_code=status.HTTP_201_CREATED)
 
 
 @router.delete(
     "/{event_id}/rsvp",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={404: {"description": "Not going"}},
+    responses={**UNAUTHENTICATED, 404: {"description": "Not going"}},
 )
-def cancel_rsvp(event_id: EventId, user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+def cancel_rsvp(event_id: EventId, caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Take back your RSVP."""
-    service.cancel_rsvp(db, event_id=event_id, user_id=user.id)
+    service.cancel_rsvp(db, event_id=event_id, user_id=caller.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete("/{event_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_event(event_id: EventId, user: CurrentUser, db: Session = Depends(get_db)) -> Response:
+@router.delete(
+    "/{event_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHENTICATED, **NOT_FOUND},
+)
+def delete_event(event_id: EventId, caller: CurrentUser, db: Session = Depends(get_db)) -> Response:
     """Cancel an event you organize (anyone else's looks missing)."""
-    service.delete_event(db, event_id=event_id, organizer_id=user.id)
+    service.delete_event(db, event_id=event_id, organizer_id=caller.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
