@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from core import ConflictError, DomainError, NotFoundError, RuleViolationError
+from core import ConflictError, NotFoundError, RuleViolationError, TooManyRequestsError
 
 
 class RequestToSelfError(RuleViolationError):
@@ -25,29 +25,25 @@ class NotConnectedError(NotFoundError):
     """The caller is not connected with this person."""
 
 
-class TooManyRequestsError(DomainError):
+class TooManyConnectionRequestsError(TooManyRequestsError):
     """The sender sent as many connection requests as allowed in 24 hours."""
-
-    status_code = 429
 
     def __init__(self, *, until: datetime, retry_after: int) -> None:
         super().__init__(
             "you have sent as many connection requests as allowed in a day; you can send "
             f"another after {until.isoformat(timespec='seconds')}",
-            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
             ask_again_after=until.isoformat(timespec="seconds"),
         )
 
 
-class RequestCooldownError(DomainError):
+class RequestCooldownError(TooManyRequestsError):
     """The sender's last request to this person was declined or withdrawn too recently."""
-
-    status_code = 429
 
     def __init__(self, *, declined: bool, until: datetime, retry_after: int) -> None:
         what = "this person declined your request" if declined else "you withdrew your request"
         super().__init__(
             f"{what}; you can ask them again after {until.isoformat(timespec='seconds')}",
-            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
             ask_again_after=until.isoformat(timespec="seconds"),
         )

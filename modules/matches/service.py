@@ -18,7 +18,7 @@ from modules.matches.exceptions import (
     RequestNotFoundError,
     RequestNotPendingError,
     RequestToSelfError,
-    TooManyRequestsError,
+    TooManyConnectionRequestsError,
 )
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import LiveIndex
@@ -159,7 +159,7 @@ def send_request(
     :raises RequestExistsError: a pending or accepted request links the two, either way.
     :raises RequestCooldownError: the sender's last request to the recipient was declined or
         withdrawn too recently (``HOBBYMATCH_MATCHES_*_COOLDOWN_*``).
-    :raises TooManyRequestsError: past ``HOBBYMATCH_MATCHES_REQUESTS_PER_DAY``.
+    :raises TooManyConnectionRequestsError: past ``HOBBYMATCH_MATCHES_REQUESTS_PER_DAY``.
     """
     if sender_id == recipient_id:
         raise RequestToSelfError("you cannot send a request to yourself", loc=("body", "user_id"))
@@ -229,7 +229,7 @@ def _refuse_past_daily_limit(
     ).one()
     if count >= settings.requests_per_day and oldest is not None:
         until = oldest + REQUEST_WINDOW
-        raise TooManyRequestsError(until=until, retry_after=_seconds_until(until, now))
+        raise TooManyConnectionRequestsError(until=until, retry_after=_seconds_until(until, now))
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

@@ -1,6 +1,6 @@
 """The messages module's errors; the core's handler turns each into its HTTP status."""
 
-from core import DomainError, NotFoundError, PermissionDeniedError, RuleViolationError
+from core import NotFoundError, PermissionDeniedError, RuleViolationError, TooManyRequestsError
 
 
 class NotConnectedError(PermissionDeniedError):
@@ -26,13 +26,8 @@ class NoConversationWithYourselfError(NotFoundError):
         super().__init__("there is no conversation with yourself")
 
 
-class TooManyMessagesError(DomainError):
+class TooManyMessagesError(TooManyRequestsError):
     """The sender wrote as many messages as allowed in the last minute."""
 
-    status_code = 429
-
     def __init__(self) -> None:
-        super().__init__(
-            "you are sending messages too fast; try again in a minute",
-            headers={"Retry-After": "60"},
-        )
+        super().__init__("you are sending messages too fast; try again in a minute", retry_after=60)

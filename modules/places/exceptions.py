@@ -1,6 +1,6 @@
 """The places module's errors; the core's handler turns each into its HTTP status."""
 
-from core import DomainError, NotFoundError, RuleViolationError
+from core import NotFoundError, RuleViolationError, TooManyRequestsError
 
 
 class NoPlaceError(NotFoundError):
@@ -31,13 +31,11 @@ class WithinKmError(RuleViolationError):
         )
 
 
-class TooManyPlaceChangesError(DomainError):
+class TooManyPlaceChangesError(TooManyRequestsError):
     """The caller set their place as often as a day allows; retry after ``retry_after`` s."""
-
-    status_code = 429
 
     def __init__(self, limit: int, retry_after: int) -> None:
         super().__init__(
             f"you may set your place {limit} times a day; try again later",
-            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
         )

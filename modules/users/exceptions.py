@@ -3,7 +3,13 @@
 from collections.abc import Mapping
 from typing import ClassVar
 
-from core import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from core import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooManyRequestsError,
+)
 
 
 class EmailTakenError(ConflictError):
@@ -25,14 +31,13 @@ class NotAuthenticatedError(DomainError):
     default_headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
-class ThrottledError(DomainError):
+class ThrottledError(TooManyRequestsError):
     """Too many recent attempts of one kind; retry after ``retry_after`` seconds (429)."""
 
-    status_code = 429
     message: ClassVar[str] = "too many attempts; try again later"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(self.message, headers={"Retry-After": str(retry_after)})
+        super().__init__(self.message, retry_after=retry_after)
 
 
 class TooManyLoginAttemptsError(ThrottledError):
