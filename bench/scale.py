@@ -42,6 +42,7 @@ from core.config import load_settings
 from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
 from core.scaffold import create_module
+from modules.matches.freshness import LiveIndex
 from modules.skills import UserSkill
 
 # p50 targets by number of users (issue: the matching engine).
@@ -96,7 +97,7 @@ def measure_size(
             (["users", "skills"], {}),
         )
     )
-    index = Platform.of(indexed.app).module_state["matches"]  # type: ignore[arg-type]
+    index = Platform.of(indexed.app).state_of(LiveIndex)  # type: ignore[arg-type]
     index.wait_ready(600)
     platform = Platform.of(in_sql.app)  # type: ignore[arg-type]
     engine = platform.engine

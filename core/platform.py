@@ -23,6 +23,7 @@ from core.modules import ModuleRegistry, load_modules
 from core.replicas import Replica, ReplicaSet, create_replica_set
 
 ModuleSettingsT = TypeVar("ModuleSettingsT", bound=ModuleSettings)
+StateT = TypeVar("StateT")
 
 # Where a session keeps the platform that made it: ``Platform.of(db)`` finds it there.
 _PLATFORM_KEY = "hobbymatch.platform"
@@ -40,9 +41,9 @@ class Platform:
     # read is its statements alone, with no BEGIN before them and no ROLLBACK after.
     read_engine: Engine
     session_factory: sessionmaker[Session] = field(init=False)
-    # What a module keeps for the app's lifetime (a cache, an index), by module name: never a
-    # module-level global, so that two apps in one process keep their own.
-    module_state: dict[str, Any] = field(default_factory=dict)
+    # What modules keep for the app's lifetime (a cache, an index), by its class: never a
+    # module-level global, so that two apps in one process keep their own (see keep()).
+    _kept: dict[type, object] = field(default_factory=dict, init=False, repr=False)
     # The read replicas (HOBBYMATCH_REPLICA_URLS), if any.
     replicas: ReplicaSet | None = field(init=False, default=None)
 
@@ -91,6 +92,32 @@ class Platform:
             if isinstance(loaded, settings_class):
                 return loaded
         raise LookupError(f"no loaded module declares {settings_class.__name__}")
+
+    def keep(self, state: object) -> None:
+        """Keep ``state`` (a module's cache, index or hub) for this app's lifetime, found again by
+        its class with :meth:`state_of`; one object per class, a later one replacing it."""
+        self._kept[type(state)] = state
+
+    def state_of(self, state_class: type[StateT]) -> StateT:
+        """The object of ``state_class`` that a module keeps for this app.
+
+        :raises LookupError: none is kept (its module is not loaded, or not started).
+        """
+        state = self.find_state(state_class)
+        if state is None:
+            raise LookupError(f"this app keeps no {state_class.__name__}")
+        return state
+
+    def find_state(self, state_class: type[StateT]) -> StateT | None:
+        """The object of ``state_class`` kept for this app, or ``None``."""
+        state = self._kept.get(state_class)
+        return state if isinstance(state, state_class) else None
+
+    def forget(self, state_class: type[StateT]) -> StateT | None:
+        """Stop keeping the object of ``state_class``; it, or ``None`` if none was kept."""
+        state = self.find_state(state_class)
+        self._kept.pop(state_class, None)
+        return state
 
     def close(self) -> None:
         """Close the database connections this platform holds, its replicas' too."""

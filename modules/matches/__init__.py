@@ -45,7 +45,7 @@ from modules.matches.models import (
     SentRequest,
 )
 from modules.matches.schemas import Match
-from modules.matches.service import INDEX_STATE, are_connected, separate
+from modules.matches.service import are_connected, separate
 from modules.matches.settings import MatchesSettings
 
 MODULE_INFO = ModuleInfo(
@@ -91,14 +91,14 @@ def hobbymatch_startup(app: FastAPI, settings: Settings, db: Session) -> None:
             housekeeping_seconds=30.0,
         ),
     )
-    platform.module_state[INDEX_STATE] = index
+    platform.keep(index)
     index.start()
 
 
 @hookimpl
 def hobbymatch_shutdown(app: FastAPI) -> None:
     """Stop the index's background thread."""
-    index = Platform.of(app).module_state.pop(INDEX_STATE, None)
+    index = Platform.of(app).forget(LiveIndex)
     if index is not None:
         index.stop()
 

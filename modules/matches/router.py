@@ -52,7 +52,7 @@ def index_stats(request: Request) -> dict[str, object]:
     """What this worker's in-memory index holds: users, entries, users changed since its last
     build, memory in bytes, how long the build took. ``ready`` is false while the first build
     runs (rankings then come from SQL) or when the index is turned off."""
-    index: LiveIndex | None = Platform.of(request).module_state.get(service.INDEX_STATE)
+    index: LiveIndex | None = Platform.of(request).find_state(LiveIndex)
     return index.stats() if index is not None else {"ready": False}
 
 

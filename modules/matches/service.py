@@ -37,8 +37,6 @@ from modules.matches.settings import MatchesSettings
 from modules.skills import Skill, UserSkill
 from modules.users import User, UserPublic, get_user, gone_for, hidden_from, users_by_id
 
-# Where the app's platform keeps this worker's LiveIndex (module_state), while it runs.
-INDEX_STATE = "matches"
 _ALL = 2**31 - 1
 # The window of HOBBYMATCH_MATCHES_REQUESTS_PER_DAY.
 REQUEST_WINDOW = timedelta(days=1)
@@ -72,7 +70,7 @@ def find_matches(
     if not mine:
         return [], 0
     allowed = MatchFilter.combined(filters)
-    index: LiveIndex | None = Platform.of(db).module_state.get(INDEX_STATE)
+    index: LiveIndex | None = Platform.of(db).find_state(LiveIndex)
     snapshot = index.fresh_snapshot(db) if index is not None and use_index else None
     if snapshot is not None:
         ranked = snapshot.rank(

@@ -28,7 +28,6 @@ from modules.notifications import service
 from modules.notifications.demo import seed_demo_notifications
 from modules.notifications.live import StreamHub
 from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
-from modules.notifications.router import HUB_STATE
 from modules.notifications.settings import NotificationsSettings
 
 MODULE_INFO = ModuleInfo(
@@ -68,18 +67,20 @@ def hobbymatch_startup(app: FastAPI) -> None:
     dsn = None
     if url.get_backend_name() == "postgresql":
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    platform.module_state[HUB_STATE] = StreamHub(
-        dsn,
-        poll_seconds=configured.poll_seconds,
-        token_versions=partial(service.current_token_versions, platform.session_factory),
-        check_seconds=configured.revocation_check_seconds,
+    platform.keep(
+        StreamHub(
+            dsn,
+            poll_seconds=configured.poll_seconds,
+            token_versions=partial(service.current_token_versions, platform.session_factory),
+            check_seconds=configured.revocation_check_seconds,
+        )
     )
 
 
 @hookimpl
 def hobbymatch_shutdown(app: FastAPI) -> None:
     """Stop listening."""
-    hub = Platform.of(app).module_state.pop(HUB_STATE, None)
+    hub = Platform.of(app).forget(StreamHub)
     if hub is not None:
         hub.stop()
 

@@ -22,9 +22,6 @@ from modules.notifications.schemas import (
 from modules.notifications.settings import NotificationsSettings
 from modules.users import UNAUTHENTICATED, CurrentUser
 
-# Where the app's platform keeps this worker's StreamHub (module_state).
-HUB_STATE = "notifications"
-
 router = APIRouter(prefix="/notifications")
 
 
@@ -115,7 +112,7 @@ async def stream(
         resume = await run_in_threadpool(
             service.newest_id, platform.session_factory, holder.user_id
         )
-    hub: StreamHub = platform.module_state[HUB_STATE]
+    hub = platform.state_of(StreamHub)
     return EventSourceResponse(
         _events(platform, hub, holder, resume), ping=settings.heartbeat_seconds
     )

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pluggy
+import pytest
 from fastapi.testclient import TestClient
 from hobbymatch_testkit import make_test_settings
 from hobbymatch_testkit.accounts import sign_up_through
@@ -54,6 +55,30 @@ def test_two_apps_in_one_process_see_only_their_own_data_and_modules(tmp_path: P
         assert one.get("/skills").status_code == 200
         assert two.get("/skills").status_code == 404
     assert Platform.of(first).engine is not Platform.of(second).engine
+
+
+class Shelf:
+    """Something a module keeps for its app's lifetime."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def test_each_app_keeps_its_own_module_state_found_by_its_class(tmp_path: Path) -> None:
+    first, second = (
+        Platform.of(create_app(make_test_settings(f"sqlite:///{tmp_path / name}", modules=[])))
+        for name in ("first.db", "second.db")
+    )
+    first.keep(Shelf("first"))
+    assert first.state_of(Shelf).name == "first"
+    assert second.find_state(Shelf) is None
+    with pytest.raises(LookupError, match="this app keeps no Shelf"):
+        second.state_of(Shelf)
+    forgotten = first.forget(Shelf)
+    assert forgotten is not None
+    assert forgotten.name == "first"
+    assert first.find_state(Shelf) is None
+    assert first.forget(Shelf) is None
 
 
 def test_the_core_keeps_no_engine_session_factory_or_settings_of_its_own(

@@ -12,6 +12,7 @@ from core.config import Settings
 from core.main import create_app, start_modules, stop_modules
 from core.pagination import PageParams
 from core.platform import Platform
+from modules.matches.freshness import LiveIndex
 from modules.matches.schemas import MatchType
 from modules.matches.service import find_matches
 from tests.throwaway_modules import ModuleFolder
@@ -48,7 +49,7 @@ def sieved(module_folder: ModuleFolder, settings: Settings) -> Iterator[TestClie
     )
     empty_all_tables(Platform.of(app).engine)
     start_modules(app)
-    index = Platform.of(app).module_state["matches"]
+    index = Platform.of(app).state_of(LiveIndex)
     assert index.wait_ready(30)
     yield TestClient(app)
     stop_modules(app)

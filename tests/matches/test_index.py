@@ -20,7 +20,7 @@ from core.platform import Platform
 from modules.matches.freshness import LiveIndex, LogPosition, record_change
 from modules.matches.models import MatchChange
 from modules.matches.schemas import MatchType
-from modules.matches.service import INDEX_STATE, find_matches
+from modules.matches.service import find_matches
 from modules.skills import Skill
 from modules.skills.schemas import SkillChoice
 from modules.skills.service import replace_user_skills
@@ -32,7 +32,7 @@ INTENTS = ("share", "teach", "learn")
 
 
 def live_index(app: FastAPI) -> LiveIndex:
-    index: LiveIndex = Platform.of(app).module_state[INDEX_STATE]
+    index: LiveIndex = Platform.of(app).state_of(LiveIndex)
     assert index.wait_ready(30), "the index was not built in 30 s"
     return index
 

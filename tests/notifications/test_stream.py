@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
 
 from core.platform import Platform
+from modules.notifications.live import StreamHub
 from tests.notifications.streams import EventReader, live_server
 from tests.social import request_connection
 
@@ -101,7 +102,7 @@ def test_a_ticket_opens_one_stream_only(base: str, sign_up: SignUp, ticket_for: 
 def test_a_client_that_leaves_frees_its_stream(
     app: FastAPI, base: str, sign_up: SignUp, ticket_for: TicketFor
 ) -> None:
-    hub = Platform.of(app).module_state["notifications"]
+    hub = Platform.of(app).state_of(StreamHub)
     readers = [
         EventReader(base, f"/notifications/stream?ticket={ticket_for(sign_up())}") for _ in range(3)
     ]
