@@ -7,10 +7,8 @@ their rank weights, per user a category mask and an active flag. Users changed s
 are kept beside it as :class:`Override` s, re-read from the database whenever the change log
 names them. Snapshots never change once built: a ranking reads one while the next is made.
 
-Scores are the SQL reference's (:mod:`modules.matches.scoring`) to the point, in hundredths:
-``shared`` adds ``w(mine) * w(theirs)`` for each skill both list on the same side (both learn,
-or neither does) and the category bonus; ``trade`` adds ``w(mine) * w(theirs)`` for each skill
-the caller learns and they teach, doubled when they learn one the caller teaches.
+Scores follow :mod:`modules.matches.rule`, as the SQL reference
+(:mod:`modules.matches.scoring`) does, to the point, in hundredths.
 """
 
 import uuid
@@ -25,10 +23,10 @@ from sqlalchemy import ClauseElement, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from modules.matches.filtering import MatchFilter
-from modules.matches.schemas import MatchType
-from modules.matches.scoring import CATEGORY_BONUS, ListEntry, weight
-from modules.skills import MAX_SKILLS_PER_USER, Intent, SkillProfile, UserSkill, category_bit
-from modules.users import User
+from modules.matches.rule import CATEGORY_BONUS, TWO_WAY_FACTOR, MatchType, pair_points, weight
+from modules.matches.scoring import ListEntry
+from modules.skills import Intent, SkillProfile, UserSkill, category_bit
+from modules.users import User, inactive_user_ids, is_active_user
 
 INTENT_CODES: dict[str, int] = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 2}
 _LEARN = INTENT_CODES[Intent.LEARN]
@@ -190,7 +188,9 @@ class Snapshot:
         taught = np.bincount(np.concatenate(taught_users), np.concatenate(taught_points), size)
         candidates = np.flatnonzero(taught).astype(np.int32)
         learners = np.bincount(np.concatenate(learning_users), minlength=size)
-        points = taught[candidates].astype(np.int64) * np.where(learners[candidates] > 0, 2, 1)
+        points = taught[candidates].astype(np.int64) * np.where(
+            learners[candidates] > 0, TWO_WAY_FACTOR, 1
+        )
         return candidates, points
 
     def _override_points(
@@ -292,7 +292,7 @@ def shared_points(mine: Sequence[ListEntry], theirs: Sequence[Listed], their_mas
         intent, rank = theirs_by_skill[entry.skill_id]
         common |= 1 << (entry.rank - 1)
         if (entry.intent == Intent.LEARN) == (intent == _LEARN):
-            points += weight(entry.rank) * weight(rank)
+            points += pair_points(entry.rank, rank)
     if not common:
         return 0
     for category, skills in _skills_by_category(mine).items():
@@ -308,9 +308,9 @@ def trade_points(mine: Sequence[ListEntry], theirs: Sequence[Listed]) -> int:
     for entry in mine:
         intent, rank = theirs_by_skill.get(entry.skill_id, (-1, 0))
         if entry.intent == Intent.LEARN and intent == _TEACH:
-            taught += weight(entry.rank) * weight(rank)
+            taught += pair_points(entry.rank, rank)
         two_way |= entry.intent == Intent.TEACH and intent == _LEARN
-    return taught * 2 if two_way else taught
+    return taught * TWO_WAY_FACTOR if two_way else taught
 
 
 def build_snapshot(db: Session) -> Snapshot:
@@ -339,7 +339,7 @@ def build_snapshot(db: Session) -> Snapshot:
         users += len(halves)
         parts["skill"].append(np.array(skills, dtype=np.int64))
         parts["intent"].append(_intent_codes(np.array(intents, dtype=object)))
-        parts["weight"].append(MAX_SKILLS_PER_USER + 1 - np.array(ranks, dtype=np.int32))
+        parts["weight"].append(weight(np.array(ranks, dtype=np.int32)))
     return _assemble(db, {name: _joined(part) for name, part in parts.items()})
 
 
@@ -406,7 +406,7 @@ def _assemble(db: Session, columns: dict[str, npt.NDArray[Any]]) -> Snapshot:
 def _read_flags_and_masks(db: Session, snapshot: Snapshot) -> None:
     """Fill in (while the snapshot is still private to its build) who is inactive, and each
     user's category mask."""
-    for user_id in db.scalars(select(User.id).where(~User.is_active)):
+    for user_id in db.scalars(inactive_user_ids()):
         position = snapshot.position_of(user_id)
         if position is not None:
             snapshot.active[position] = False
@@ -425,7 +425,9 @@ def _read_flags_and_masks(db: Session, snapshot: Snapshot) -> None:
 def read_overrides(db: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Override]:
     """The current state of these users, as overrides of a snapshot."""
     wanted = list(user_ids)
-    accounts = dict(db.execute(select(User.id, User.is_active).where(User.id.in_(wanted))).all())
+    accounts = dict(
+        db.execute(select(User.id, is_active_user(User.id)).where(User.id.in_(wanted))).all()
+    )
     masks = dict(
         db.execute(
             select(SkillProfile.user_id, SkillProfile.category_mask).where(

@@ -10,6 +10,7 @@ from core import Pagination, Platform, get_db
 from modules.matches import service
 from modules.matches.freshness import LiveIndex
 from modules.matches.models import ConnectionRequest, RequestStatus
+from modules.matches.rule import MatchType
 from modules.matches.schemas import (
     ConnectedUser,
     Connection,
@@ -18,7 +19,6 @@ from modules.matches.schemas import (
     ConnectionRequestOut,
     ConnectionRequestPage,
     MatchPage,
-    MatchType,
 )
 from modules.users import UNAUTHENTICATED, CurrentUser, User, UserPublic, users_by_id
 

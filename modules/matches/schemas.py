@@ -2,24 +2,13 @@
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import Page, StrictBody
+from modules.matches.rule import MatchType, ReasonKind, Teacher
 from modules.users import UserPublic
-
-
-class MatchType(StrEnum):
-    """``shared``: people who list the same skills; ``trade``: people who teach what you learn."""
-
-    SHARED = "shared"
-    TRADE = "trade"
-
-
-ReasonKind = Literal["both_share", "both_learn", "same_category", "they_teach", "you_teach"]
-Teacher = Literal["you", "them"]
 
 
 class MatchReason(BaseModel):

@@ -1,15 +1,8 @@
-"""How matches are scored: in SQL over every user (ranking), in Python for one page (reasons).
+"""How matches are scored by :mod:`modules.matches.rule`: in SQL over every user (ranking),
+in Python for one page (the reasons).
 
 Written against the models and enums that the skills and users modules export, never their
-column names. A skill at rank ``r`` weighs ``w(r) = (MAX_SKILLS_PER_USER + 1 - r) / 10``.
-Scores are summed in hundredths, as integers, so that SQLite and PostgreSQL rank and break ties
-identically.
-
-- shared: a skill both list with ``share`` or ``teach`` counts ``w(a) * w(b)``; so does a skill
-  both want to ``learn``. Each category in which both have skills, but no skill in common
-  (whatever the intents), adds 0.25.
-- trade: a skill the caller learns and the other teaches counts ``w(a) * w(b)``; if the other
-  also learns something the caller teaches, the score is doubled.
+column names.
 """
 
 import uuid
@@ -18,11 +11,18 @@ from typing import NamedTuple
 
 from sqlalchemy import CTE, ColumnElement, Integer, Select, case, column, func, select, values
 
-from modules.matches.schemas import MatchReason, MatchType, ReasonKind, Teacher
-from modules.skills import MAX_SKILLS_PER_USER, Intent, SkillProfile, UserSkill, category_bit
+from modules.matches.rule import (
+    CATEGORY_BONUS,
+    TWO_WAY_FACTOR,
+    MatchType,
+    Reason,
+    ReasonKind,
+    Teacher,
+    pair_points,
+    weight,
+)
+from modules.skills import Intent, SkillProfile, UserSkill, category_bit
 from modules.users import inactive_user_ids
-
-CATEGORY_BONUS = 25  # hundredths
 
 
 class ListEntry(NamedTuple):
@@ -34,11 +34,6 @@ class ListEntry(NamedTuple):
     category: str
     intent: str
     rank: int
-
-
-def weight(rank: int) -> int:
-    """A rank's weight in tenths: 10 for rank 1, down to 1 for the last rank."""
-    return MAX_SKILLS_PER_USER + 1 - rank
 
 
 def ranking_page(
@@ -97,10 +92,6 @@ def _mine(mine: Sequence[ListEntry]) -> CTE:
     return table.data(rows).cte("mine")
 
 
-def _their_weight() -> ColumnElement[int]:
-    return MAX_SKILLS_PER_USER + 1 - UserSkill.rank
-
-
 def _active(user_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
     # NOT IN over the few deactivated ids, a set PostgreSQL hashes once. (A NOT EXISTS per
     # candidate made it expect a few hundred candidates instead of tens of thousands, and so
@@ -111,7 +102,7 @@ def _active(user_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
 def _shared(entries: Sequence[ListEntry], me: uuid.UUID) -> CTE:
     mine = _mine(entries)
     they_learn = case((UserSkill.intent == Intent.LEARN, 1), else_=0)
-    same_side = case((mine.c.learns == they_learn, mine.c.weight * _their_weight()), else_=0)
+    same_side = case((mine.c.learns == they_learn, mine.c.weight * weight(UserSkill.rank)), else_=0)
     candidates = (
         select(
             UserSkill.user_id,
@@ -157,7 +148,7 @@ def _category_bonus(entries: Sequence[ListEntry], common: ColumnElement[int]) ->
 def _trade(entries: Sequence[ListEntry], me: uuid.UUID) -> CTE:
     mine = _mine(entries)
     taught = (
-        select(UserSkill.user_id, func.sum(mine.c.weight * _their_weight()).label("points"))
+        select(UserSkill.user_id, func.sum(mine.c.weight * weight(UserSkill.rank)).label("points"))
         .select_from(mine)
         .join(UserSkill, UserSkill.skill_id == mine.c.skill_id)
         .where(mine.c.learns == 1, UserSkill.intent == Intent.TEACH, UserSkill.user_id != me)
@@ -172,7 +163,7 @@ def _trade(entries: Sequence[ListEntry], me: uuid.UUID) -> CTE:
         .where(mine.c.teaches == 1, UserSkill.intent == Intent.LEARN, UserSkill.user_id != me)
         .cte("two_way")
     )
-    doubled = case((two_way.c.user_id.is_(None), 1), else_=2)
+    doubled = case((two_way.c.user_id.is_(None), 1), else_=TWO_WAY_FACTOR)
     return (
         select(taught.c.user_id, (taught.c.points * doubled).label("points"))
         .outerjoin(two_way, two_way.c.user_id == taught.c.user_id)
@@ -183,7 +174,7 @@ def _trade(entries: Sequence[ListEntry], me: uuid.UUID) -> CTE:
 
 def explain(
     match_type: MatchType, mine: Sequence[ListEntry], theirs: Sequence[ListEntry]
-) -> list[MatchReason]:
+) -> list[Reason]:
     """Every reason that adds to the score of ``theirs`` for the owner of ``mine``."""
     if match_type is MatchType.SHARED:
         return _shared_reasons(mine, theirs)
@@ -195,11 +186,11 @@ def _ranks(your_rank: int, their_rank: int) -> str:
 
 
 def _points(your_rank: int, their_rank: int) -> float:
-    return weight(your_rank) * weight(their_rank) / 100
+    return pair_points(your_rank, their_rank) / 100
 
 
-def _shared_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> list[MatchReason]:
-    reasons: list[MatchReason] = []
+def _shared_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> list[Reason]:
+    reasons: list[Reason] = []
     theirs_by_skill = {entry.skill: entry for entry in theirs}
     common_categories: set[str] = set()
     for my_entry in mine:
@@ -219,19 +210,21 @@ def _shared_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> l
         their_ranks = [entry.rank for entry in theirs if entry.category == category]
         if their_ranks:
             reasons.append(
-                MatchReason(
+                Reason(
                     kind="same_category",
+                    text=f"You both like {category} {_ranks(your_best, min(their_ranks))}",
+                    skill=None,
                     category=category,
+                    teacher=None,
                     your_rank=your_best,
                     their_rank=min(their_ranks),
                     points=CATEGORY_BONUS / 100,
-                    text=f"You both like {category} {_ranks(your_best, min(their_ranks))}",
                 )
             )
     return reasons
 
 
-def _trade_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> list[MatchReason]:
+def _trade_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> list[Reason]:
     """They-teach reasons carry the points, doubled in a two-way trade, so that the points of
     all reasons add up to the score; you-teach reasons say why the doubling, at 0 points."""
     theirs_by_skill = {entry.skill: entry for entry in theirs}
@@ -240,11 +233,11 @@ def _trade_reasons(mine: Sequence[ListEntry], theirs: Sequence[ListEntry]) -> li
         my_entry.intent == Intent.TEACH and their_entry.intent == Intent.LEARN
         for my_entry, their_entry in pairs
     )
-    reasons: list[MatchReason] = []
+    reasons: list[Reason] = []
     for my_entry, their_entry in pairs:
         if my_entry.intent == Intent.LEARN and their_entry.intent == Intent.TEACH:
             text = f"They teach {my_entry.skill}, which you want to learn"
-            points = _points(my_entry.rank, their_entry.rank) * (2 if two_way else 1)
+            points = _points(my_entry.rank, their_entry.rank) * (TWO_WAY_FACTOR if two_way else 1)
             note = ", doubled by the two-way trade" if two_way else ""
             reasons.append(
                 _reason(
@@ -283,15 +276,15 @@ def _reason(
     teacher: Teacher | None = None,
     points: float | None = None,
     note: str = "",
-) -> MatchReason:
-    """A reason about one skill both list; ``points`` defaults to ``w(mine) * w(theirs)``."""
-    return MatchReason(
+) -> Reason:
+    """A reason about one skill both list; ``points`` defaults to :func:`pair_points`."""
+    return Reason(
         kind=kind,
+        text=f"{text} {_ranks(mine.rank, theirs.rank)}{note}",
         skill=mine.skill,
         category=mine.category,
         teacher=teacher,
         your_rank=mine.rank,
         their_rank=theirs.rank,
         points=_points(mine.rank, theirs.rank) if points is None else points,
-        text=f"{text} {_ranks(mine.rank, theirs.rank)}{note}",
     )

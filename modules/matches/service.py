@@ -31,7 +31,8 @@ from modules.matches.models import (
     SentRequest,
     pair_key,
 )
-from modules.matches.schemas import Match, MatchType
+from modules.matches.rule import MatchType
+from modules.matches.schemas import Match, MatchReason
 from modules.matches.scoring import ListEntry, explain, ranking_count, ranking_page
 from modules.matches.settings import MatchesSettings
 from modules.skills import Skill, UserSkill
@@ -126,7 +127,9 @@ def _explained(
             user=UserPublic.model_validate(users[user]),
             score=points / 100,
             type=match_type,
-            reasons=explain(match_type, mine, lists[user]),
+            reasons=[
+                MatchReason(**reason._asdict()) for reason in explain(match_type, mine, lists[user])
+            ],
         )
         for user, points in page
     ]

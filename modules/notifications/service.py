@@ -177,7 +177,7 @@ def token_versions(db: Session, user_ids: Collection[uuid.UUID]) -> dict[uuid.UU
 # building and row handling cost three times the query itself for a thousand streams.
 _USERS = User.__table__.c
 _TOKEN_VERSIONS = select(_USERS.id, _USERS.token_version).where(
-    _USERS.id.in_(bindparam("ids", expanding=True)), _USERS.is_active
+    _USERS.id.in_(bindparam("ids", expanding=True)), is_active_user(_USERS.id)
 )
 
 

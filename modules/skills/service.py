@@ -58,25 +58,16 @@ def load_starting_catalog(db: Session) -> None:
 _SKILLS = Skill.__table__.c
 
 
-def search_skills(
-    db: Session, *, query: str | None, category: Category | None, page: PageParams
-) -> tuple[list[Skill], int]:
-    """One page of the catalog, and how many skills match in all.
+def search_catalog(
+    connection: Connection, *, query: str | None, category: Category | None, page: PageParams
+) -> SkillPage:
+    """One page of the catalog, and how many skills match in all, in one statement on a Core
+    connection (the hot read path of ``GET /skills``): the total is counted beside the page (a
+    second statement counts only past the last page).
 
     :param query: keep names containing it, ignoring case; names starting with it come first.
     :param category: keep only this category.
     """
-    conditions, ordering = _search_terms(query, category)
-    statement = select(Skill).where(*conditions).order_by(*ordering)
-    return fetch_page(db, statement, page)
-
-
-def search_catalog(
-    connection: Connection, *, query: str | None, category: Category | None, page: PageParams
-) -> SkillPage:
-    """:func:`search_skills` in one statement on a Core connection (the hot read path of
-    ``GET /skills``): the page with the total counted beside it (a second statement counts
-    only past the last page)."""
     conditions, ordering = _search_terms(query, category)
     statement = (
         select(_SKILLS.id, _SKILLS.name, _SKILLS.category, func.count().over().label("total"))

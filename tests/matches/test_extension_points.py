@@ -13,7 +13,7 @@ from core.main import create_app, start_modules, stop_modules
 from core.pagination import PageParams
 from core.platform import Platform
 from modules.matches.freshness import LiveIndex
-from modules.matches.schemas import MatchType
+from modules.matches.rule import MatchType
 from modules.matches.service import find_matches
 from tests.throwaway_modules import ModuleFolder
 

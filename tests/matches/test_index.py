@@ -19,7 +19,7 @@ from core.pagination import PageParams
 from core.platform import Platform
 from modules.matches.freshness import LiveIndex, LogPosition, record_change
 from modules.matches.models import MatchChange
-from modules.matches.schemas import MatchType
+from modules.matches.rule import MatchType
 from modules.matches.service import find_matches
 from modules.skills import Skill
 from modules.skills.schemas import SkillChoice
