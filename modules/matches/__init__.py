@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from core import Base, ModuleInfo, Platform, Settings, hookimpl
 from modules.matches import hookspecs
+from modules.matches.connections import are_connected, separate
 from modules.matches.demo import seed_demo_requests
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import IndexSettings, LiveIndex, record_change
@@ -45,7 +46,6 @@ from modules.matches.models import (
     SentRequest,
 )
 from modules.matches.schemas import Match
-from modules.matches.service import are_connected, separate
 from modules.matches.settings import MatchesSettings
 
 MODULE_INFO = ModuleInfo(

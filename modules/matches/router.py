@@ -1,4 +1,5 @@
-"""The matches module's HTTP endpoints: a thin layer over :mod:`modules.matches.service`."""
+"""The matches module's HTTP endpoints: a thin layer over :mod:`modules.matches.ranking` and
+:mod:`modules.matches.connections`."""
 
 import uuid
 from typing import Annotated, Any, Literal
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from core import Pagination, Platform, get_db
-from modules.matches import service
+from modules.matches import connections, ranking
 from modules.matches.freshness import LiveIndex
 from modules.matches.models import ConnectionRequest, RequestStatus
 from modules.matches.rule import MatchType
@@ -41,7 +42,7 @@ def find_matches(
     db: Session = Depends(get_db),
 ) -> MatchPage:
     """The caller's matches, best first, each with its score and the reasons for it."""
-    matches, total = service.find_matches(
+    matches, total = ranking.find_matches(
         db, user_id=caller.id, match_type=type, page=page, query=request.query_params
     )
     return MatchPage(items=matches, total=total, limit=page.limit, offset=page.offset)
@@ -75,7 +76,7 @@ def send_request(
     body: ConnectionRequestCreate, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> ConnectionRequestOut:
     """Ask someone to connect."""
-    request = service.send_request(
+    request = connections.send_request(
         db, sender_id=caller.id, recipient_id=body.user_id, message=body.message
     )
     return _request_out(db, [request])[0]
@@ -90,7 +91,7 @@ def list_requests(
     db: Session = Depends(get_db),
 ) -> ConnectionRequestPage:
     """The caller's incoming or outgoing requests, newest first, optionally by status."""
-    requests, total = service.list_requests(
+    requests, total = connections.list_requests(
         db, user_id=caller.id, incoming=box == "incoming", status=status, page=page
     )
     return ConnectionRequestPage(
@@ -110,7 +111,7 @@ def answer_request(
     db: Session = Depends(get_db),
 ) -> ConnectionRequestOut:
     """Accept or decline a pending request addressed to the caller."""
-    request = service.answer_request(
+    request = connections.answer_request(
         db, user_id=caller.id, request_id=request_id, accept=answer == "accept"
     )
     return _request_out(db, [request])[0]
@@ -129,7 +130,7 @@ def withdraw_request(
     request_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> Response:
     """Withdraw a pending request the caller sent."""
-    service.withdraw_request(db, user_id=caller.id, request_id=request_id)
+    connections.withdraw_request(db, user_id=caller.id, request_id=request_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -138,10 +139,9 @@ def list_connections(
     caller: CurrentUser, page: Pagination, db: Session = Depends(get_db)
 ) -> ConnectionPage:
     """The people the caller is connected with — the one place their email is shown."""
-    connections, total = service.list_connections(db, user_id=caller.id, page=page)
+    found, total = connections.list_connections(db, user_id=caller.id, page=page)
     items = [
-        Connection(user=ConnectedUser.model_validate(other), connected_at=at)
-        for other, at in connections
+        Connection(user=ConnectedUser.model_validate(other), connected_at=at) for other, at in found
     ]
     return ConnectionPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -155,7 +155,7 @@ def remove_connection(
     user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)
 ) -> Response:
     """End the caller's connection with someone; either of the two may ask again later."""
-    service.remove_connection(db, user_id=caller.id, other_user_id=user_id)
+    connections.remove_connection(db, user_id=caller.id, other_user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

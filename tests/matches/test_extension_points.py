@@ -13,8 +13,8 @@ from core.main import create_app, start_modules, stop_modules
 from core.pagination import PageParams
 from core.platform import Platform
 from modules.matches.freshness import LiveIndex
+from modules.matches.ranking import find_matches
 from modules.matches.rule import MatchType
-from modules.matches.service import find_matches
 from tests.throwaway_modules import ModuleFolder
 
 # Hides the people named in ?hide=<id>, or keeps only ?only=<id>; labels each match.

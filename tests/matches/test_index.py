@@ -19,8 +19,8 @@ from core.pagination import PageParams
 from core.platform import Platform
 from modules.matches.freshness import LiveIndex, LogPosition, record_change
 from modules.matches.models import MatchChange
+from modules.matches.ranking import find_matches
 from modules.matches.rule import MatchType
-from modules.matches.service import find_matches
 from modules.skills import Skill
 from modules.skills.schemas import SkillChoice
 from modules.skills.service import replace_user_skills
