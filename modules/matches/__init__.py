@@ -19,6 +19,7 @@ Its events, for other modules to implement, are in :mod:`modules.matches.hookspe
 ``matches_connection_removed``). Other modules may use what this front door exports:
 
 - ``are_connected(db, a, b)``: whether two users are connected.
+- ``were_ever_connected(db, a, b)``: whether they are, or were before the connection ended.
 - ``ConnectionRequest`` and ``RequestStatus``: the model the events carry, and its statuses.
 - ``MatchFilter`` and ``Match``: what a ``matches_filter`` implementation returns, and what
   ``matches_annotate`` receives.
@@ -34,13 +35,14 @@ from sqlalchemy.orm import Session
 
 from core import Base, ModuleInfo, Platform, Settings, hookimpl
 from modules.matches import hookspecs
-from modules.matches.connections import are_connected, separate
+from modules.matches.connections import are_connected, separate, were_ever_connected
 from modules.matches.demo import seed_demo_requests
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import IndexSettings, LiveIndex, record_change
 from modules.matches.models import (
     ConnectionRequest,
     MatchChange,
+    PastConnection,
     RequestCooldown,
     RequestStatus,
     SentRequest,
@@ -59,6 +61,7 @@ __all__ = [
     "MatchFilter",
     "RequestStatus",
     "are_connected",
+    "were_ever_connected",
 ]
 
 
@@ -70,9 +73,10 @@ def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """Connection requests, what limits sending them (requests sent in the last day, cooldowns
-    between two people), and the change log that keeps every worker's index fresh."""
-    return [ConnectionRequest, SentRequest, RequestCooldown, MatchChange]
+    """Connection requests, the connections that ended, what limits sending requests (those
+    sent in the last day, cooldowns between two people), and the change log that keeps every
+    worker's index fresh."""
+    return [ConnectionRequest, PastConnection, SentRequest, RequestCooldown, MatchChange]
 
 
 @hookimpl

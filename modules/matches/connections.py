@@ -21,6 +21,7 @@ from modules.matches.exceptions import (
 from modules.matches.models import (
     ConnectionRequest,
     CooldownReason,
+    PastConnection,
     RequestCooldown,
     RequestStatus,
     SentRequest,
@@ -211,6 +212,13 @@ def are_connected(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:
     return db.scalar(select(_connection(first, second).exists())) or False
 
 
+def were_ever_connected(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:
+    """Whether ``first`` and ``second`` are connected now or were once, before the connection
+    ended (by either of them, or by a block)."""
+    ended = select(PastConnection.id).where(PastConnection.pair_key == pair_key(first, second))
+    return are_connected(db, first, second) or bool(db.scalar(select(ended.exists())))
+
+
 def remove_connection(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
     """End the caller's connection with ``other_user_id``; either may, and either may then ask
     again.
@@ -220,8 +228,7 @@ def remove_connection(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UU
     connection = db.scalar(_connection(user_id, other_user_id).with_for_update())
     if connection is None:
         raise NotConnectedError("you are not connected with this user")
-    db.delete(connection)
-    db.flush()
+    _end(db, connection)
     hooks(db).matches_connection_removed(db=db, user_id=user_id, other_user_id=other_user_id)
     db.commit()
 
@@ -242,8 +249,7 @@ def separate(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> No
             hooks(db).matches_request_withdrawn(db=db, request=request)
             db.delete(request)
             continue
-        db.delete(request)
-        db.flush()
+        _end(db, request)
         hooks(db).matches_connection_removed(db=db, user_id=user_id, other_user_id=other_user_id)
     db.flush()
 
@@ -269,6 +275,20 @@ def list_connections(
     users = users_by_id(db, other_ids)
     connected_at = [request.responded_at or request.created_at for request in accepted]
     return [(users[other], at) for other, at in zip(other_ids, connected_at, strict=True)], total
+
+
+def _end(db: Session, connection: ConnectionRequest) -> None:
+    # The accepted request goes; what remains of the connection is a PastConnection.
+    db.add(
+        PastConnection(
+            first_id=connection.sender_id,
+            second_id=connection.recipient_id,
+            pair_key=connection.pair_key,
+            connected_at=connection.responded_at or connection.created_at,
+        )
+    )
+    db.delete(connection)
+    db.flush()
 
 
 def _connection(first: uuid.UUID, second: uuid.UUID) -> Select[ConnectionRequest]:

@@ -60,6 +60,22 @@ def pair_key(first: uuid.UUID, second: uuid.UUID) -> str:
     return f"{low}:{high}"
 
 
+class PastConnection(Base):
+    """A connection that ended (either person ended it, or one blocked the other): the
+    accepted request is deleted then, and this is what remains of it, so that a module can
+    still tell that the two were connected (:func:`modules.matches.were_ever_connected`)."""
+
+    __tablename__ = "match_past_connections"
+    __table_args__ = (Index("ix_match_past_connections_pair_key", "pair_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    second_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
+    pair_key: Mapped[str] = mapped_column(String(73))
+    connected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
 class SentRequest(Base):
     """A connection request ``sender_id`` sent, kept a day whatever became of the request (a
     withdrawn one is deleted), so that the daily limit counts every request sent."""

@@ -9,6 +9,7 @@ from hobbymatch_testkit.accounts import Account
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from modules.matches import were_ever_connected
 from tests.social import block, connect, request_connection
 
 SignUp = Callable[..., Account]
@@ -71,6 +72,9 @@ def test_a_block_ends_the_connection_and_withdraws_requests_both_ways(
     assert client.get("/matches/connections", headers=ben.headers).json()["total"] == 0
     assert client.get("/matches/requests", headers=ana.headers).json()["total"] == 0
     assert db.scalar(text("SELECT count(*) FROM match_requests")) == 0
+    # What remains of the connection the block ended: the two were once connected.
+    assert were_ever_connected(db, ben.id, ana.id)
+    assert not were_ever_connected(db, cleo.id, ana.id)
 
 
 def test_blocked_people_address_each_other_as_if_missing(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.main import create_app, start_modules
 from core.platform import Platform
-from modules.matches import are_connected
+from modules.matches import are_connected, were_ever_connected
 from tests.throwaway_modules import ModuleFolder
 
 SignUp = Callable[..., Account]
@@ -109,6 +109,28 @@ def test_either_side_may_end_a_connection_and_ask_again(
         listed = client.get("/matches/connections", headers=account.headers).json()
         assert listed["items"] == []
     connect(client, alice, bob)
+
+
+def test_two_who_ended_their_connection_were_ever_connected(
+    client: TestClient, sign_up: SignUp, db: Session
+) -> None:
+    alice, bob, carol = sign_up(), sign_up(), sign_up()
+    assert accept(client, bob, connect(client, alice, bob)) == 200
+    connect(client, alice, carol)  # pending only: never a connection
+    assert were_ever_connected(db, alice.id, bob.id)
+    ended = client.delete(f"/matches/connections/{bob.id}", headers=alice.headers)
+    assert ended.status_code == 204
+    for first, second in ((alice, bob), (bob, alice)):
+        assert not are_connected(db, first.id, second.id)
+        assert were_ever_connected(db, first.id, second.id)
+    assert not were_ever_connected(db, alice.id, carol.id)
+    # The ended connection's accepted request is gone from both people's requests.
+    for account in (alice, bob):
+        box = "outgoing" if account is alice else "incoming"
+        listed = client.get(f"/matches/requests?box={box}", headers=account.headers).json()
+        assert [item["status"] for item in listed["items"]] == (
+            ["pending"] if account is alice else []
+        )
 
 
 def test_ending_a_connection_that_is_not_one_is_404(client: TestClient, sign_up: SignUp) -> None:
