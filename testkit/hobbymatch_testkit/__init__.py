@@ -27,7 +27,7 @@ and ``.env`` are ignored (:func:`make_test_settings`).
 
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ from hobbymatch_testkit.postgres import (
 )
 
 BACKENDS = ("sqlite", "postgresql")
+
+# The ``start_app`` fixture's type: ``start_app(settings)`` gives a started app.
+StartApp = Callable[[Settings], FastAPI]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -163,6 +166,24 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     start_modules(application)
     yield application
     stop_modules(application)
+
+
+@pytest.fixture
+def start_app() -> Iterator[StartApp]:
+    """``start_app(settings)``: an app of the test's own, created and started (its startup
+    hooks run); every app it started is stopped after the test (shutdown hooks, connections
+    closed), so that no background thread outlives it."""
+    started: list[FastAPI] = []
+
+    def start(settings: Settings) -> FastAPI:
+        application = create_app(settings)
+        start_modules(application)
+        started.append(application)
+        return application
+
+    yield start
+    for application in reversed(started):
+        stop_modules(application)
 
 
 @pytest.fixture

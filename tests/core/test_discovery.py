@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import StartApp
 from sqlalchemy import inspect
 
 from core.config import Settings
-from core.main import create_app, start_modules
+from core.main import create_app
 from core.platform import Platform
 from tests.throwaway_modules import ModuleFolder, module_with_table, run_cli
 
 
 def test_dropped_in_module_is_served_listed_documented_and_has_tables(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, settings: Settings, start_app: StartApp
 ) -> None:
     module_folder.write("garden", body=module_with_table("garden_plots", route="/garden/plots"))
-    app = create_app(settings.model_copy(update={"module_paths": [module_folder.root]}))
-    start_modules(app)
+    app = start_app(settings.model_copy(update={"module_paths": [module_folder.root]}))
     client = TestClient(app)
     assert "garden" in client.get("/").json()["modules"]
     assert client.get("/garden/plots").json() == ["thing"]
@@ -171,11 +171,13 @@ def test_installed_distribution_is_listed_by_the_cli(
 
 
 def test_installed_distribution_is_served_documented_and_has_tables(
-    installed_distribution: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    installed_distribution: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    start_app: StartApp,
 ) -> None:
     monkeypatch.syspath_prepend(str(installed_distribution))
-    app = create_app(settings)
-    start_modules(app)
+    app = start_app(settings)
     client = TestClient(app)
     assert "bookclub" in client.get("/").json()["modules"]
     assert client.get("/bookclub/books").json() == ["thing"]
@@ -186,7 +188,7 @@ def test_installed_distribution_is_served_documented_and_has_tables(
 
 
 def test_a_literal_path_is_not_shadowed_by_another_modules_parameter(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, settings: Settings, start_app: StartApp
 ) -> None:
     module_folder.write(
         "aardvark",
@@ -220,10 +222,9 @@ def test_a_literal_path_is_not_shadowed_by_another_modules_parameter(
         """,
     )
     modules = ["users", "aardvark", "zebra"]
-    app = create_app(
+    app = start_app(
         settings.model_copy(update={"modules": modules, "module_paths": [module_folder.root]})
     )
-    start_modules(app)
     client = TestClient(app)
     assert client.get("/burrows/deepest").json() == "the deepest"
     assert client.get("/burrows/7").json() == {"burrow": 7}

@@ -3,14 +3,16 @@ their own for each other, and startup checks every implementation against a decl
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import StartApp
 
 from core.config import Settings
 from core.exceptions import ModuleLoadError
-from core.main import create_app, start_modules
+from core.main import create_app
 from tests.throwaway_modules import ModuleFolder, run_cli
 
 LIBRARY = """
@@ -18,7 +20,7 @@ from fastapi import APIRouter, status
 from core import get_db
 from fastapi import Depends
 from sqlalchemy.orm import Session
-from core.platform import hooks
+from core import hooks
 from modules.library import hookspecs
 
 router = APIRouter()
@@ -37,7 +39,7 @@ def hobbymatch_routers():
 """
 
 LIBRARY_HOOKSPECS = '''
-from core.modules import hookspec
+from core import hookspec
 
 @hookspec
 def library_book_lent(db, title):
@@ -60,20 +62,26 @@ def write_library(folder: ModuleFolder, hookspecs: str = LIBRARY_HOOKSPECS) -> N
     (package / "hookspecs.py").write_text(hookspecs)
 
 
-def app_with(settings: Settings, folder: ModuleFolder, modules: list[str]) -> TestClient:
-    app = create_app(
-        settings.model_copy(update={"modules": modules, "module_paths": [folder.root]})
-    )
-    start_modules(app)
-    return TestClient(app)
+AppWith = Callable[[list[str]], TestClient]
+
+
+@pytest.fixture
+def app_with(settings: Settings, module_folder: ModuleFolder, start_app: StartApp) -> AppWith:
+    """``app_with(modules)``: a started app of these modules, from the test's module folder."""
+
+    def start(modules: list[str]) -> TestClient:
+        update = {"modules": modules, "module_paths": [module_folder.root]}
+        return TestClient(start_app(settings.model_copy(update=update)))
+
+    return start
 
 
 def test_a_module_implements_the_hook_another_module_declares(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder)
     module_folder.write("reader", requires=["library"], body=reader())
-    client = app_with(settings, module_folder, ["library", "reader"])
+    client = app_with(["library", "reader"])
     assert client.post("/library/lend").status_code == 204
     assert sys.modules["modules.reader"].lent == ["Dune"]
 
@@ -97,12 +105,12 @@ def test_implementations_run_in_load_order(module_folder: ModuleFolder, settings
 
 
 def test_a_misspelt_implementation_of_a_module_hook_is_refused_with_a_suggestion(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder)
     module_folder.write("reader", requires=["library"], body=reader("library_book_lnt"))
     with pytest.raises(ModuleLoadError) as error:
-        app_with(settings, module_folder, ["library", "reader"])
+        app_with(["library", "reader"])
     assert str(error.value) == (
         "module 'reader': hook implementation 'library_book_lnt' matches no hookspec "
         "(did you mean 'library_book_lent'?)"
@@ -110,12 +118,12 @@ def test_a_misspelt_implementation_of_a_module_hook_is_refused_with_a_suggestion
 
 
 def test_implementing_a_hook_of_a_module_not_loaded_names_the_module_to_require(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder)
     module_folder.write("reader", body=reader())
     with pytest.raises(ModuleLoadError) as error:
-        app_with(settings, module_folder, ["reader"])
+        app_with(["reader"])
     assert str(error.value) == (
         "module 'reader': hook implementation 'library_book_lent' is a hook of module "
         "'library', which is not loaded: add 'library' to MODULE_INFO.requires and enable it, "
@@ -124,21 +132,21 @@ def test_implementing_a_hook_of_a_module_not_loaded_names_the_module_to_require(
 
 
 def test_an_optional_implementation_loads_without_the_module_declaring_it(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder)
     module_folder.write("reader", body=reader(marker="@hookimpl(optionalhook=True)"))
-    client = app_with(settings, module_folder, ["reader"])
+    client = app_with(["reader"])
     assert client.get("/").json()["modules"] == ["reader"]
 
 
 def test_an_unmarked_implementation_of_a_module_hook_is_refused(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder)
     module_folder.write("reader", requires=["library"], body=reader(marker=""))
     with pytest.raises(ModuleLoadError) as error:
-        app_with(settings, module_folder, ["library", "reader"])
+        app_with(["library", "reader"])
     assert str(error.value) == (
         "module 'reader': 'library_book_lent' is not marked with @hookimpl, "
         "so it would never be called"
@@ -146,11 +154,11 @@ def test_an_unmarked_implementation_of_a_module_hook_is_refused(
 
 
 def test_a_declared_hook_must_be_named_after_its_module(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder, LIBRARY_HOOKSPECS.replace("library_book_lent", "book_lent"))
     with pytest.raises(ModuleLoadError) as error:
-        app_with(settings, module_folder, ["library"])
+        app_with(["library"])
     assert str(error.value) == (
         "module 'library' declares hook 'book_lent': a module's hooks are named after it, "
         "like 'library_book_lent'"
@@ -158,23 +166,23 @@ def test_a_declared_hook_must_be_named_after_its_module(
 
 
 def test_an_implementation_with_an_unknown_argument_is_refused(
-    module_folder: ModuleFolder, settings: Settings
+    module_folder: ModuleFolder, app_with: AppWith
 ) -> None:
     write_library(module_folder)
     body = reader().replace("(db, title)", "(db, title, shelf)")
     module_folder.write("reader", requires=["library"], body=body)
     with pytest.raises(ModuleLoadError) as error:
-        app_with(settings, module_folder, ["library", "reader"])
+        app_with(["library", "reader"])
     assert str(error.value).startswith("module 'reader' has an invalid hook: ")
     assert "shelf" in str(error.value)
 
 
 def test_traced_hooks_log_one_line_per_call_with_the_modules_in_order(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+    settings: Settings, caplog: pytest.LogCaptureFixture, start_app: StartApp
 ) -> None:
     traced = settings.model_copy(update={"trace_hooks": True})
     with caplog.at_level(logging.INFO, logger="hobbymatch.hooks"):
-        start_modules(create_app(traced))
+        start_app(traced)
     lines = [record.getMessage() for record in caplog.records if record.name == "hobbymatch.hooks"]
     startup = [line for line in lines if line.startswith("hook hobbymatch_startup: ")]
     assert len(startup) == 1

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import StartApp
 from hobbymatch_testkit.accounts import Account, sign_up_through
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.main import create_app, start_modules
 from core.platform import Platform
 from modules.matches import are_connected, were_ever_connected
 from tests.throwaway_modules import ModuleFolder
@@ -149,19 +149,18 @@ def test_ending_a_connection_needs_a_token(client: TestClient) -> None:
 
 
 @pytest.fixture
-def audited(module_folder: ModuleFolder, settings: Settings) -> Iterator[TestClient]:
+def audited(
+    module_folder: ModuleFolder, settings: Settings, start_app: StartApp
+) -> Iterator[TestClient]:
     """An app with matches, a module writing a row on every accept, and one vetoing some."""
     module_folder.write("accept_audit", requires=["matches"], body=ACCEPT_AUDIT)
     module_folder.write("accept_veto", requires=["accept_audit"], body=ACCEPT_VETO)
     modules = ["users", "skills", "matches", "accept_audit", "accept_veto"]
-    app = create_app(
+    app = start_app(
         settings.model_copy(update={"modules": modules, "module_paths": [module_folder.root]})
     )
-    start_modules(app)
     yield TestClient(app)
-    platform = Platform.of(app)
-    sys.modules["modules.accept_audit"].AcceptedRequest.__table__.drop(platform.engine)
-    platform.close()
+    sys.modules["modules.accept_audit"].AcceptedRequest.__table__.drop(Platform.of(app).engine)
 
 
 def audit_rows(client: TestClient) -> list[str]:

@@ -4,15 +4,14 @@ working; signing in with its password brings it back. The users module's events 
 
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import StartApp
 from hobbymatch_testkit.accounts import Account, log_in, sign_up_through
 
 from core.config import Settings
-from core.main import create_app, start_modules
-from core.platform import Platform
 from tests.throwaway_modules import ModuleFolder
 
 SignUp = Callable[..., Account]
@@ -81,16 +80,15 @@ def test_deactivating_needs_a_token(client: TestClient) -> None:
 
 
 @pytest.fixture
-def listening(module_folder: ModuleFolder, settings: Settings) -> Iterator[TestClient]:
+def listening(module_folder: ModuleFolder, settings: Settings, start_app: StartApp) -> TestClient:
     """An app with users, skills and a module that records the users and skills events."""
     module_folder.write("listener", requires=["users", "skills"], body=LISTENER)
     modules = ["users", "skills", "listener"]
-    app = create_app(
-        settings.model_copy(update={"modules": modules, "module_paths": [module_folder.root]})
+    return TestClient(
+        start_app(
+            settings.model_copy(update={"modules": modules, "module_paths": [module_folder.root]})
+        )
     )
-    start_modules(app)
-    yield TestClient(app)
-    Platform.of(app).close()
 
 
 def test_the_users_and_skills_events_are_heard(listening: TestClient) -> None:
