@@ -124,8 +124,14 @@ def measure(
             idle = probe(port, token, seconds)
             flooded = probe_under_flood(port, token, seconds, body)
         finally:
-            process.kill()
-            process.wait(timeout=30)
+            # SIGTERM, so that uvicorn stops its workers too: a killed supervisor leaves them
+            # running, orphaned, on the cores the next measurement uses.
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
     return {"idle": idle, "flood": flooded}
 
 
