@@ -2,7 +2,7 @@
 
 A module imports what it needs from ``core`` itself::
 
-    from core import Base, SessionDep, hookimpl, NotFoundError
+    from core import Base, NotFoundError, get_db, hookimpl
 
 The submodules (``core.engine``, ``core.platform``, ``core.main``...) are the platform's own
 internals, as ``_pytest`` is pytest's; an import-linter contract keeps modules off them. The
@@ -12,7 +12,7 @@ core never imports a feature module. Modules plug in through the hooks in :mod:`
 __version__ = "0.1.0"
 
 from core.config import ModuleSettings, Settings
-from core.database import SessionDep, get_db
+from core.database import get_db
 from core.engine import (
     MAX_INTEGER_ID,
     Base,
@@ -64,7 +64,6 @@ __all__ = [
     "Platform",
     "ReadsFromReplica",
     "RuleViolationError",
-    "SessionDep",
     "Settings",
     "SettingsError",
     "StrictBody",

@@ -4,15 +4,14 @@ session a request reads and writes with is opened, closed and told that it faile
 The engines are the app's (:class:`core.platform.Platform`, built from :mod:`core.engine`);
 this layer picks the right one for each request: autocommit for a ``GET`` or ``HEAD``, a
 fresh replica when the route opts in (:data:`core.replicas.ReadsFromReplica`), the primary for
-everything else. Routes take ``db: SessionDep`` (or ``db: Session = Depends(get_db)``).
+everything else. Routes take ``db: Session = Depends(get_db)``.
 """
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import Depends
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -117,9 +116,6 @@ async def get_db(connection: HTTPConnection) -> AsyncIterator[Session]:
             await to_thread.run_sync(request_session.close, limiter=CapacityLimiter(1))
         else:
             request_session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_db)]
 
 
 def _request_state(connection: HTTPConnection) -> dict[str, Any]:

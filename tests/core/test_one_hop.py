@@ -18,10 +18,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, field_serializer
 from sqlalchemy import select
-from sqlalchemy.orm import Mapped, mapped_column
-from core import Base, SessionDep
-from core.exceptions import ConflictError
-from core.schemas import StrictBody
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from core import Base, get_db
+from core import ConflictError
+from core import StrictBody
 
 threads = {}
 router = APIRouter(prefix="/ledger")
@@ -48,7 +48,7 @@ class EntryOut(BaseModel):
         return label
 
 
-def clerk(request: Request, db: SessionDep) -> str:
+def clerk(request: Request, db: Session = Depends(get_db)) -> str:
     threads["dependency"] = threading.get_ident()
     return request.headers.get("x-clerk", "nobody")
 
@@ -62,7 +62,7 @@ async def event_loop_thread() -> int:
 
 
 @router.post("/entries", response_model=EntryOut, status_code=201)
-def add_entry(body: EntryIn, clerk: Clerk, db: SessionDep) -> Entry:
+def add_entry(body: EntryIn, clerk: Clerk, db: Session = Depends(get_db)) -> Entry:
     threads["endpoint"] = threading.get_ident()
     entry = Entry(label=body.label)
     db.add(entry)
@@ -74,7 +74,7 @@ def add_entry(body: EntryIn, clerk: Clerk, db: SessionDep) -> Entry:
 
 
 @router.get("/entries", response_model=list[EntryOut])
-def list_entries(clerk: Clerk, db: SessionDep) -> list[Entry]:
+def list_entries(clerk: Clerk, db: Session = Depends(get_db)) -> list[Entry]:
     threads["endpoint"] = threading.get_ident()
     return list(db.scalars(select(Entry).order_by(Entry.id)))
 
