@@ -35,10 +35,10 @@ this front door exports, and nothing else of the module:
 from collections.abc import Iterator, Sequence
 
 import pluggy
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
-from core import Base, ModuleInfo, hookimpl
+from core import Base, ModuleInfo, Platform, hookimpl
 from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
@@ -93,6 +93,13 @@ def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
 def hobbymatch_models() -> Sequence[type[Base]]:
     """The users module's tables: accounts and failed login attempts."""
     return [User, LoginAttempt]
+
+
+@hookimpl
+def hobbymatch_startup(app: FastAPI) -> None:
+    """Read the signing key, or make it beside the SQLite file, before the first request: so
+    that a new key is announced at startup, and every worker reads the one key."""
+    _ = Platform.of(app).settings_of(UsersSettings).signing_key  # the first read makes it
 
 
 @hookimpl

@@ -2,19 +2,21 @@
 
 The signing key's rules: a configured key has at least 32 characters. Unset on the embedded
 SQLite default, one is generated once into a file beside the database (mode 0600), so that
-restarts and several workers agree; unset on PostgreSQL, startup stops.
+restarts and several workers agree; unset on PostgreSQL, startup stops. The file is made when
+the key is first needed (the module's startup hook asks for it), never by a command that only
+reads the settings, such as ``hobbymatch modules``.
 """
 
 import logging
 import os
 import secrets
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from pydantic import Field, SecretStr
-from sqlalchemy.engine import URL, make_url
+from pydantic import Field, PrivateAttr, SecretStr
+from sqlalchemy.engine import make_url
 
 from core import ModuleSettings, Settings, SettingsError
 from modules.users.security import HashCost
@@ -76,6 +78,9 @@ class UsersSettings(ModuleSettings):
         description="Argon2id's cost for new password hashes; 'fast' is for the test kit only.",
     )
 
+    # Where the key is kept when none is configured (SQLite): read, or made, on first use.
+    _key_file: Path | None = PrivateAttr(default=None)
+
     deprecated_names: ClassVar[Mapping[str, str]] = {
         "secret_key": "HOBBYMATCH_SECRET_KEY",
         "access_token_minutes": "HOBBYMATCH_ACCESS_TOKEN_MINUTES",
@@ -93,8 +98,9 @@ class UsersSettings(ModuleSettings):
         }
 
     def completed(self, settings: Settings, *, prefix: str) -> Self:
-        """Check the configured key, or make one beside the SQLite file; refuse the tests'
-        cheap password hashes outside the test kit.
+        """Check the configured key, or choose the file beside the SQLite database that keeps
+        one (made by :attr:`signing_key`, not here); refuse the tests' cheap password hashes
+        outside the test kit.
 
         :raises SettingsError: the key is short, or missing outside SQLite; or cheap hashes
             were asked for by configuration.
@@ -118,14 +124,19 @@ class UsersSettings(ModuleSettings):
                 f"{name} is not set; it is required on PostgreSQL "
                 "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
-        return self.model_copy(update={"secret_key": SecretStr(_key_beside_sqlite_file(url))})
+        completed = self.model_copy()
+        completed._key_file = Path(f"{url.database}.secret")
+        return completed
 
-    @property
+    @cached_property
     def signing_key(self) -> str:
-        """The key that signs tokens (always set once the settings are completed)."""
-        if self.secret_key is None:
+        """The key that signs tokens: the configured one, or the one kept beside the SQLite
+        file, made there on first use."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self._key_file is None:
             raise RuntimeError("the users settings were not completed")
-        return self.secret_key.get_secret_value()
+        return _key_in_file(self._key_file)
 
 
 @cache
@@ -133,8 +144,7 @@ def _test_process_key() -> str:
     return secrets.token_urlsafe(48)
 
 
-def _key_beside_sqlite_file(url: URL) -> str:
-    path = Path(f"{url.database}.secret")
+def _key_in_file(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     # Written aside, then linked into place: a worker starting at the same moment either wins

@@ -109,3 +109,21 @@ def test_cheap_hashes_are_refused_outside_the_test_kit(tmp_path: Path) -> None:
         "hobbymatch: error: invalid setting HOBBYMATCH_USERS_PASSWORD_HASH_COST: 'fast' is only "
         "for the test kit; remove it (the default is 'standard')"
     )
+
+
+def test_listing_the_modules_writes_no_signing_key(tmp_path: Path) -> None:
+    result = run_cli("modules", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "HOBBYMATCH_USERS_SECRET_KEY (secret)" in result.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+def test_the_signing_key_is_made_once_at_startup_and_kept(tmp_path: Path) -> None:
+    first = run_cli("db", "init", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "generated one into" in first.stderr
+    key = (tmp_path / "cli.db.secret").read_text()
+    again = run_cli("db", "init", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "generated one into" not in again.stderr
+    assert (tmp_path / "cli.db.secret").read_text() == key
