@@ -11,7 +11,8 @@ person), GET /skills/{id}/users (sampled skills, popular ones included) and PUT
 floor, same run); it prints PostgreSQL's plan of each endpoint's costliest query. Then it times
 `hobbymatch serve` from launch to its first answer with 2 modules and with 48 more made by
 `hobbymatch new-module`, on an empty database and again on the created one. Writes
-bench/results/scale-<time>.json and .png (``--quick``: 300 users, to a temporary folder).
+bench/results/scale-<time>.json and .png (``--quick``: grown from 300 to 600 users, to a temporary
+folder).
 
     python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
     .venv/bin/python bench/scale.py
@@ -50,7 +51,7 @@ TARGETS_MS = {
     100_000: {"GET /matches?type=shared": 15, "GET /matches?type=trade": 15},
     1_000_000: {"GET /matches?type=shared": 60, "GET /matches?type=trade": 60},
 }
-QUICK = {"sizes": [300], "callers": 3, "repeats": 2, "generated_modules": 2}
+QUICK = {"sizes": [300, 600], "callers": 3, "repeats": 2, "generated_modules": 2}
 
 
 def main() -> None:

@@ -128,13 +128,19 @@ def _describe_settings(module_name: str, loaded: ModuleSettings | None) -> list[
 
 @main.command()
 @click.option(
-    "--users", "count", type=click.IntRange(min=1), required=True, help="Demo users to add."
+    "--users",
+    "count",
+    type=click.IntRange(min=1),
+    required=True,
+    help="How many demo people the database holds afterwards: a larger number than the last "
+    "run's grows the demo, the same number adds nothing.",
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same data."
 )
 def seed(count: int, seed: int) -> None:
-    """Load demo data for COUNT users into the configured database, module by module.
+    """Load demo data for COUNT people into the configured database, module by module, or grow
+    an earlier demo to COUNT people.
 
     Every module contributes its own data through the ``hobbymatch_seed`` hook, in bulk; the
     modules' own settings say how demo accounts sign in (see ``hobbymatch modules``).

@@ -98,16 +98,22 @@ def hobbymatch_shutdown(app: "FastAPI") -> None:
 
 @hookspec
 def hobbymatch_seed(db: "Session", count: int, seed: int) -> "Iterable[int]":
-    """Add the module's demo data for ``count`` demo users, in bulk, deterministically for ``seed``.
+    """Add the module's demo data for a demo of ``count`` people, in bulk, deterministically
+    for ``seed``.
 
     Called in load order, so a module finds the demo data of the modules it requires (the
     module that keeps accounts creates the people first; the others give them their data).
-    Write with bulk statements, never one ORM object at a time.
+    A run may find the data of an earlier one, for the same ``count`` or a smaller one: add
+    only what is missing (the rows of people who have none yet), never again what is there,
+    and draw ids that an earlier run cannot have drawn (from ``seed`` and the row's own
+    people, say), so that a demo grows run by run. Write with bulk statements, never one ORM
+    object at a time.
 
     :param db: a session; the core commits it after the module's generator is exhausted.
-    :param count: how many demo users the run is for.
+    :param count: how many people the demo holds once the run is over.
     :param seed: the random seed: the same seed gives the same data.
-    :return: a generator yielding progress, as the number of users handled since its last yield.
+    :return: a generator yielding progress, as the number of people handled since its last
+        yield.
     """
     raise NotImplementedError
 

@@ -19,9 +19,10 @@ OUTCOMES = {RequestStatus.ACCEPTED: 0.6, RequestStatus.PENDING: 0.25, RequestSta
 
 
 def seed_demo_requests(db: Session, *, count: int, seed: int) -> Iterator[int]:
-    """Let every user without requests ask about two others, the same for the same ``seed``;
-    a pair is linked at most once, and never two people hidden from each other."""
-    rng = random.Random(f"matches-{seed}")
+    """Let every user who has sent no request ask about two others, a pair linked at most once
+    and never two people hidden from each other. Each sender's draws depend on ``seed`` and on
+    the sender alone, so that a run over a grown database draws new requests (and new ids) for
+    the new people only."""
     user_ids = list(db.scalars(select(User.id).order_by(User.created_at, User.id)))
     linked = set(db.scalars(select(ConnectionRequest.pair_key)))
     busy = set(db.scalars(select(ConnectionRequest.sender_id)))
@@ -32,6 +33,7 @@ def seed_demo_requests(db: Session, *, count: int, seed: int) -> Iterator[int]:
         if sender in busy:
             continue
         hidden = hidden_from(db, sender)
+        rng = random.Random(f"matches-{seed}-{sender}")
         for recipient in rng.sample(user_ids, k=min(REQUESTS_PER_USER, len(user_ids))):
             key = pair_key(sender, recipient)
             if recipient == sender or key in linked or recipient in hidden:

@@ -27,8 +27,8 @@ LINES = (
 
 def seed_demo_messages(db: Session, *, count: int, seed: int) -> Iterator[int]:
     """Give three connections in four, without messages yet, two to six messages; the last
-    one or two of a conversation are unread. The same for the same ``seed``."""
-    rng = random.Random(f"messages-{seed}")
+    one or two of a conversation are unread. A conversation's draws depend on ``seed`` and the
+    two people alone, so that a grown database writes new conversations, never copies."""
     quiet = ~exists().where(
         (
             (Message.sender_id == ConnectionRequest.sender_id)
@@ -47,6 +47,7 @@ def seed_demo_messages(db: Session, *, count: int, seed: int) -> Iterator[int]:
     now = utc_now()
     rows: list[dict[str, Any]] = []
     for first, second in pairs:
+        rng = random.Random(f"messages-{seed}-{first}-{second}")
         if rng.random() >= 0.75:
             continue
         length = rng.randint(2, 6)

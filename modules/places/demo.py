@@ -26,9 +26,9 @@ SPREAD_DEGREES = 0.055
 
 
 def seed_demo_places(db: Session, *, count: int, seed: int) -> Iterator[int]:
-    """Give four users in five without a place one around a random city, the same for
-    ``seed``."""
-    rng = random.Random(f"places-{seed}")
+    """Give four users in five without a place one around a random city; a person's draws
+    depend on ``seed`` and that person alone, so that a grown database places its new people
+    anew, never where the first people are."""
     placed = select(Place.user_id)
     user_ids = list(
         db.scalars(select(User.id).where(User.id.not_in(placed)).order_by(User.created_at, User.id))
@@ -36,6 +36,7 @@ def seed_demo_places(db: Session, *, count: int, seed: int) -> Iterator[int]:
     for start in range(0, len(user_ids), BATCH):
         rows = []
         for user_id in user_ids[start : start + BATCH]:
+            rng = random.Random(f"places-{seed}-{user_id}")
             if rng.random() >= SHARE_WITH_A_PLACE:
                 continue
             city, latitude, longitude = rng.choice(CITIES)

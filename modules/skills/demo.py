@@ -26,7 +26,9 @@ SKEW = 0.7
 
 
 def seed_demo_lists(db: Session, *, count: int, seed: int) -> Iterator[int]:
-    """Give every user without a list 10 skills, drawn the same way for the same ``seed``."""
+    """Give every user without a list 10 skills. Which skills are popular depends on ``seed``;
+    a person's draws on ``seed`` and that person alone, so that a grown database gives its new
+    people lists of their own, never copies of the first people's."""
     rng = random.Random(f"skills-{seed}")
     categories = dict(
         db.execute(select(Skill.id, Skill.category).order_by(Skill.id)).tuples().all()
@@ -43,14 +45,15 @@ def seed_demo_lists(db: Session, *, count: int, seed: int) -> Iterator[int]:
         rows: list[dict[str, object]] = []
         profiles: list[dict[str, object]] = []
         for user_id in user_ids[first : first + BATCH]:
+            draws = random.Random(f"skills-{seed}-{user_id}")
             chosen: dict[int, None] = {}
             while len(chosen) < MAX_SKILLS_PER_USER:
                 chosen.update(
-                    dict.fromkeys(rng.choices(popularity, weights, k=MAX_SKILLS_PER_USER))
+                    dict.fromkeys(draws.choices(popularity, weights, k=MAX_SKILLS_PER_USER))
                 )
             entries = list(chosen)[:MAX_SKILLS_PER_USER]
             for rank, skill_id in enumerate(entries, start=1):
-                intent = rng.choices(intents, intent_weights)[0]
+                intent = draws.choices(intents, intent_weights)[0]
                 rows.append(
                     {"user_id": user_id, "skill_id": skill_id, "intent": intent, "rank": rank}
                 )
