@@ -15,13 +15,13 @@ import click
 import uvicorn
 
 from core import migrations
-from core.config import ModuleSettings, env_prefix_of, load_settings
+from core.config import ModuleSettings, Settings, env_prefix_of, load_settings
 from core.engine import apply_session_defaults, check_database, describe_database
 from core.exceptions import ModuleLoadError, StartupError
 from core.main import configure_logging, create_app, serveable, start_modules
-from core.modules import LoadedModule, ModuleRegistry, load_modules
+from core.modules import LoadedModule, ModuleRegistry, discover_candidates, load_modules
 from core.platform import Platform, create_platform
-from core.scaffold import ScaffoldError, create_module, required_modules
+from core.scaffold import ScaffoldError, create_module
 
 
 class HobbyMatchCLI(click.Group):
@@ -164,24 +164,111 @@ def seed(count: int, seed: int) -> None:
 
 @main.command("new-module")
 @click.argument("name")
-def new_module(name: str) -> None:
-    """Write a new module NAME in modules/ and its tests in tests/, from the core's templates.
+@click.option(
+    "--path",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write it into this folder of modules (one that HOBBYMATCH_MODULE_PATHS names), with "
+    "its tests in the folder's tests/, instead of into the project's modules/ and tests/.",
+)
+@click.option(
+    "--requires",
+    default="",
+    help="Comma-separated modules it requires. Each may give it templates of its own: with "
+    "users, its items belong to the signed-in person.",
+)
+def new_module(name: str, folder: Path | None, requires: str) -> None:
+    """Write a new module NAME and its tests, from the core's templates and those of the
+    modules it requires.
 
-    Run it from the project's root. The module keeps private items per signed-in person:
-    rename and reshape it from there.
+    Without --path, run it from the project's root: the module goes to modules/NAME and its
+    tests to tests/NAME. The module keeps items: rename and reshape it from there.
     """
-    heads = migrations.module_heads(_registry_or_exit())
-    depends_on = [heads[required] for required in required_modules() if required in heads]
+    settings = _settings_or_exit()
+    if folder is not None:
+        folder = folder.resolve()
+        if folder.is_dir():
+            # The folder's modules are known too: a new one may require them, not repeat them.
+            settings = settings.model_copy(
+                update={"module_paths": [*settings.module_paths, folder]}
+            )
+    with _startup_errors_reported():
+        registry = load_modules(settings)
+        taken = {c.name: c.origin for c in discover_candidates(settings.module_paths)}
+    required = _parse_names(requires)
     try:
-        written = create_module(name, project=Path.cwd(), depends_on=depends_on)
+        _check_new_name(name, taken)
+        needed = _with_requirements(registry, required)
+        heads = migrations.module_heads(registry)
+        written = create_module(
+            name,
+            project=folder or Path.cwd(),
+            module_folder=folder is not None,
+            depends_on=[heads[module] for module in required if module in heads],
+            requires=required,
+            tested_with=needed,
+            templates=[
+                templates
+                for module, templates in registry.call_each("hobbymatch_module_templates")
+                if module.name in required and templates is not None
+            ],
+        )
     except ScaffoldError as error:
         click.echo(f"hobbymatch: error: {error}", err=True)
         raise SystemExit(1) from None
     for path in written:
-        click.echo(f"wrote {path.relative_to(Path.cwd())}")
-    click.echo(
-        f"module {name!r} is ready: restart the server, and run its tests with: pytest tests/{name}"
-    )
+        click.echo(f"wrote {_shown(path)}")
+    if folder is None:
+        click.echo(
+            f"module {name!r} is ready: restart the server, and run its tests with: "
+            f"pytest tests/{name}"
+        )
+    else:
+        click.echo(
+            f"module {name!r} is ready in {folder}: serve it with "
+            f"HOBBYMATCH_MODULE_PATHS={folder}, and run its tests there with: pytest tests/{name}"
+        )
+
+
+def _parse_names(listed: str) -> list[str]:
+    return list(dict.fromkeys(name.strip() for name in listed.split(",") if name.strip()))
+
+
+def _check_new_name(name: str, taken: dict[str, str]) -> None:
+    if name in taken:
+        raise ScaffoldError(
+            f"a module named {name!r} exists already ({taken[name]}); choose another name"
+        )
+
+
+def _with_requirements(registry: ModuleRegistry, required: Sequence[str]) -> list[str]:
+    """``required`` and every module they require in turn, in load order.
+
+    :raises ScaffoldError: one of them is not an enabled module.
+    """
+    by_name = {module.name: module for module in registry.modules}
+    needed: set[str] = set()
+    pending = list(required)
+    while pending:
+        name = pending.pop()
+        if name in needed:
+            continue
+        if name not in by_name:
+            enabled = ", ".join(registry.names) or "none"
+            raise ScaffoldError(
+                f"--requires names module {name!r}, which is not enabled (enabled: {enabled})"
+            )
+        needed.add(name)
+        pending.extend(by_name[name].info.requires)
+    return [module.name for module in registry.modules if module.name in needed]
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it, else as it is."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @main.group()
@@ -265,9 +352,7 @@ def _known(platform: Platform, name: str) -> LoadedModule:
 def _platform_or_exit() -> Platform:
     """The same state an app builds (modules, hooks, settings, engine), without the app."""
     with _startup_errors_reported():
-        settings = load_settings()
-        configure_logging(settings.log_level)
-        return create_platform(settings)
+        return create_platform(_load_settings())
 
 
 def _registry_or_exit() -> ModuleRegistry:
@@ -276,10 +361,19 @@ def _registry_or_exit() -> ModuleRegistry:
         return _load_registry()
 
 
-def _load_registry() -> ModuleRegistry:
+def _settings_or_exit() -> Settings:
+    with _startup_errors_reported():
+        return _load_settings()
+
+
+def _load_settings() -> Settings:
     settings = load_settings()
-    configure_logging(settings.log_level)  # so that HOBBYMATCH_TRACE_HOOKS shows these calls too
-    return load_modules(settings)
+    configure_logging(settings.log_level)  # so that HOBBYMATCH_TRACE_HOOKS shows hook calls too
+    return settings
+
+
+def _load_registry() -> ModuleRegistry:
+    return load_modules(_load_settings())
 
 
 def _module_commands(registry: ModuleRegistry) -> dict[str, click.Command]:

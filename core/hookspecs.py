@@ -11,6 +11,7 @@ Modules declare hooks of their own for each other (extension points and events) 
 """
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -114,6 +115,27 @@ def hobbymatch_seed(db: "Session", count: int, seed: int) -> "Iterable[int]":
     :param seed: the random seed: the same seed gives the same data.
     :return: a generator yielding progress, as the number of people handled since its last
         yield.
+    """
+    raise NotImplementedError
+
+
+# --- New modules: called by ``hobbymatch new-module``. ---
+
+
+@hookspec
+def hobbymatch_module_templates() -> Path | None:
+    """Return a folder of templates for the new modules that require yours, or ``None``.
+
+    ``hobbymatch new-module --requires <your module> NAME`` writes the core's templates, a module
+    that requires nothing, and replaces each by the file of the same name in your folder.
+    Lay it out like the core's: ``module/`` (the package), ``migrations/`` (its first revision)
+    and ``tests/``, each of ``<file>.tmpl`` files (a file the core lacks is added). Their
+    placeholders are :class:`string.Template`'s: ``${name}`` (the new module's), ``${Model}``
+    (its model class), ``${Title}``, ``${requires}`` and ``${enabled_modules}`` (Python
+    literals: what it requires; the modules its tests' app holds), and in a revision
+    ``${revision}`` and ``${depends_on}``.
+
+    :return: the folder, or ``None``.
     """
     raise NotImplementedError
 

@@ -210,9 +210,11 @@ def select_enabled(candidates: Sequence[Candidate], settings: Settings) -> list[
     ):
         for name in listed:
             if name not in names:
+                folders = ", ".join(str(folder) for folder in settings.module_paths) or "none"
                 raise ModuleLoadError(
                     f"{setting} names module {name!r}, which is not installed"
-                    f"{_did_you_mean(name, names)} (found: {', '.join(names) or 'none'})"
+                    f"{_did_you_mean(name, names)} (found: {', '.join(names) or 'none'}; "
+                    f"folders of HOBBYMATCH_MODULE_PATHS searched: {folders})"
                 )
     return [
         candidate

@@ -33,6 +33,7 @@ this front door exports, and nothing else of the module:
 """
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pluggy
 from fastapi import APIRouter, FastAPI
@@ -107,6 +108,13 @@ def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
     """Demo users with plausible names, all with the password ``HOBBYMATCH_USERS_DEMO_PASSWORD``
     (by default ``hobbymatch-demo``)."""
     return seed_demo_users(db, count=count, seed=seed)
+
+
+@hookimpl
+def hobbymatch_module_templates() -> Path:
+    """For ``hobbymatch new-module --requires users``: items that belong to the signed-in
+    person, private to them and deleted with their account."""
+    return Path(__file__).parent / "templates"
 
 
 @hookimpl

@@ -24,6 +24,12 @@ def test_the_wheel_holds_the_product_and_no_test_kit(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "core/__init__.py" in names
     assert "modules/users/__init__.py" in names
+    # What new-module writes from, and what mypy reads the installed core's types by.
+    assert {
+        "core/py.typed",
+        "core/templates/folder/pyproject.toml.tmpl",
+        "modules/users/templates/module/router.py.tmpl",
+    } <= set(names)
     kit = [name for name in names if "testkit" in name or "postgres_server" in name]
     assert kit == []
     assert not [name for name in names if name.endswith(("/testing.py", "/conftest.py"))]

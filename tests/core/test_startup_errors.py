@@ -63,6 +63,20 @@ def test_allow_list_naming_an_unknown_module(tmp_path: Path) -> None:
     )
 
 
+def test_allow_list_naming_a_module_no_folder_holds_names_the_folders_searched(
+    module_folder: ModuleFolder, tmp_path: Path
+) -> None:
+    without = run_cli("modules", cwd=tmp_path, env={"HOBBYMATCH_MODULES": "users,reviews"})
+    assert first_error_line(without).endswith(
+        "; folders of HOBBYMATCH_MODULE_PATHS searched: none)"
+    )
+    env = {"HOBBYMATCH_MODULES": "users,reviews"}
+    elsewhere = run_cli("modules", cwd=tmp_path, module_folder=module_folder, env=env)
+    assert first_error_line(elsewhere).endswith(
+        f"; folders of HOBBYMATCH_MODULE_PATHS searched: {module_folder.root.resolve()})"
+    )
+
+
 def test_dependency_cycle(module_folder: ModuleFolder, tmp_path: Path) -> None:
     module_folder.write("cycle_a", requires=["cycle_b"])
     module_folder.write("cycle_b", requires=["cycle_a"])
