@@ -218,6 +218,10 @@ def new_module(name: str, folder: Path | None, requires: str) -> None:
         raise SystemExit(1) from None
     for path in written:
         click.echo(f"wrote {_shown(path)}")
+    click.echo(
+        f"once you reshape its models, write a revision (hobbymatch db revision --module {name} "
+        "-m MESSAGE --autogenerate); hobbymatch db check says when one is missing"
+    )
     if folder is None:
         click.echo(
             f"module {name!r} is ready: restart the server, and run its tests with: "
@@ -319,6 +323,20 @@ def db_current() -> None:
     behind = migrations.modules_behind(platform.registry, platform.engine)
     for name, head in migrations.module_heads(platform.registry).items():
         click.echo(f"{name:<12} head {head}  {'(behind)' if name in behind else '(current)'}")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Apply the enabled modules' migrations to an empty SQLite database of the command's own,
+    and name each module whose models differ from the tables its migrations make (a model
+    reshaped without a revision); exit status 1 if there is one."""
+    registry = _registry_or_exit()
+    stale = migrations.check_against_fresh_database(registry)
+    for line in stale:
+        click.echo(line)
+    if stale:
+        raise SystemExit(1)
+    click.echo(f"every enabled module's migrations make its models: {', '.join(registry.names)}")
 
 
 @db.command("history")

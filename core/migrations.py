@@ -7,18 +7,25 @@ on tables it has just created it stamps the modules' heads, so that later revisi
 With ``HOBBYMATCH_SCHEMA=migrations`` the app instead checks that every module is at its head.
 """
 
+import logging
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
 
+from core.engine import Base
 from core.exceptions import StartupError
 from core.modules import LoadedModule, ModuleRegistry
+
+logger = logging.getLogger("hobbymatch")
 
 SCRIPT_LOCATION = Path(__file__).parent / "alembic"
 FOLDER = "migrations"
@@ -84,7 +91,8 @@ def modules_behind(registry: ModuleRegistry, engine: Engine) -> list[str]:
 
 
 def require_heads(registry: ModuleRegistry, engine: Engine) -> None:
-    """Check that the database is at every enabled module's head.
+    """Check that the database is at every enabled module's head, then warn, one line per
+    module, of the modules whose models differ from the tables their migrations made.
 
     :raises MigrationError: one line naming the first module behind, and the command to run.
     """
@@ -103,6 +111,86 @@ def require_heads(registry: ModuleRegistry, engine: Engine) -> None:
             f"module {behind[0]!r} is not migrated to its head revision: "
             f"run 'hobbymatch db upgrade'{also}"
         )
+    for line in stale_migrations(registry, engine):
+        logger.warning("%s", line)
+
+
+def stale_migrations(registry: ModuleRegistry, engine: Engine) -> list[str]:
+    """One line for each enabled module whose models differ from its tables in ``engine``'s
+    database (at the module's head), saying the first difference and the command that writes
+    the missing revision; a module with tables and no migrations is named too."""
+    lines = []
+    for module in registry.modules:
+        if not module.tables:
+            continue
+        if not _has_revisions(module):
+            lines.append(
+                f"module {module.name!r} has tables but no migrations: add them with "
+                f"{_revision_command(module.name)}"
+            )
+            continue
+        differences = _differences(engine, {table.name for table in module.tables})
+        if differences:
+            lines.append(
+                f"module {module.name!r}: its models differ from its migrations' head "
+                f"({_describe(differences[0])}); write the revision it lacks with "
+                f"{_revision_command(module.name)}"
+            )
+    return lines
+
+
+def check_against_fresh_database(registry: ModuleRegistry) -> list[str]:
+    """Apply every enabled module's migrations to an empty SQLite database of their own, and
+    say (:func:`stale_migrations`) where the tables they make differ from the models."""
+    with tempfile.TemporaryDirectory(prefix="hobbymatch-check-") as folder:
+        engine = create_engine(f"sqlite:///{Path(folder) / 'check.db'}")
+        try:
+            upgrade(registry, engine)
+            return stale_migrations(registry, engine)
+        finally:
+            engine.dispose()
+
+
+def _revision_command(module_name: str) -> str:
+    return f"'hobbymatch db revision --module {module_name} -m MESSAGE --autogenerate'"
+
+
+def _differences(engine: Engine, tables: set[str]) -> list[Any]:
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in tables and _made_on(obj, engine.dialect.name)
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include, "compare_type": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def _made_on(obj: Any, dialect: str) -> bool:
+    """Whether the models make ``obj`` on ``dialect``: an index declared with
+    ``.ddl_if(dialect="postgresql")`` (SQLAlchemy keeps it in ``_ddl_if``) is not made on
+    SQLite, and its absence there is no difference."""
+    wanted = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+    if wanted is None:
+        return True
+    return dialect == wanted if isinstance(wanted, str) else dialect in wanted
+
+
+def _describe(difference: Any) -> str:
+    """One of Alembic's differences (a tuple, or a list of column changes) in a few words."""
+    if isinstance(difference, list):
+        _kind, _schema, table, column, *_rest = difference[0]
+        return f"column {table}.{column} is defined otherwise in the models"
+    kind, *details = difference
+    where = {"add": "in the models only", "remove": "in the migrations only"}
+    verb, _, thing = kind.partition("_")
+    found = where.get(verb, "different")
+    if thing == "table":
+        return f"table {details[0].name} is {found}"
+    if thing == "column":
+        return f"column {details[1]}.{details[2].name} is {found}"
+    return f"{thing} {getattr(details[0], 'name', None) or details[0]} is {found}"
 
 
 def stamp_created_modules(registry: ModuleRegistry, engine: Engine, created: Sequence[str]) -> None:

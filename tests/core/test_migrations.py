@@ -192,3 +192,51 @@ def test_skill_profiles_revision_fills_a_profile_for_every_existing_list(
             text("SELECT user_id, category_mask FROM skill_profiles")
         ).all()
     assert profiles == [(alice, category_bit("games") | category_bit("music"))]
+
+
+def scaffolded(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A module written by ``hobbymatch new-module`` into a folder of modules: its models.py,
+    and the environment that enables it alone."""
+    folder = tmp_path / "plugins"
+    written = run_cli("new-module", "--path", str(folder), "reviews", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    env = {"HOBBYMATCH_MODULE_PATHS": str(folder), "HOBBYMATCH_MODULES": "reviews"}
+    return folder / "reviews" / "models.py", env
+
+
+def add_a_column(models: Path) -> None:
+    text = "    text: Mapped[str] = mapped_column(String(500))\n"
+    source = models.read_text()
+    assert text in source
+    models.write_text(source.replace(text, f"{text}    stars: Mapped[int] = mapped_column()\n"))
+
+
+STALE = (
+    "module 'reviews': its models differ from its migrations' head (column reviews_items.stars "
+    "is in the models only); write the revision it lacks with "
+    "'hobbymatch db revision --module reviews -m MESSAGE --autogenerate'"
+)
+
+
+def test_db_check_names_a_module_reshaped_without_a_revision(tmp_path: Path) -> None:
+    models, env = scaffolded(tmp_path)
+    fresh = run_cli("db", "check", cwd=tmp_path, env=env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout.strip() == ("every enabled module's migrations make its models: reviews")
+    add_a_column(models)
+    stale = run_cli("db", "check", cwd=tmp_path, env=env)
+    assert stale.returncode == 1
+    assert stale.stdout.strip() == STALE
+
+
+def test_migrations_mode_warns_of_a_module_whose_models_differ_from_its_migrations(
+    tmp_path: Path,
+) -> None:
+    models, env = scaffolded(tmp_path)
+    assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    add_a_column(models)
+    started = run_cli("db", "init", cwd=tmp_path, env={**env, "HOBBYMATCH_SCHEMA": "migrations"})
+    assert started.returncode == 0, started.stderr
+    warnings = [line for line in started.stderr.splitlines() if "differ" in line]
+    assert len(warnings) == 1
+    assert warnings[0].endswith(f"WARNING hobbymatch: {STALE}")
