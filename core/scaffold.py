@@ -154,7 +154,7 @@ def _check(name: str, project: Path, targets: dict[str, Path], *, module_folder:
 def _check_module_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise ScaffoldError(f"{folder} is not a folder")
-    for package in (folder, folder.parent):
+    for package in (folder, *folder.parents):
         if (package / "__init__.py").exists():
             raise ScaffoldError(
                 f"{package} is a Python package (it has an __init__.py): keep a folder of "
