@@ -186,14 +186,16 @@ def test_traced_hooks_log_one_line_per_call_with_the_modules_in_order(
     lines = [record.getMessage() for record in caplog.records if record.name == "hobbymatch.hooks"]
     startup = [line for line in lines if line.startswith("hook hobbymatch_startup: ")]
     assert len(startup) == 1
-    assert startup[0].startswith("hook hobbymatch_startup: skills -> matches -> notifications (")
+    assert startup[0].startswith(
+        "hook hobbymatch_startup: users -> skills -> matches -> notifications ("
+    )
     assert any(line.startswith("hook hobbymatch_models: users (") for line in lines)
 
 
 def test_hobbymatch_trace_hooks_traces_the_command_line(tmp_path: Path) -> None:
     result = run_cli("db", "init", cwd=tmp_path, env={"HOBBYMATCH_TRACE_HOOKS": "1"})
     assert result.returncode == 0, result.stderr
-    assert "hook hobbymatch_startup: skills -> matches -> notifications (" in result.stderr
+    assert "hook hobbymatch_startup: users -> skills -> matches -> notifications (" in result.stderr
     assert "hook hobbymatch_routers: matches (" in result.stderr
 
 
