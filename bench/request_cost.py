@@ -3,8 +3,7 @@
 Starts a throwaway PostgreSQL, builds the app (users and skills), signs one user up, then sends
 ``GET /users/me`` and ``PUT /users/me/skills`` through the whole ASGI app (every middleware,
 FastAPI, the thread pool), one request at a time, and prints for each the mean wall time and
-process CPU time per request, the part of that CPU spent inside the one-hop worker thread
-(``core.routing``; absent in code without it), and its CPU over that of ``GET /health`` (no
+process CPU time per request, and its CPU over that of ``GET /health`` (no
 database; the middleware and routing every request pays), measured in the same run as the
 baseline. ``--quick`` sends 50 requests of each. The access log goes to stderr, as when
 served. To compare with an earlier checkout, run the same file with that checkout first on
@@ -23,8 +22,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hobbymatch_testkit.postgres import TemporaryPostgres
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Message
 
 from core.config import load_settings
@@ -53,7 +50,6 @@ def main() -> None:
             headers = _signed_up(setup)
             listed = setup.get("/skills", params={"limit": 3}).json()["items"]
         skills = [{"skill_id": item["id"], "intent": "share"} for item in listed]
-        hop = _HopClock()
         routes: list[tuple[str, str, Any]] = [
             ("GET", "/health", None),
             ("GET", "/users/me", None),
@@ -62,7 +58,7 @@ def main() -> None:
         baseline_cpu_us = None
         for method, path, body in routes:
             request = _Request(app, method, path, headers, body)
-            figures = asyncio.run(_measure(request, count, warm_up, hop))
+            figures = asyncio.run(_measure(request, count, warm_up))
             baseline_cpu_us = baseline_cpu_us or figures["cpu_us"]
             figures["cpu_over_health"] = round(figures["cpu_us"] / baseline_cpu_us, 2)
             print(json.dumps({"route": f"{method} {path}", **figures}))
@@ -78,30 +74,6 @@ def _signed_up(client: TestClient) -> dict[str, str]:
     form = {"username": account["email"], "password": account["password"]}
     token = client.post("/auth/token", data=form).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
-
-
-class _HopClock:
-    """CPU time spent inside the one-hop worker thread, when the code has one."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        try:
-            # Imported here: code from before the one-hop path has no core.routing.
-            from core import routing
-        except ImportError:
-            self.available = False
-            return
-        self.available = True
-        serve = routing._serve_in_one_hop
-
-        def timed(handler: routing.Handler, request: Request) -> Response:
-            started = time.thread_time()
-            try:
-                return serve(handler, request)
-            finally:
-                self.seconds += time.thread_time() - started
-
-        routing._serve_in_one_hop = timed
 
 
 class _Request:
@@ -153,20 +125,16 @@ class _Request:
         return statuses[0]
 
 
-async def _measure(request: _Request, count: int, warm_up: int, hop: _HopClock) -> dict[str, Any]:
+async def _measure(request: _Request, count: int, warm_up: int) -> dict[str, Any]:
     for _ in range(warm_up):
         status = await request.send()
         assert status == 200, status
-    hop.seconds = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         status = await request.send()
         assert status == 200, status
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    figures = {"wall_us": round(wall / count * 1e6), "cpu_us": round(cpu / count * 1e6)}
-    if hop.available:
-        figures["hop_cpu_us"] = round(hop.seconds / count * 1e6)
-    return figures
+    return {"wall_us": round(wall / count * 1e6), "cpu_us": round(cpu / count * 1e6)}
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ from core.middleware import (
 from core.migrations import modules_without_tables, require_heads, stamp_created_modules
 from core.platform import Platform, create_platform
 from core.replicas import ReadRoutingMiddleware
-from core.routing import one_hop_copy
+from core.routing import body_limited_copy
 from core.schemas import MAX_REPORTED_ERRORS
 
 logger = logging.getLogger("hobbymatch")
@@ -91,8 +91,8 @@ def _include_module_routers(app: FastAPI, platform: Platform) -> None:
     # module's `/users/{user_id}` would answer another's `/users/nearby` with a 422. A literal
     # path is never meant to be shadowed by a parameter, so every module's literal paths are
     # mounted first, then every module's paths with parameters, each in load order. Each route
-    # is mounted as a OneHopRoute: a `def` route is then served in one worker-thread hop
-    # (core.routing), without its module writing it differently.
+    # is mounted as a BodyLimitedRoute: a StrictBody over its model's limit is refused 413
+    # before it is parsed (core.routing).
     literal: list[tuple[str, APIRouter]] = []
     parametrised: list[tuple[str, APIRouter]] = []
     for module in platform.registry.modules:
@@ -100,7 +100,7 @@ def _include_module_routers(app: FastAPI, platform: Platform) -> None:
             with_literal_paths, with_parameters = APIRouter(), APIRouter()
             for route in router.routes:
                 has_parameters = "{" in str(getattr(route, "path", ""))
-                mounted = one_hop_copy(route)
+                mounted = body_limited_copy(route)
                 (with_parameters if has_parameters else with_literal_paths).routes.append(mounted)
             literal.append((module.name, with_literal_paths))
             parametrised.append((module.name, with_parameters))
