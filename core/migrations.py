@@ -195,6 +195,8 @@ def _describe(difference: Any) -> str:
 
 def stamp_created_modules(registry: ModuleRegistry, engine: Engine, created: Sequence[str]) -> None:
     """Stamp the head of every module named in ``created`` whose tables were just created."""
+    if not created:
+        return  # reading the modules' revision scripts costs more than the rest of a start
     heads = module_heads(registry)
     for name in created:
         if name in heads:
