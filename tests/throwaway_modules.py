@@ -123,7 +123,7 @@ def run_cli(
     environment.update(env or {})
     with tempfile.TemporaryDirectory(prefix="hobbymatch-cli-") as folder:
         out, err = Path(folder) / "stdout", Path(folder) / "stderr"
-        process = _cli_processes().Process(
+        process = fresh_processes().Process(
             target=_cli_in_this_process,
             args=(list(arguments), cwd, environment, list(pythonpath), out, err),
         )
@@ -146,7 +146,9 @@ _PRELOADED = ["core.cli", "numpy", "argon2", "jwt", "pwdlib", "psycopg2", "sse_s
 
 
 @cache
-def _cli_processes() -> ForkServerContext:
+def fresh_processes() -> ForkServerContext:
+    """Where tests start fresh Python processes: multiprocessing's ``forkserver``, whose server
+    has imported the core and the libraries once (``_PRELOADED``) and done nothing else."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOADED)
     return context

@@ -1,6 +1,5 @@
 """Workers that start at the same moment on a fresh database all start (``--workers N``)."""
 
-import multiprocessing
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pytest
 from hobbymatch_testkit import make_test_settings
 
 from core.main import create_app, start_modules
+from tests.throwaway_modules import fresh_processes
 
 WORKERS = 3
 
@@ -24,7 +24,7 @@ def test_workers_starting_together_on_a_fresh_sqlite_file_all_start(
     tmp_path: Path, attempt: int
 ) -> None:
     url = f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}"
-    context = multiprocessing.get_context("spawn")
+    context = fresh_processes()
     barrier = context.Barrier(WORKERS)
     workers = [context.Process(target=start_worker, args=(url, barrier)) for _ in range(WORKERS)]
     for worker in workers:
