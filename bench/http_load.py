@@ -15,8 +15,8 @@ moment of the machine does not always fall on the same app:
 Prints each round's requests/s, p50 and p99 latency and errors, then for every endpoint the
 median over the rounds of HobbyMatch's requests/s as a ratio to each baseline measured in the
 same round, with the spread (lowest and highest round), and a 256-connection run; writes
-bench/results/http-load-<time>.json and .png. ``--quick`` runs one short round on one worker
-into a temporary folder, in well under a minute.
+bench/results/http-load-<time>.json and .png. ``--quick`` runs one short round on one worker,
+each app served once for all its endpoints, into a temporary folder, in well under a minute.
 
     python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
     .venv/bin/python bench/http_load.py
@@ -113,6 +113,7 @@ def main() -> None:
         burst_seconds=0 if arguments.quick else arguments.burst_seconds,
         rounds=1 if arguments.quick else arguments.rounds,
         workers=(1,) if arguments.quick else (1, 2),
+        reuse_servers=arguments.quick,
     )
     if shutil.which("wrk") is None:
         install_wrk()
@@ -144,6 +145,58 @@ class Plan:
     burst_seconds: int
     rounds: int
     workers: tuple[int, ...]
+    reuse_servers: bool
+
+
+class Servers:
+    """The app servers of a run. Each measurement gets a server started for it, unless
+    ``reuse`` (the quick mode): then one server per app and worker count serves every endpoint
+    of the round, as a check that the benchmark runs needs no more."""
+
+    def __init__(self, environment: dict[str, str], *, reuse: bool) -> None:
+        self.environment = environment
+        self.reuse = reuse
+        self.running: dict[tuple[str, int], tuple[int, subprocess.Popen[bytes]]] = {}
+
+    def get(self, app: str, workers: int) -> tuple[int, subprocess.Popen[bytes]]:
+        """A healthy server of ``app`` with ``workers`` workers: its port and process."""
+        if (app, workers) in self.running:
+            return self.running[app, workers]
+        port = free_port()
+        environment = self.environment
+        if app == "before":
+            environment = {**environment, "PYTHONPATH": BEFORE_PATH[0]}
+        process = subprocess.Popen(
+            [*COMMANDS[app], "--port", str(port), "--workers", str(workers)],
+            env=environment,
+            cwd=BENCH,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.running[app, workers] = port, process
+        wait_until_up(f"http://127.0.0.1:{port}/health", process)
+        if workers > 1:
+            # /health answered from the first worker up; let the others finish their startup
+            # too, or the first one takes every connection wrk opens.
+            time.sleep(5)
+        return port, process
+
+    def done_with(self, app: str, workers: int) -> None:
+        """Stop that server, unless servers are reused."""
+        if not self.reuse:
+            self.stop(app, workers)
+
+    def stop(self, app: str, workers: int) -> None:
+        """Stop that server, if it runs."""
+        _port, process = self.running.pop((app, workers), (0, None))
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        """Stop every server still running."""
+        for app, workers in list(self.running):
+            self.stop(app, workers)
 
 
 def run(server: TemporaryPostgres, plan: Plan) -> list[Figures]:
@@ -161,6 +214,16 @@ def run(server: TemporaryPostgres, plan: Plan) -> list[Figures]:
     subprocess.run(seed, env=environment, check=True, capture_output=True)
     print(f"seeded {plan.users} users x 10 skills in {time.perf_counter() - started:.0f} s")
     endpoints = endpoints_for(server.url)
+    servers = Servers(environment, reuse=plan.reuse_servers)
+    try:
+        return measure_rounds(servers, endpoints, plan)
+    finally:
+        servers.stop_all()
+
+
+def measure_rounds(servers: Servers, endpoints: list[Endpoint], plan: Plan) -> list[Figures]:
+    """Every endpoint of every app at each worker count, round after round (the apps in a new
+    order each round), then the burst; each row printed as it is measured."""
     results: list[Figures] = []
     print(f"\nwrk -t1, {plan.seconds} s per run, PostgreSQL on loopback, {os.cpu_count()} cores")
     for round_number in range(plan.rounds):
@@ -171,18 +234,19 @@ def run(server: TemporaryPostgres, plan: Plan) -> list[Figures]:
                 shift = round_number % len(endpoint.apps)
                 order = [*endpoint.apps[shift:], *endpoint.apps[:shift]]
                 row = [
-                    measure(app, endpoint, workers, endpoint.connections, plan.seconds, environment)
+                    measure(servers, app, endpoint, workers, endpoint.connections, plan.seconds)
                     for app in order
                 ]
                 for figures in row:
                     figures.round = round_number
                 results += row
                 print_rows(row)
+        servers.stop_all()
     if plan.burst_seconds:
         burst = endpoints[1]
         print(f"\nburst: {burst.name}, 256 connections, {plan.burst_seconds} s, 2 workers")
         print_header()
-        row = [measure("hobbymatch", burst, 2, 256, plan.burst_seconds, environment)]
+        row = [measure(servers, "hobbymatch", burst, 2, 256, plan.burst_seconds)]
         results += row
         print_rows(row)
     return results
@@ -309,32 +373,13 @@ def lua_list(values: list[str] | tuple[str, ...]) -> str:
 
 
 def measure(
-    app: str,
-    endpoint: Endpoint,
-    workers: int,
-    connections: int,
-    seconds: int,
-    environment: dict[str, str],
+    servers: Servers, app: str, endpoint: Endpoint, workers: int, connections: int, seconds: int
 ) -> Figures:
-    """Serve ``app`` on a free port, drive ``endpoint`` with wrk, stop it, return the figures."""
-    port = free_port()
-    if app == "before":
-        environment = {**environment, "PYTHONPATH": BEFORE_PATH[0]}
-    process = subprocess.Popen(
-        [*COMMANDS[app], "--port", str(port), "--workers", str(workers)],
-        env=environment,
-        cwd=BENCH,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """Drive ``endpoint`` of a server of ``app`` with wrk; return the figures."""
     script = Path(tempfile.mkdtemp()) / "request.lua"
     script.write_text(endpoint.lua)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", process)
-        if workers > 1:
-            # /health answered from the first worker up; let the others finish their startup
-            # too, or the first one takes every connection wrk opens.
-            time.sleep(5)
+        port, process = servers.get(app, workers)
         before = _worker_cpu(process.pid)
         output = subprocess.run(
             [
@@ -355,8 +400,7 @@ def measure(
         ).stdout
         after = _worker_cpu(process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        servers.done_with(app, workers)
     share = None
     if workers > 1:
         used = [after[pid] - before.get(pid, 0) for pid in after]
