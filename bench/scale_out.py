@@ -15,7 +15,7 @@ requests/s, the worst p99 of the four wrk runs, errors (non-2xx, socket errors, 
 the most server connections seen on the primary and on the replica, and then each
 configuration's requests/s as a ratio to direct in the same round: the median over the rounds
 and the spread. Writes bench/results/scale-out-<time>.json and .txt; ``--quick`` runs one
-short round into a temporary folder.
+short round of two processes into a temporary folder.
 
     python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' -e ./testkit
     .venv/bin/python bench/scale_out.py
@@ -78,7 +78,10 @@ def main() -> None:
     # A plain SIGTERM would skip the finally blocks that stop the servers and processes.
     signal.signal(signal.SIGTERM, lambda _number, _frame: sys.exit(1))
     users = 200 if arguments.quick else arguments.users
-    seconds = 2 if arguments.quick else arguments.seconds
+    seconds = 1 if arguments.quick else arguments.seconds
+    if arguments.quick:
+        global PROCESSES  # this run's process count, read by every function below
+        PROCESSES = 2
     rounds = 1 if arguments.quick else arguments.rounds
     if shutil.which("wrk") is None:
         install_wrk()
@@ -215,7 +218,7 @@ def measure(
     script: Path,
     seconds: int,
 ) -> Run:
-    """Start four processes on ``url``, drive each with wrk at once, stop them."""
+    """Start the processes on ``url``, drive each with wrk at once, stop them."""
     environment = _environment(url, replica_url)
     ports = [free_port() for _ in range(PROCESSES)]
     processes = [
