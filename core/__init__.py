@@ -32,6 +32,7 @@ from core.exceptions import (
     TooManyRequestsError,
 )
 from core.hot_reads import hot_read
+from core.mail import Mail, send_mail
 from core.modules import ModuleInfo, hookimpl, hookspec
 from core.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -54,6 +55,7 @@ __all__ = [
     "Base",
     "ConflictError",
     "DomainError",
+    "Mail",
     "ModuleInfo",
     "ModuleSettings",
     "NotFoundError",
@@ -78,6 +80,7 @@ __all__ = [
     "hookspec",
     "hot_read",
     "insert_ignoring_duplicates",
+    "send_mail",
     "serialize_on",
     "upsert",
     "utc_now",

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from dotenv import dotenv_values
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -63,6 +70,17 @@ class Settings(BaseSettings):
     replica_urls: CommaSeparated = []
     replica_max_lag: float = Field(default=5.0, gt=0)
     trace_hooks: bool = False
+    # Where links in mails point: the address people reach this API at.
+    public_url: str = "http://127.0.0.1:8000"
+    mail_backend: Literal["console", "file", "smtp"] = "console"
+    mail_from: str = "HobbyMatch <hobbymatch@localhost>"
+    mail_folder: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout: float = Field(default=10.0, gt=0)
 
     # Set by load_settings, never from the environment: where the modules' settings are read.
     _env_file: Path | None = PrivateAttr(default=None)
@@ -137,6 +155,21 @@ class Settings(BaseSettings):
                 "+ HOBBYMATCH_DATABASE_MAX_OVERFLOW: a request would wait for a connection"
             )
         return self
+
+    @model_validator(mode="after")
+    def _mail_backend_has_what_it_needs(self) -> Self:
+        if self.mail_backend == "file" and self.mail_folder is None:
+            raise ValueError("HOBBYMATCH_MAIL_BACKEND=file needs HOBBYMATCH_MAIL_FOLDER")
+        if self.mail_backend == "smtp" and not self.smtp_host:
+            raise ValueError("HOBBYMATCH_MAIL_BACKEND=smtp needs HOBBYMATCH_SMTP_HOST")
+        return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("a public URL starts with http:// or https://")
+        return value.rstrip("/")
 
     @property
     def requests_in_flight(self) -> int:

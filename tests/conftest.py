@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from hobbymatch_testkit.postgres import TemporaryPostgres
 
 # The kit, asked for here rather than imported, so that pytest rewrites its asserts.
-pytest_plugins = ["hobbymatch_testkit", "hobbymatch_testkit.accounts"]
+pytest_plugins = ["hobbymatch_testkit", "hobbymatch_testkit.accounts", "hobbymatch_testkit.mail"]
 
 
 @pytest.fixture
