@@ -220,9 +220,20 @@ def db(app: FastAPI) -> Iterator[Session]:
 
 
 def empty_all_tables(engine: Engine) -> None:
-    """Delete every row of every table known to ``Base`` that exists in ``engine``'s database."""
-    existing = set(inspect(engine).get_table_names())
+    """Delete every row of every table known to ``Base`` that exists in ``engine``'s database.
+
+    On PostgreSQL every ``DELETE`` goes in one round trip, the rest of a test's setup costing
+    less than forty of them."""
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name in existing:
+        existing = set(inspect(connection).get_table_names())
+        ordered = reversed(Base.metadata.sorted_tables)
+        tables = [table for table in ordered if table.name in existing]
+        if not tables:
+            return
+        if connection.dialect.name != "postgresql":
+            for table in tables:
                 connection.execute(table.delete())
+            return
+        quote = connection.dialect.identifier_preparer.format_table
+        deletes = [f"DELETE FROM {quote(table)}" for table in tables]  # noqa: S608 (the models' names, quoted)
+        connection.exec_driver_sql("; ".join(deletes))
