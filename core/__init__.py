@@ -2,7 +2,7 @@
 
 A module imports what it needs from ``core`` itself::
 
-    from core import Base, NotFoundError, get_db, hookimpl
+    from core import Base, NotFoundError, defer, get_db, hookimpl, job
 
 The submodules (``core.engine``, ``core.platform``, ``core.main``...) are the platform's own
 internals, as ``_pytest`` is pytest's; an import-linter contract keeps modules off them. The
@@ -32,6 +32,8 @@ from core.exceptions import (
     TooManyRequestsError,
 )
 from core.hot_reads import hot_read
+from core.job_queue import UnknownJobError, defer
+from core.jobs import JobDeclaration, job
 from core.mail import Mail, send_mail
 from core.modules import ModuleInfo, hookimpl, hookspec
 from core.pagination import (
@@ -55,6 +57,7 @@ __all__ = [
     "Base",
     "ConflictError",
     "DomainError",
+    "JobDeclaration",
     "Mail",
     "ModuleInfo",
     "ModuleSettings",
@@ -71,8 +74,10 @@ __all__ = [
     "StrictBody",
     "TooManyRequestsError",
     "TrimmedTo",
+    "UnknownJobError",
     "UtcDateTime",
     "__version__",
+    "defer",
     "fetch_page",
     "get_db",
     "hookimpl",
@@ -80,6 +85,7 @@ __all__ = [
     "hookspec",
     "hot_read",
     "insert_ignoring_duplicates",
+    "job",
     "send_mail",
     "serialize_on",
     "upsert",

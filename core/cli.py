@@ -6,9 +6,11 @@ problem ends the command with one line on stderr and exit status 1.
 
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -18,7 +20,16 @@ from core import migrations
 from core.config import ModuleSettings, Settings, env_prefix_of, load_settings
 from core.engine import apply_session_defaults, check_database, describe_database
 from core.exceptions import ModuleLoadError, StartupError
-from core.main import configure_logging, create_app, serveable, start_modules
+from core.job_queue import JobNotRetryableError, count_jobs, list_jobs, retry_failed
+from core.jobs import STATUSES, Job, JobDeclaration
+from core.main import (
+    configure_logging,
+    create_app,
+    serveable,
+    start_jobs,
+    start_modules,
+    stop_modules,
+)
 from core.modules import LoadedModule, ModuleRegistry, discover_candidates, load_modules
 from core.platform import Platform, create_platform
 from core.scaffold import ScaffoldError, create_module
@@ -84,6 +95,104 @@ def _exit_cleanly(_signal_number: int, _frame: object) -> None:
 
 
 @main.command()
+@click.option(
+    "--concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Jobs this process runs at once (threads).",
+)
+def worker(concurrency: int) -> None:
+    """Run the enabled modules' jobs until SIGTERM or Ctrl-C, then finish the jobs running.
+
+    Start as many as you like, on any machine: each job runs on one worker at a time, and each
+    period of a periodic job on one worker of all.
+    """
+    with _startup_errors_reported():
+        app = create_app()
+        start_modules(app)
+    stopping = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda _number, _frame: stopping.set())
+    start_jobs(app, concurrency)
+    # A timeout, so that the main thread gets to run the signal handler.
+    while not stopping.wait(1.0):
+        pass
+    stop_modules(app)
+
+
+@main.group(invoke_without_command=True)
+@click.option(
+    "--status",
+    "statuses",
+    type=click.Choice(STATUSES),
+    multiple=True,
+    help="Only jobs in this status (repeatable); default: every status.",
+)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def jobs(context: click.Context, statuses: tuple[str, ...], limit: int) -> None:
+    """List how many jobs each module has queued, running and failed, then the jobs
+    themselves, failed first (a job that succeeded is gone)."""
+    if context.invoked_subcommand is not None:
+        return
+    platform = _platform_or_exit()
+    with _startup_errors_reported():
+        migrations.require_core_head(platform.registry, platform.engine)
+    with platform.session_factory() as db:
+        counts = count_jobs(db)
+        listed = list_jobs(db, statuses=statuses or STATUSES, limit=limit)
+    summary = [("MODULE", *(status.upper() for status in STATUSES))]
+    for module_name, counted in counts.items():
+        summary.append((module_name, *(str(counted[status]) for status in STATUSES)))
+    click.echo(_format_table(summary) if counts else "no jobs queued, running or failed")
+    if listed:
+        click.echo("")
+        click.echo(_format_table(_job_rows(listed, platform.clock())))
+
+
+def _job_rows(listed: Sequence[Job], now: datetime) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        ("ID", "JOB", "STATUS", "ATTEMPTS", "RUN AT", "LOCK", "WORKER / LAST ERROR")
+    ]
+    for row in listed:
+        status = row.status
+        if row.locked_until is not None and row.locked_until <= now:
+            status += " (lease expired)"
+        about = row.worker or _last_line(row.last_error)
+        rows.append(
+            (
+                str(row.id),
+                row.job,
+                status,
+                f"{row.attempts}/{row.max_attempts}",
+                row.run_at.isoformat(timespec="seconds"),
+                row.lock or "-",
+                about or "-",
+            )
+        )
+    return rows
+
+
+def _last_line(text: str | None) -> str:
+    return text.strip().splitlines()[-1] if text and text.strip() else ""
+
+
+@jobs.command("retry")
+@click.argument("job_id", type=int)
+def jobs_retry(job_id: int) -> None:
+    """Queue failed job JOB_ID again, due now, with all its attempts."""
+    platform = _platform_or_exit()
+    with platform.session_factory() as db:
+        try:
+            row = retry_failed(db, job_id)
+        except JobNotRetryableError as error:
+            click.echo(f"hobbymatch: error: {error}", err=True)
+            raise SystemExit(1) from None
+    click.echo(f"job {row.id} ({row.job}) is queued again, with {row.max_attempts} attempts")
+
+
+@main.command()
 def modules() -> None:
     """List the enabled modules (name, version, source, requires, tables, routes), then each
     module's hooks: those it implements, those it declares for others, and its settings."""
@@ -106,8 +215,13 @@ def modules() -> None:
         click.echo(f"\n{module.name}")
         click.echo(f"  implements: {', '.join(registry.implemented_hooks(module)) or '-'}")
         click.echo(f"  declares:   {', '.join(registry.declared_hooks[module.name]) or '-'}")
+        click.echo(f"  jobs:       {', '.join(map(_describe_job, module.jobs)) or '-'}")
         for line in _describe_settings(module.name, platform.module_settings.get(module.name)):
             click.echo(f"  {line}")
+
+
+def _describe_job(declared: JobDeclaration) -> str:
+    return f"{declared.name} (every {declared.every})" if declared.every else declared.name
 
 
 def _describe_settings(module_name: str, loaded: ModuleSettings | None) -> list[str]:
@@ -321,6 +435,8 @@ def db_current() -> None:
     """Show the revisions the database is at, and each module's head."""
     platform = _platform_or_exit()
     behind = migrations.modules_behind(platform.registry, platform.engine)
+    core = "(behind)" if migrations.core_behind(platform.registry, platform.engine) else "(current)"
+    click.echo(f"{'(core)':<12} head {migrations.core_head(platform.registry)}  {core}")
     for name, head in migrations.module_heads(platform.registry).items():
         click.echo(f"{name:<12} head {head}  {'(behind)' if name in behind else '(current)'}")
 

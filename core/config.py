@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_timeout: float = Field(default=10.0, gt=0)
+    # None: in-process on SQLite (the embedded default runs its jobs with one command), in
+    # separate `hobbymatch worker` processes on PostgreSQL.
+    jobs_in_process: bool | None = None
+    jobs_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    jobs_listen_url: str | None = None
 
     # Set by load_settings, never from the environment: where the modules' settings are read.
     _env_file: Path | None = PrivateAttr(default=None)
@@ -127,6 +132,16 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         return normalize_database_url(value.strip())
+
+    @field_validator("jobs_listen_url")
+    @classmethod
+    def _postgresql_listen_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = normalize_database_url(value.strip())
+        if not url.startswith("postgresql"):
+            raise ValueError("workers listen on PostgreSQL: postgresql://... (a direct connection)")
+        return url
 
     @field_validator("replica_urls")
     @classmethod
@@ -178,6 +193,14 @@ class Settings(BaseSettings):
         if self.max_requests_in_flight is not None:
             return self.max_requests_in_flight
         return min(self.worker_threads, self.database_pool_size + self.database_max_overflow)
+
+    @property
+    def runs_jobs_in_process(self) -> bool:
+        """Whether ``hobbymatch serve`` runs a worker in each of its processes:
+        ``HOBBYMATCH_JOBS_IN_PROCESS``, by default on SQLite only."""
+        if self.jobs_in_process is not None:
+            return self.jobs_in_process
+        return self.effective_database_url.startswith("sqlite")
 
     @property
     def is_default_database(self) -> bool:

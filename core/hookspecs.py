@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from core.config import Settings
     from core.engine import Base
+    from core.jobs import JobDeclaration
 
 PROJECT = "hobbymatch"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -66,6 +67,21 @@ def hobbymatch_routers() -> "Sequence[APIRouter]":
     Each is mounted at its own prefix with the module's name as its OpenAPI tag.
 
     :return: the routers, mounted in the order given.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hobbymatch_jobs() -> "Sequence[JobDeclaration]":
+    """Return the module's jobs: functions marked ``@job("name")`` (``from core import job``).
+
+    Each is known as ``"<module>.<name>"``: the module defers it with ``defer(db,
+    "<module>.<name>", payload)`` inside its own transaction, and any worker runs it as
+    ``function(db, **payload)``, committing ``db`` once it returns. A job declared with
+    ``every=`` runs once per period, on one worker of all. Two jobs of one module may not share
+    a name.
+
+    :return: the declarations, in any order.
     """
     raise NotImplementedError
 

@@ -43,6 +43,7 @@ from core.engine import (
     session_defaults_differ,
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
+from core.jobs import CORE_TABLES
 from core.middleware import (
     BodyReadMiddleware,
     InFlightLimitMiddleware,
@@ -51,11 +52,19 @@ from core.middleware import (
     RequestLogMiddleware,
     SecurityHeadersMiddleware,
 )
-from core.migrations import modules_without_tables, require_heads, stamp_created_modules
+from core.migrations import (
+    core_tables_missing,
+    modules_without_tables,
+    require_core_head,
+    require_heads,
+    stamp_core,
+    stamp_created_modules,
+)
 from core.platform import Platform, create_platform
 from core.replicas import ReadRoutingMiddleware
 from core.routing import body_limited_copy
 from core.schemas import MAX_REPORTED_ERRORS
+from core.worker import JobRunner
 
 logger = logging.getLogger("hobbymatch")
 
@@ -160,6 +169,7 @@ def start_modules(app: FastAPI) -> None:
     timeout = platform.settings.database_statement_timeout
     if platform.settings.schema_mode == "migrations":
         require_heads(platform.registry, platform.engine)
+        require_core_head(platform.registry, platform.engine)
         if session_defaults_differ(platform.engine, timeout):
             logger.warning(
                 "this database role's sessions do not start with %s: run `hobbymatch db "
@@ -171,8 +181,11 @@ def start_modules(app: FastAPI) -> None:
         with schema_lock(platform.engine):
             apply_session_defaults(platform.engine, timeout)
             created = modules_without_tables(platform.registry, platform.engine)
-            init_db(platform.engine, platform.registry.tables)
+            core_created = core_tables_missing(platform.engine)
+            init_db(platform.engine, [*CORE_TABLES, *platform.registry.tables])
             stamp_created_modules(platform.registry, platform.engine, created)
+            if core_created:
+                stamp_core(platform.registry, platform.engine)
     with platform.session_factory() as db:
         platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
         db.commit()
@@ -192,14 +205,36 @@ def start_modules(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(start_modules, app)
-    current_default_thread_limiter().total_tokens = Platform.of(app).settings.worker_threads
+    platform = Platform.of(app)
+    current_default_thread_limiter().total_tokens = platform.settings.worker_threads
+    if platform.settings.runs_jobs_in_process:
+        start_jobs(app)
     yield
     stop_modules(app)
 
 
-def stop_modules(app: FastAPI) -> None:
-    """Run the enabled modules' shutdown hooks in load order, then close the database."""
+def start_jobs(app: FastAPI, concurrency: int = 1) -> JobRunner:
+    """Run ``app``'s jobs in this process, in ``concurrency`` threads, until
+    :func:`stop_modules`; the app must be started."""
     platform = Platform.of(app)
+    runner = JobRunner(platform, concurrency=concurrency)
+    platform.keep(runner)
+    runner.start()
+    logger.info(
+        "running jobs in this process (%d at a time) on %s",
+        concurrency,
+        describe_database(platform.engine.url),
+    )
+    return runner
+
+
+def stop_modules(app: FastAPI) -> None:
+    """Let the jobs running in this process finish, run the enabled modules' shutdown hooks in
+    load order, then close the database."""
+    platform = Platform.of(app)
+    runner = platform.forget(JobRunner)
+    if runner is not None:
+        runner.stop()
     platform.hook.hobbymatch_shutdown(app=app)
     platform.close()
 

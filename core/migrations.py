@@ -23,12 +23,16 @@ from sqlalchemy import Engine, create_engine, inspect
 
 from core.engine import Base
 from core.exceptions import StartupError
+from core.jobs import CORE_TABLES
 from core.modules import LoadedModule, ModuleRegistry
 
 logger = logging.getLogger("hobbymatch")
 
 SCRIPT_LOCATION = Path(__file__).parent / "alembic"
 FOLDER = "migrations"
+# The core's own revisions (its tables: the jobs' queue), on a branch of their own.
+CORE_REVISIONS = SCRIPT_LOCATION / "versions"
+CORE_BRANCH = "core"
 
 
 class MigrationError(StartupError):
@@ -115,11 +119,54 @@ def require_heads(registry: ModuleRegistry, engine: Engine) -> None:
         logger.warning("%s", line)
 
 
+def require_core_head(registry: ModuleRegistry, engine: Engine) -> None:
+    """Check that the database is at the head of the core's own revisions.
+
+    :raises MigrationError: one line saying so, and the command to run.
+    """
+    if core_behind(registry, engine):
+        raise MigrationError(
+            "the core's tables (the jobs' queue) are not migrated to their head revision: "
+            "run 'hobbymatch db upgrade'"
+        )
+
+
+def core_head(registry: ModuleRegistry) -> str:
+    """The head of the core's own revisions."""
+    head = _script_directory(registry).get_revision(f"{CORE_BRANCH}@head")
+    if head is None:
+        raise MigrationError(f"the core's revisions are missing from {CORE_REVISIONS}")
+    return head.revision
+
+
+def core_behind(registry: ModuleRegistry, engine: Engine) -> bool:
+    """Whether the database has not reached the head of the core's own revisions."""
+    applied = _applied(_script_directory(registry), database_heads(engine))
+    return core_head(registry) not in applied
+
+
+def core_tables_missing(engine: Engine) -> bool:
+    """Whether none of the core's own tables exists yet."""
+    existing = set(inspect(engine).get_table_names())
+    return not any(table.name in existing for table in CORE_TABLES)
+
+
+def stamp_core(registry: ModuleRegistry, engine: Engine) -> None:
+    """Stamp the head of the core's own revisions, its tables just created."""
+    command.stamp(alembic_config(registry, engine), f"{CORE_BRANCH}@head")
+
+
 def stale_migrations(registry: ModuleRegistry, engine: Engine) -> list[str]:
     """One line for each enabled module whose models differ from its tables in ``engine``'s
     database (at the module's head), saying the first difference and the command that writes
     the missing revision; a module with tables and no migrations is named too."""
     lines = []
+    core_differences = _differences(engine, {table.name for table in CORE_TABLES})
+    if core_differences:
+        lines.append(
+            f"the core's models differ from its migrations' head "
+            f"({_describe(core_differences[0])}): the core lacks a revision"
+        )
     for module in registry.modules:
         if not module.tables:
             continue
@@ -214,11 +261,11 @@ def modules_without_tables(registry: ModuleRegistry, engine: Engine) -> list[str
 
 
 def upgrade(registry: ModuleRegistry, engine: Engine, module: str | None = None) -> None:
-    """Apply every enabled module's revisions up to its head (or one module's, with its
-    requirements); disabled modules' revisions are known but left alone."""
+    """Apply the core's revisions, then every enabled module's up to its head (or one
+    module's, with its requirements); disabled modules' revisions are known but left alone."""
     names = [module] if module else list(module_heads(registry))
     config = alembic_config(registry, engine)
-    for name in names:
+    for name in [CORE_BRANCH, *names]:
         command.upgrade(config, f"{name}@head")
 
 
@@ -243,8 +290,11 @@ def new_revision(
     """Write a new revision in ``module``'s folder, on its own branch.
 
     Its first revision starts the branch and depends on the heads of the modules it requires;
-    autogenerate compares only the module's own tables.
+    autogenerate compares only the module's own tables, on a database at every head it sees:
+    the core's own revisions are applied first, if the database lacks them.
     """
+    if autogenerate and core_behind(registry, engine):
+        command.upgrade(alembic_config(registry, engine), f"{CORE_BRANCH}@head")
     folder = migrations_folder(module)
     first = not _has_revisions(module)
     folder.mkdir(exist_ok=True)
@@ -289,6 +339,7 @@ def _applied(script: ScriptDirectory, current: set[str]) -> set[str]:
 def _existing_folders(
     registry: ModuleRegistry, packages: list[Path] | None = None
 ) -> Iterator[Path]:
+    yield CORE_REVISIONS
     for package in registry.discovered_folders if packages is None else packages:
         folder = package / FOLDER
         if folder.is_dir() and any(folder.glob("*.py")):

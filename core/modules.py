@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from types import ModuleType
@@ -42,6 +43,7 @@ from core.config import ModuleSettings, Settings
 from core.engine import Base
 from core.exceptions import ModuleLoadError
 from core.hookspecs import PROJECT, hookspec
+from core.jobs import JobDeclaration
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
@@ -92,6 +94,7 @@ class LoadedModule:
     origin: str
     tables: list[Table] = field(default_factory=list)
     routers: list[APIRouter] = field(default_factory=list)
+    jobs: list[JobDeclaration] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -130,6 +133,16 @@ class ModuleRegistry:
     def tables(self) -> list[Table]:
         """Every enabled module's tables."""
         return [table for module in self.modules for table in module.tables]
+
+    @cached_property
+    def jobs(self) -> dict[str, tuple[LoadedModule, JobDeclaration]]:
+        """Every enabled module's jobs, by full name (``"<module>.<name>"``); read once the
+        modules are loaded."""
+        return {
+            f"{module.name}.{declared.name}": (module, declared)
+            for module in self.modules
+            for declared in module.jobs
+        }
 
     @property
     def hook(self) -> pluggy.HookRelay:
@@ -178,6 +191,7 @@ def load_modules(settings: Settings) -> ModuleRegistry:
     for module in registry.modules:
         module.tables = _collect_tables(registry, module)
         module.routers = _collect_routers(registry, module)
+        module.jobs = _collect_jobs(registry, module)
     return registry
 
 
@@ -486,6 +500,24 @@ def _collect_tables(registry: ModuleRegistry, module: LoadedModule) -> list[Tabl
 
 def _collect_routers(registry: ModuleRegistry, module: LoadedModule) -> list[APIRouter]:
     return list(registry.call_one(module, "hobbymatch_routers") or [])
+
+
+def _collect_jobs(registry: ModuleRegistry, module: LoadedModule) -> list[JobDeclaration]:
+    declared = list(registry.call_one(module, "hobbymatch_jobs") or [])
+    names: set[str] = set()
+    for declaration in declared:
+        if not isinstance(declaration, JobDeclaration):
+            raise ModuleLoadError(
+                f"module {module.name!r}: hobbymatch_jobs returned {declaration!r}; return "
+                'functions marked with @job("name") (from core import job)'
+            )
+        if declaration.name in names:
+            raise ModuleLoadError(
+                f"module {module.name!r} declares job {declaration.name!r} twice; "
+                "rename one of them"
+            )
+        names.add(declaration.name)
+    return declared
 
 
 def _raise_if_table_conflict(error: InvalidRequestError, module_name: str) -> None:

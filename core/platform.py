@@ -7,7 +7,9 @@ never see each other. Modules reach it from what they hold: ``Platform.of(reques
 dependency, ``Platform.of(db)`` in a service or a hook.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pluggy
@@ -18,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from core.config import ModuleSettings, Settings, load_module_settings
-from core.engine import create_database_engine
+from core.engine import create_database_engine, utc_now
+from core.jobs import Wakeup
 from core.modules import ModuleRegistry, load_modules
 from core.replicas import Replica, ReplicaSet, create_replica_set
 
@@ -46,6 +49,11 @@ class Platform:
     _kept: dict[type, object] = field(default_factory=dict, init=False, repr=False)
     # The read replicas (HOBBYMATCH_REPLICA_URLS), if any.
     replicas: ReplicaSet | None = field(init=False, default=None)
+    # "Now" for the jobs (when one is due, a lease's end, a period): never the database's own
+    # clock, so that a test moves this one instead of sleeping.
+    clock: Callable[[], datetime] = field(default=utc_now)
+    # Wakes this process's workers when a deferral commits here or a NOTIFY is heard.
+    job_wakeup: Wakeup = field(default_factory=Wakeup, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.session_factory = self._session_factory(self.engine)

@@ -19,6 +19,10 @@ Fixtures:
 - ``client``: a ``TestClient`` for ``app``.
 - ``db``: a ``Session`` of ``app``, closed after the test.
 - ``database_url``: the URL of the current backend's database.
+- ``clock``: the app's clock for jobs, a :class:`~hobbymatch_testkit.jobs.MovableClock` at
+  the current time that only the test moves (``clock.move(days=14)``).
+- ``run_jobs``: ``run_jobs()`` runs the app's due jobs in the test's thread until none is
+  due, and says how many ran. Test apps run no worker of their own.
 - ``postgres_server``: the session's :class:`~hobbymatch_testkit.postgres.TemporaryPostgres`.
 
 Test apps get every module's :meth:`~core.config.ModuleSettings.test_overrides`; the environment
@@ -40,9 +44,11 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
-from core.engine import Base
+from core.engine import Base, utc_now
 from core.main import create_app, start_modules, stop_modules
 from core.platform import Platform
+from core.worker import Worker
+from hobbymatch_testkit.jobs import MovableClock
 from hobbymatch_testkit.postgres import (
     PostgresUnavailableError,
     TemporaryPostgres,
@@ -143,7 +149,8 @@ def make_test_settings(
     **overrides: Any,
 ) -> Settings:
     """Settings for a test app on ``database_url``: the environment and ``.env`` are ignored,
-    and every module's test overrides apply (``module_settings`` beat them)."""
+    every module's test overrides apply (``module_settings`` beat them), and no worker runs
+    in the app's process (a test runs jobs with ``run_jobs``)."""
     return load_settings(
         None,
         module_settings=module_settings,
@@ -151,7 +158,7 @@ def make_test_settings(
         database_url=database_url,
         modules=modules,
         disabled_modules=[],
-        **overrides,
+        **{"jobs_in_process": False, **overrides},
     )
 
 
@@ -217,6 +224,22 @@ def db(app: FastAPI) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> MovableClock:
+    """The app's clock for jobs, at the current time; only the test moves it."""
+    moved = MovableClock(utc_now())
+    Platform.of(app).clock = moved
+    return moved
+
+
+@pytest.fixture
+def run_jobs(app: FastAPI) -> Callable[[], int]:
+    """``run_jobs()``: run the app's due jobs in this thread until none is due (periodic jobs
+    whose period began included); return how many ran, failures included."""
+    worker = Worker(Platform.of(app), name="test-worker")
+    return worker.run_until_idle
 
 
 def empty_all_tables(engine: Engine) -> None:

@@ -1,17 +1,10 @@
 """The fault suite runs against an app holding every in-tree module."""
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hobbymatch_testkit.postgres import (
-    PgBouncerUnavailableError,
-    TemporaryPgBouncer,
-    TemporaryPostgres,
-)
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
@@ -29,20 +22,3 @@ def enabled_modules() -> list[str]:
 def api_schema(app: FastAPI) -> OpenApiSchema:
     """The schema the app serves, for schemathesis to generate requests from."""
     return schemathesis.openapi.from_asgi("/openapi.json", app, config=SCHEMATHESIS_CONFIG)
-
-
-@pytest.fixture
-def pgbouncer(postgres_server: TemporaryPostgres) -> Iterator[TemporaryPgBouncer]:
-    """A PgBouncer in transaction mode with a server pool of 10, in front of the session's
-    PostgreSQL; stopped after the test, however it ends."""
-    try:
-        bouncer = TemporaryPgBouncer(postgres_server, pool_size=10)
-    except PgBouncerUnavailableError as error:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but PgBouncer cannot run: {error}")
-        pytest.skip(str(error))
-    try:
-        bouncer.start()
-        yield bouncer
-    finally:
-        bouncer.cleanup()
