@@ -4,18 +4,17 @@ the test kit (:mod:`hobbymatch_testkit`), which these tests ask for."""
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
-from hobbymatch_testkit.postgres import (
-    PgBouncerUnavailableError,
-    TemporaryPgBouncer,
-    TemporaryPostgres,
-)
 
 from core.platform import Platform
 from modules.users import UsersSettings
 from tests.throwaway_modules import ModuleFolder, throwaway_module_folder
+
+if TYPE_CHECKING:
+    from hobbymatch_testkit.postgres import TemporaryPgBouncer, TemporaryPostgres
 
 # The kit, asked for here rather than imported, so that pytest rewrites its asserts.
 pytest_plugins = ["hobbymatch_testkit", "hobbymatch_testkit.accounts", "hobbymatch_testkit.mail"]
@@ -35,9 +34,9 @@ def secret_key(app: FastAPI) -> str:
 
 
 @pytest.fixture
-def own_postgres() -> Iterator[TemporaryPostgres]:
+def own_postgres() -> Iterator["TemporaryPostgres"]:
     """A PostgreSQL server of the test's own, which it may stop and start."""
-    from hobbymatch_testkit.postgres import PostgresUnavailableError
+    from hobbymatch_testkit.postgres import PostgresUnavailableError, TemporaryPostgres
 
     try:
         server = TemporaryPostgres()
@@ -49,9 +48,11 @@ def own_postgres() -> Iterator[TemporaryPostgres]:
 
 
 @pytest.fixture
-def pgbouncer(postgres_server: TemporaryPostgres) -> Iterator[TemporaryPgBouncer]:
+def pgbouncer(postgres_server: "TemporaryPostgres") -> Iterator["TemporaryPgBouncer"]:
     """A PgBouncer in transaction mode with a server pool of 10, in front of the session's
     PostgreSQL; stopped after the test, however it ends."""
+    from hobbymatch_testkit.postgres import PgBouncerUnavailableError, TemporaryPgBouncer
+
     try:
         bouncer = TemporaryPgBouncer(postgres_server, pool_size=10)
     except PgBouncerUnavailableError as error:

@@ -39,7 +39,7 @@ import pluggy
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
 
-from core import Base, ModuleInfo, Platform, hookimpl
+from core import Base, JobDeclaration, ModuleInfo, Platform, hookimpl
 from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
@@ -88,6 +88,14 @@ __all__ = [
 def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
     """Declare the users module's events (:mod:`modules.users.hookspecs`)."""
     plugin_manager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def hobbymatch_jobs() -> Sequence[JobDeclaration]:
+    """Mailing a password-reset link (``users.send_password_reset``)."""
+    from modules.users.jobs import send_password_reset
+
+    return [send_password_reset]
 
 
 @hookimpl

@@ -51,3 +51,15 @@ class TooManySignUpsError(ThrottledError):
     """Too many accounts created from this address in the last hour."""
 
     message = "too many accounts created from this address; try again later"
+
+
+class InvalidResetTokenError(DomainError):
+    """A password-reset token that is forged, expired, used already, or outdated by a change
+    of the password (400)."""
+
+
+class TooManyPasswordResetsError(ThrottledError):
+    """Too many password resets asked for this address, or from this client, in the last
+    hour."""
+
+    message = "too many password resets asked for; try again later"

@@ -3,16 +3,22 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Form, Query, Response, status
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from core import NO_NUL_PATTERN, Pagination, ReadsFromReplica, get_db
-from modules.users import service
+from modules.users import pages, service
 from modules.users.dependencies import UNAUTHENTICATED, ClientAddress, CurrentUser, SettingsDep
+from modules.users.exceptions import InvalidResetTokenError
 from modules.users.models import User
 from modules.users.schemas import (
+    Accepted,
     LoginForm,
     PasswordChange,
+    PasswordReset,
+    PasswordResetRequest,
     Token,
     UserCreate,
     UserPage,
@@ -22,6 +28,10 @@ from modules.users.schemas import (
 )
 
 router = APIRouter()
+
+RESET_ON_ITS_WAY = (
+    "if an account has this address, a mail with a link to reset its password is on its way"
+)
 
 
 @router.post(
@@ -59,6 +69,67 @@ def log_in(
     return service.log_in(
         db, email=form.username, password=form.password, client_address=address, settings=settings
     )
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={429: {"description": "Too many resets asked for this address, or from here"}},
+)
+def ask_for_password_reset(
+    body: PasswordResetRequest,
+    address: ClientAddress,
+    settings: SettingsDep,
+    db: Session = Depends(get_db),
+) -> Accepted:
+    """Mail a link that resets the password, if an account has this address. The answer is the
+    same, and takes as long, whether or not one has: nobody learns who has an account."""
+    service.request_password_reset(db, email=body.email, client_address=address, settings=settings)
+    return Accepted(detail=RESET_ON_ITS_WAY)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={400: {"description": "The link is invalid, expired or used already"}},
+)
+def reset_password(
+    body: PasswordReset, settings: SettingsDep, db: Session = Depends(get_db)
+) -> Response:
+    """Set a new password with the token of a mailed link: every session of the account ends
+    (its tokens and live streams), and the link stops working."""
+    service.reset_password(db, token=body.token, new_password=body.new_password, settings=settings)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/password-reset/confirm", response_class=HTMLResponse, include_in_schema=False)
+def password_reset_page(token: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
+    """The page a mailed reset link opens: a form for the new password."""
+    return pages.new_password_form(token)
+
+
+@router.post("/auth/password-reset/form", response_class=HTMLResponse, include_in_schema=False)
+def password_reset_form(
+    token: Annotated[str, Form(max_length=2000)],
+    new_password: Annotated[str, Form(max_length=1000)],
+    settings: SettingsDep,
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    """What the page's form posts: the same reset as ``POST /auth/password-reset/confirm``."""
+    try:
+        reset = PasswordReset(token=token, new_password=new_password)
+    except ValidationError:
+        return pages.new_password_form(
+            token, problem="The password must be 8 to 128 characters.", status_code=422
+        )
+    try:
+        service.reset_password(
+            db, token=reset.token, new_password=reset.new_password, settings=settings
+        )
+    except InvalidResetTokenError as error:
+        return pages.outcome("This link no longer works", str(error), status_code=400)
+    return pages.outcome("Password changed", "Sign in with your new password.")
 
 
 @router.get(

@@ -118,6 +118,26 @@ class PasswordChange(StrictBody):
     new_password: Password
 
 
+class PasswordResetRequest(StrictBody):
+    """``POST /auth/password-reset``: the address to mail a reset link to."""
+
+    email: NormalizedEmail
+
+
+class PasswordReset(StrictBody):
+    """``POST /auth/password-reset/confirm``: the token from the mailed link, and the new
+    password."""
+
+    token: Annotated[str, Field(min_length=1, max_length=2000, pattern=_NO_NUL)]
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    """A request taken on, whose outcome is told by other means (a mail)."""
+
+    detail: str
+
+
 class UserPublic(BaseModel):
     """What anyone may see of a user: never the email or the password hash."""
 

@@ -4,6 +4,8 @@ Nothing here leaves the module: other modules authenticate callers through the
 ``current_user`` dependency that the front door exports.
 """
 
+import hashlib
+import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -86,3 +88,49 @@ def read_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, int]:
         return uuid.UUID(claims["sub"]), int(claims["ver"])
     except (jwt.PyJWTError, ValueError, TypeError) as error:
         raise InvalidTokenError(str(error)) from None
+
+
+RESET_AUDIENCE = "hobbymatch:password-reset"
+
+
+def issue_reset_token(
+    *, user_id: uuid.UUID, password_hash: str, secret_key: str, lifetime: timedelta
+) -> str:
+    """Sign a password-reset token for ``user_id``, valid for ``lifetime`` and only while the
+    password is the one hashed as ``password_hash``: using it, or any other change of the
+    password, ends it (so it is single-use)."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "aud": RESET_AUDIENCE,
+        "pwd": password_fingerprint(password_hash, secret_key=secret_key),
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    return jwt.encode(claims, secret_key, algorithm=TOKEN_ALGORITHM)
+
+
+def read_reset_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, str]:
+    """Check a reset token's signature, audience and expiry; its user id and the fingerprint
+    of the password it may replace.
+
+    :raises InvalidTokenError: anything about the token is wrong.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=RESET_AUDIENCE,
+            options={"require": ["sub", "aud", "pwd", "exp"]},
+        )
+        return uuid.UUID(claims["sub"]), str(claims["pwd"])
+    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        raise InvalidTokenError(str(error)) from None
+
+
+def password_fingerprint(password_hash: str, *, secret_key: str) -> str:
+    """A keyed digest of ``password_hash``: it changes whenever the password does, and tells
+    nothing about the hash to whoever reads a token."""
+    digest = hmac.new(secret_key.encode(), password_hash.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

@@ -1,6 +1,7 @@
 """The users module's business rules: plain functions that take a session, never HTTP."""
 
 import hashlib
+import hmac
 import json
 import math
 import uuid
@@ -11,22 +12,37 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import PageParams, fetch_page, hooks, serialize_on, utc_now
+from core import (
+    PageParams,
+    Platform,
+    defer,
+    fetch_page,
+    hooks,
+    send_mail,
+    serialize_on,
+    utc_now,
+)
 from modules.users.exceptions import (
     EmailTakenError,
+    InvalidResetTokenError,
     NotAuthenticatedError,
     ThrottledError,
     TooManyLoginAttemptsError,
+    TooManyPasswordResetsError,
     TooManySignUpsError,
     UserNotFoundError,
     WrongPasswordError,
 )
+from modules.users.mails import password_reset_mail
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
 from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
     hash_password,
+    issue_reset_token,
     issue_token,
+    password_fingerprint,
+    read_reset_token,
     read_token,
     verify_against_dummy,
     verify_password,
@@ -35,9 +51,12 @@ from modules.users.settings import UsersSettings
 
 LOGIN_WINDOW = timedelta(minutes=15)
 SIGN_UP_WINDOW = timedelta(hours=1)
+RESET_WINDOW = timedelta(hours=1)
+RESET_LINK_LIFETIME = timedelta(hours=1)
 # Attempts older than every window count for nothing, and are deleted.
-_LONGEST_WINDOW = max(LOGIN_WINDOW, SIGN_UP_WINDOW)
+_LONGEST_WINDOW = max(LOGIN_WINDOW, SIGN_UP_WINDOW, RESET_WINDOW)
 BAD_CREDENTIALS = "incorrect email or password"
+INVALID_RESET_LINK = "this reset link is invalid, expired or used already: ask for a new one"
 
 
 def register_user(
@@ -263,6 +282,67 @@ def deactivate_user(db: Session, *, user: User) -> None:
     user.is_active = False
     user.token_version += 1
     hooks(db).users_user_deactivated(db=db, user_id=user.id)
+    db.commit()
+
+
+def request_password_reset(
+    db: Session, *, email: str, client_address: str, settings: UsersSettings
+) -> None:
+    """Queue the mail with a reset link for ``email``'s account, if there is one.
+
+    The request does the same work whether or not the address has an account (the job looks
+    it up), so that neither its answer nor its time tells. Counted per address and per client.
+
+    :raises TooManyPasswordResetsError: too many resets asked for this address, or from this
+        client, in the last hour.
+    """
+    email = normalize_email(email)
+    limits = {
+        throttle_key("reset-email", email): settings.max_password_resets_per_email,
+        throttle_key("reset-address", client_address): settings.max_password_resets_per_address,
+    }
+    _count_attempt(
+        db, limits=limits, window=RESET_WINDOW, refusal=TooManyPasswordResetsError, now=utc_now()
+    )
+    defer(db, "users.send_password_reset", {"email": email})
+    db.commit()
+
+
+def send_password_reset(db: Session, *, email: str, settings: UsersSettings) -> None:
+    """Mail ``email``'s account a link that resets its password within the hour; nothing if no
+    account has the address."""
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        return
+    token = issue_reset_token(
+        user_id=user.id,
+        password_hash=user.password_hash,
+        secret_key=settings.signing_key,
+        lifetime=RESET_LINK_LIFETIME,
+    )
+    link = f"{Platform.of(db).settings.public_url}/auth/password-reset/confirm?token={token}"
+    send_mail(db, password_reset_mail(to=user.email, name=user.display_name, link=link))
+
+
+def reset_password(db: Session, *, token: str, new_password: str, settings: UsersSettings) -> None:
+    """Set the password of the account ``token`` was mailed to; every access token and live
+    stream of the account ends, and so does the reset token.
+
+    :raises InvalidResetTokenError: the token is forged, expired, used, or outdated by a
+        change of the password.
+    """
+    try:
+        user_id, fingerprint = read_reset_token(token, secret_key=settings.signing_key)
+    except InvalidTokenError:
+        raise InvalidResetTokenError(INVALID_RESET_LINK) from None
+    user = db.get(User, user_id, with_for_update=True)
+    current = (
+        password_fingerprint(user.password_hash, secret_key=settings.signing_key) if user else ""
+    )
+    if user is None or not hmac.compare_digest(fingerprint, current):
+        raise InvalidResetTokenError(INVALID_RESET_LINK)
+    user.password_hash = hash_password(new_password, cost=settings.password_hash_cost)
+    user.token_version += 1
     db.commit()
 
 

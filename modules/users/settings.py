@@ -73,6 +73,20 @@ class UsersSettings(ModuleSettings):
         "it are refused (429): each costs a password hash; behind a NAT, many people share "
         "one address.",
     )
+    max_password_resets_per_email: int = Field(
+        default=3,
+        ge=1,
+        le=1_000,
+        description="Password resets one address may be sent in an hour before further "
+        "requests for it are refused (429), whether or not it has an account.",
+    )
+    max_password_resets_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="Password resets one client address may ask for in an hour, for any "
+        "addresses, before its requests are refused (429).",
+    )
     password_hash_cost: HashCost = Field(
         default="standard",
         description="Argon2id's cost for new password hashes; 'fast' is for the test kit only.",

@@ -1,0 +1,42 @@
+"""The two small HTML pages that a mailed reset link opens: a form for the new password, and
+the outcome. They post to the same service as ``POST /auth/password-reset/confirm``, so that a
+person with nothing but a mail client and a browser can finish the reset."""
+
+from html import escape
+
+from fastapi.responses import HTMLResponse
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · HobbyMatch</title></head>
+<body style="font-family: sans-serif; max-width: 32em; margin: 3em auto; padding: 0 1em">
+<h1>{title}</h1>
+{body}
+</body></html>
+"""
+
+
+def new_password_form(
+    token: str, *, problem: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """The form that asks for the new password (again, with ``problem`` said, after a refusal)."""
+    said = f'<p role="alert">{escape(problem)}</p>' if problem else ""
+    body = (
+        f"{said}"
+        '<form method="post" action="/auth/password-reset/form">'
+        f'<input type="hidden" name="token" value="{escape(token)}">'
+        "<p><label>New password (8 to 128 characters)<br>"
+        '<input type="password" name="new_password" minlength="8" maxlength="128" required '
+        'autocomplete="new-password" autofocus></label></p>'
+        '<p><button type="submit">Set the new password</button></p></form>'
+    )
+    return HTMLResponse(
+        _PAGE.format(title="Choose a new password", body=body), status_code=status_code
+    )
+
+
+def outcome(title: str, message: str, *, status_code: int = 200) -> HTMLResponse:
+    """A page that says how it went."""
+    body = f"<p>{escape(message)}</p>"
+    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
