@@ -9,7 +9,7 @@ import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 from pwdlib import PasswordHash
@@ -77,17 +77,28 @@ def read_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, int]:
 
     :raises InvalidTokenError: anything about the token is wrong.
     """
+    claims = _checked_claims(token, secret_key, TOKEN_AUDIENCE, required=["sub", "ver"])
     try:
-        claims = jwt.decode(
+        return uuid.UUID(claims["sub"]), int(claims["ver"])
+    except (ValueError, TypeError) as error:
+        raise InvalidTokenError(str(error)) from None
+
+
+def _checked_claims(
+    token: str, secret_key: str, audience: str, *, required: list[str]
+) -> dict[str, Any]:
+    # The claims of a token signed with secret_key for audience, unexpired, holding required.
+    try:
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret_key,
             algorithms=[TOKEN_ALGORITHM],
-            audience=TOKEN_AUDIENCE,
-            options={"require": ["sub", "ver", "aud", "exp"]},
+            audience=audience,
+            options={"require": [*required, "aud", "exp"]},
         )
-        return uuid.UUID(claims["sub"]), int(claims["ver"])
-    except (jwt.PyJWTError, ValueError, TypeError) as error:
+    except jwt.PyJWTError as error:
         raise InvalidTokenError(str(error)) from None
+    return claims
 
 
 RESET_AUDIENCE = "hobbymatch:password-reset"
@@ -116,16 +127,10 @@ def read_reset_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, str]:
 
     :raises InvalidTokenError: anything about the token is wrong.
     """
+    claims = _checked_claims(token, secret_key, RESET_AUDIENCE, required=["sub", "pwd"])
     try:
-        claims = jwt.decode(
-            token,
-            secret_key,
-            algorithms=[TOKEN_ALGORITHM],
-            audience=RESET_AUDIENCE,
-            options={"require": ["sub", "aud", "pwd", "exp"]},
-        )
         return uuid.UUID(claims["sub"]), str(claims["pwd"])
-    except (jwt.PyJWTError, ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:
         raise InvalidTokenError(str(error)) from None
 
 

@@ -55,6 +55,15 @@ def ask_for_reset(client: TestClient, email: str) -> None:
     assert response.json() == ON_ITS_WAY
 
 
+def mailed_token(
+    client: TestClient, run_jobs: Callable[[], Any], smtp_server: SmtpServer, email: str
+) -> str:
+    """Ask for a reset of ``email``'s password; the token of the link the job mails."""
+    ask_for_reset(client, email)
+    run_jobs()
+    return mailed_link(smtp_server, email).split("token=", 1)[1]
+
+
 def test_the_mailed_link_opens_a_form_that_sets_the_new_password(
     client: TestClient,
     sign_up: Callable[..., Account],
@@ -94,9 +103,7 @@ def test_the_api_resets_with_the_token_of_the_link_once(
     smtp_server: SmtpServer,
 ) -> None:
     ann = sign_up()
-    ask_for_reset(client, ann.email)
-    run_jobs()
-    token = mailed_link(smtp_server, ann.email).split("token=", 1)[1]
+    token = mailed_token(client, run_jobs, smtp_server, ann.email)
     body = {"token": token, "new_password": "a new secret"}
     reset = client.post("/auth/password-reset/confirm", json=body)
     assert reset.status_code == 204
@@ -123,9 +130,7 @@ def test_a_password_changed_otherwise_ends_the_reset_link(
     smtp_server: SmtpServer,
 ) -> None:
     ann = sign_up()
-    ask_for_reset(client, ann.email)
-    run_jobs()
-    token = mailed_link(smtp_server, ann.email).split("token=", 1)[1]
+    token = mailed_token(client, run_jobs, smtp_server, ann.email)
     changed = client.post(
         "/users/me/password",
         json={"current_password": ann.password, "new_password": "changed by hand"},
