@@ -156,7 +156,8 @@ def configure_logging(level: str) -> None:
 
 
 def start_modules(app: FastAPI) -> None:
-    """Prepare the schema, then run the enabled modules' startup hooks in load order.
+    """Prepare the schema, then run the enabled modules' startup hooks in load order; an app
+    started already is left as it is.
 
     By default missing tables are created (and stamped at their modules' migration heads);
     with ``HOBBYMATCH_SCHEMA=migrations`` the database must already be at every head.
@@ -165,6 +166,10 @@ def start_modules(app: FastAPI) -> None:
     :raises MigrationError: in migrations mode, a module is not at its head.
     """
     platform = Platform.of(app)
+    if platform.started:
+        # Started already (a test app, then a TestClient's lifespan): a second start would
+        # run every startup hook again, and leave the first one's background threads behind.
+        return
     check_database(platform.engine)
     timeout = platform.settings.database_statement_timeout
     if platform.settings.schema_mode == "migrations":
@@ -191,6 +196,7 @@ def start_modules(app: FastAPI) -> None:
         db.commit()
     if platform.replicas is not None:
         platform.replicas.start()
+    platform.started = True
 
 
 # Threads per process for `def` routes and sync dependencies: HOBBYMATCH_WORKER_THREADS, 4 by
@@ -237,6 +243,7 @@ def stop_modules(app: FastAPI) -> None:
         runner.stop()
     platform.hook.hobbymatch_shutdown(app=app)
     platform.close()
+    platform.started = False
 
 
 def _core_router() -> APIRouter:

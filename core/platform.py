@@ -49,6 +49,8 @@ class Platform:
     _kept: dict[type, object] = field(default_factory=dict, init=False, repr=False)
     # The read replicas (HOBBYMATCH_REPLICA_URLS), if any.
     replicas: ReplicaSet | None = field(init=False, default=None)
+    # Whether core.main.start_modules has run (and stop_modules not since).
+    started: bool = field(init=False, default=False)
     # "Now" for the jobs (when one is due, a lease's end, a period): never the database's own
     # clock, so that a test moves this one instead of sleeping.
     clock: Callable[[], datetime] = field(default=utc_now)
