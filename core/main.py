@@ -226,6 +226,9 @@ def start_jobs(app: FastAPI, concurrency: int = 1) -> JobRunner:
     runner = JobRunner(platform, concurrency=concurrency)
     platform.keep(runner)
     runner.start()
+    if not platform.registry.jobs:
+        logger.info("no enabled module declares a job: no worker runs in this process")
+        return runner
     logger.info(
         "running jobs in this process (%d at a time) on %s",
         concurrency,

@@ -42,7 +42,7 @@ from core.platform import Platform
 
 logger = logging.getLogger("hobbymatch.jobs")
 
-# Keeps the characters of a failure that the row keeps (its traceback's end).
+# How much of a failure's traceback its row keeps (the end, where the error is).
 _MAX_ERROR_CHARACTERS = 4000
 _worker_numbers = itertools.count(1)
 
@@ -78,6 +78,8 @@ class Worker:
         """Queue again the jobs of workers whose lease ended, defer the periodic jobs whose
         period began, then run due jobs until none is left (or ``stop`` is set); return how
         many ran, failed runs included."""
+        if not self._names:
+            return 0
         self.release_abandoned()
         self.defer_periodic()
         ran = 0
@@ -96,8 +98,6 @@ class Worker:
     def claim(self) -> ClaimedJob | None:
         """Mark the oldest due job running, held by this worker for its lease, and return it;
         ``None`` when no job is due. A job whose lock a running job holds is not due."""
-        if not self._names:
-            return None
         while True:
             try:
                 claimed = self._claim_next()
@@ -163,7 +163,7 @@ class Worker:
                 return False
             db.rollback()
         logger.warning(
-            "job %s (module %s, id %d) ran past its lease and another worker took it over: "
+            "job %s (module %s, id %d) ran past its lease and was queued again meanwhile: "
             "this run's writes were rolled back",
             claimed.job,
             claimed.module,
@@ -349,7 +349,10 @@ class JobRunner:
         self._listening = False
 
     def start(self) -> None:
-        """Start the workers, and the listener if the database is PostgreSQL."""
+        """Start the workers, and the listener if the database is PostgreSQL; nothing when no
+        enabled module declares a job, so that such an app never polls."""
+        if not self.platform.registry.jobs:
+            return
         poll = self.platform.settings.jobs_poll_seconds
         for worker in self.workers:
             self._start_thread(f"jobs-{worker.name}", worker.serve, self._stop, poll)

@@ -2,6 +2,7 @@
 so (by default on SQLite, so that the embedded default runs its jobs with one command), and a
 worker behind PgBouncer in transaction mode is woken through a direct LISTEN connection."""
 
+import threading
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from hobbymatch_testkit import make_test_settings
 from hobbymatch_testkit.postgres import TemporaryPgBouncer, TemporaryPostgres
 
 from core.config import Settings, load_settings
+from core.exceptions import SettingsError
 from core.main import create_app
 from tests.jobs.conftest import DoneKeys
 from tests.throwaway_modules import ModuleFolder
@@ -32,12 +34,28 @@ def test_the_served_app_runs_jobs_in_its_own_process_when_the_setting_says_so(
         wait_until_done(done_keys, "served")
 
 
+def test_a_served_app_whose_modules_declare_no_job_runs_no_worker(settings: Settings) -> None:
+    without_jobs = settings.model_copy(update={"jobs_in_process": True, "modules": []})
+    with TestClient(create_app(without_jobs)) as client:
+        assert client.get("/health").status_code == 200
+        assert [t.name for t in threading.enumerate() if t.name.startswith("jobs-")] == []
+
+
 def test_jobs_run_in_process_by_default_on_sqlite_only() -> None:
     assert load_settings(None, database_url="sqlite:///./a.db").runs_jobs_in_process
     assert not load_settings(None, database_url="postgresql://h@localhost/h").runs_jobs_in_process
     assert not load_settings(
         None, database_url="sqlite:///./a.db", jobs_in_process=False
     ).runs_jobs_in_process
+
+
+def test_a_listen_url_that_is_not_postgresql_stops_startup_with_one_line() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(None, jobs_listen_url="sqlite:///./jobs.db")
+    assert str(raised.value) == (
+        "invalid setting HOBBYMATCH_JOBS_LISTEN_URL: workers listen on PostgreSQL: "
+        "postgresql://... (a direct connection)"
+    )
 
 
 @pytest.fixture

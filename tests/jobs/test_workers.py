@@ -155,6 +155,19 @@ def test_two_jobs_of_one_lock_never_run_at_once(
     assert done_keys("record") == ["first"]
 
 
+def test_two_workers_racing_for_two_jobs_of_one_lock_start_one(
+    app: FastAPI, db: Session, worker: Worker
+) -> None:
+    for key in ("first", "second"):
+        defer(db, "errands.record", {"key": key}, lock="user:4")
+    db.commit()
+    holder = Worker(Platform.of(app), name="holder")
+
+    started = race(lambda: int(holder.claim() is not None), lambda: int(worker.claim() is not None))
+
+    assert sum(started) == 1
+
+
 Machine = Callable[[], Worker]
 
 
