@@ -31,12 +31,18 @@ def new_password_form(
         'autocomplete="new-password" autofocus></label></p>'
         '<p><button type="submit">Set the new password</button></p></form>'
     )
-    return HTMLResponse(
-        _PAGE.format(title="Choose a new password", body=body), status_code=status_code
-    )
+    return _page("Choose a new password", body, status_code)
 
 
 def outcome(title: str, message: str, *, status_code: int = 200) -> HTMLResponse:
     """A page that says how it went."""
-    body = f"<p>{escape(message)}</p>"
-    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
+    return _page(escape(title), f"<p>{escape(message)}</p>", status_code)
+
+
+def _page(title: str, body: str, status_code: int) -> HTMLResponse:
+    # The page's URL holds the reset token: no link or form may send it on as a Referer.
+    return HTMLResponse(
+        _PAGE.format(title=title, body=body),
+        status_code=status_code,
+        headers={"Referrer-Policy": "no-referrer"},
+    )

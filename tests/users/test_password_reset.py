@@ -77,6 +77,7 @@ def test_the_mailed_link_opens_a_form_that_sets_the_new_password(
     page = client.get(mailed_link(smtp_server, ann.email))
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["referrer-policy"] == "no-referrer"  # its URL holds the token
     token = re.search(r'name="token" value="([^"]+)"', page.text)
     assert token
     done = client.post(
