@@ -61,15 +61,15 @@ def issue_token(
     *, user_id: uuid.UUID, token_version: int, secret_key: str, lifetime: timedelta
 ) -> str:
     """Sign a token for ``user_id`` that expires after ``lifetime``."""
+    claims = {"sub": str(user_id), "ver": token_version}
+    return _signed(claims, secret_key, TOKEN_AUDIENCE, lifetime)
+
+
+def _signed(claims: dict[str, Any], secret_key: str, audience: str, lifetime: timedelta) -> str:
+    # claims, for audience, issued now and expiring after lifetime, signed with secret_key.
     now = datetime.now(UTC)
-    claims = {
-        "sub": str(user_id),
-        "ver": token_version,
-        "aud": TOKEN_AUDIENCE,
-        "iat": now,
-        "exp": now + lifetime,
-    }
-    return jwt.encode(claims, secret_key, algorithm=TOKEN_ALGORITHM)
+    stamped = {**claims, "aud": audience, "iat": now, "exp": now + lifetime}
+    return jwt.encode(stamped, secret_key, algorithm=TOKEN_ALGORITHM)
 
 
 def read_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, int]:
@@ -110,15 +110,11 @@ def issue_reset_token(
     """Sign a password-reset token for ``user_id``, valid for ``lifetime`` and only while the
     password is the one hashed as ``password_hash``: using it, or any other change of the
     password, ends it (so it is single-use)."""
-    now = datetime.now(UTC)
     claims = {
         "sub": str(user_id),
-        "aud": RESET_AUDIENCE,
         "pwd": password_fingerprint(password_hash, secret_key=secret_key),
-        "iat": now,
-        "exp": now + lifetime,
     }
-    return jwt.encode(claims, secret_key, algorithm=TOKEN_ALGORITHM)
+    return _signed(claims, secret_key, RESET_AUDIENCE, lifetime)
 
 
 def read_reset_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, str]:
