@@ -170,21 +170,26 @@ def serialize_on(db: Session, name: str) -> None:
         dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-def init_db(engine: Engine, tables: Iterable[Table]) -> None:
-    """Create the given tables where they are missing (the enabled modules' tables).
+def existing_tables(engine: Engine) -> set[str]:
+    """The names of the tables in ``engine``'s database, in one query."""
+    return set(inspect(engine).get_table_names())
+
+
+def init_db(engine: Engine, tables: Iterable[Table], *, existing: set[str]) -> None:
+    """Create those of ``tables`` that ``existing`` (:func:`existing_tables`, read under
+    :func:`schema_lock`) does not name, in one transaction, without asking the database about
+    each table again.
 
     :raises DatabaseUnavailableError: the database does not answer.
     """
+    missing = [table for table in tables if table.name not in existing]
+    if not missing:
+        return
     check_database(engine)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
-        # One query for the tables there are, under the lock, rather than one per table
-        # (create_all's own check): most starts find every table in place.
-        existing = set(inspect(connection).get_table_names())
-        missing = [table for table in tables if table.name not in existing]
-        if missing:
-            Base.metadata.create_all(connection, tables=missing, checkfirst=False)
+        Base.metadata.create_all(connection, tables=missing, checkfirst=False)
 
 
 @contextmanager

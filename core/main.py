@@ -36,6 +36,7 @@ from core.engine import (
     apply_session_defaults,
     check_database,
     describe_database,
+    existing_tables,
     init_db,
     is_connection_error,
     schema_lock,
@@ -185,9 +186,10 @@ def start_modules(app: FastAPI) -> None:
         # One worker at a time: two that both saw no tables would both create them.
         with schema_lock(platform.engine):
             apply_session_defaults(platform.engine, timeout)
-            created = modules_without_tables(platform.registry, platform.engine)
-            core_created = core_tables_missing(platform.engine)
-            init_db(platform.engine, [*CORE_TABLES, *platform.registry.tables])
+            existing = existing_tables(platform.engine)
+            created = modules_without_tables(platform.registry, existing)
+            core_created = core_tables_missing(existing)
+            init_db(platform.engine, [*CORE_TABLES, *platform.registry.tables], existing=existing)
             stamp_created_modules(platform.registry, platform.engine, created)
             if core_created:
                 stamp_core(platform.registry, platform.engine)

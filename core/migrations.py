@@ -19,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine
 
 from core.engine import Base
 from core.exceptions import StartupError
@@ -145,9 +145,8 @@ def core_behind(registry: ModuleRegistry, engine: Engine) -> bool:
     return core_head(registry) not in applied
 
 
-def core_tables_missing(engine: Engine) -> bool:
-    """Whether none of the core's own tables exists yet."""
-    existing = set(inspect(engine).get_table_names())
+def core_tables_missing(existing: set[str]) -> bool:
+    """Whether ``existing`` names none of the core's own tables."""
     return not any(table.name in existing for table in CORE_TABLES)
 
 
@@ -250,9 +249,8 @@ def stamp_created_modules(registry: ModuleRegistry, engine: Engine, created: Seq
             command.stamp(alembic_config(registry, engine), f"{name}@head")
 
 
-def modules_without_tables(registry: ModuleRegistry, engine: Engine) -> list[str]:
-    """The enabled modules none of whose tables exist yet."""
-    existing = set(inspect(engine).get_table_names())
+def modules_without_tables(registry: ModuleRegistry, existing: set[str]) -> list[str]:
+    """The enabled modules none of whose tables ``existing`` names."""
     return [
         module.name
         for module in registry.modules
