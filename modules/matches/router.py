@@ -21,7 +21,15 @@ from modules.matches.schemas import (
     ConnectionRequestPage,
     MatchPage,
 )
-from modules.users import UNAUTHENTICATED, CurrentUser, User, UserPublic, users_by_id
+from modules.users import (
+    UNAUTHENTICATED,
+    UNVERIFIED,
+    CurrentUser,
+    User,
+    UserPublic,
+    VerifiedUser,
+    users_by_id,
+)
 
 NOT_YOURS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such request addressed to you"},
@@ -62,7 +70,7 @@ def index_stats(request: Request) -> dict[str, object]:
     status_code=status.HTTP_201_CREATED,
     response_model=ConnectionRequestOut,
     responses={
-        **UNAUTHENTICATED,
+        **UNVERIFIED,
         404: {"description": "No such user"},
         409: {"description": "A pending or accepted request already links you"},
         429: {
@@ -73,7 +81,7 @@ def index_stats(request: Request) -> dict[str, object]:
     },
 )
 def send_request(
-    body: ConnectionRequestCreate, caller: CurrentUser, db: Session = Depends(get_db)
+    body: ConnectionRequestCreate, caller: VerifiedUser, db: Session = Depends(get_db)
 ) -> ConnectionRequestOut:
     """Ask someone to connect."""
     request = connections.send_request(

@@ -16,7 +16,15 @@ from modules.messages.schemas import (
     MessageHistory,
     MessageOut,
 )
-from modules.users import UNAUTHENTICATED, CurrentUser, User, UserPublic, users_by_id
+from modules.users import (
+    UNAUTHENTICATED,
+    UNVERIFIED,
+    CurrentUser,
+    User,
+    UserPublic,
+    VerifiedUser,
+    users_by_id,
+)
 
 NO_SUCH_USER: dict[int | str, dict[str, Any]] = {404: {"description": "No such user"}}
 
@@ -28,14 +36,17 @@ router = APIRouter(prefix="/messages")
     status_code=status.HTTP_201_CREATED,
     response_model=MessageOut,
     responses={
-        **UNAUTHENTICATED,
+        **UNVERIFIED,
         **NO_SUCH_USER,
-        403: {"description": "You are not connected with this person"},
+        403: {
+            "description": "You are not connected with this person, or your address must be "
+            "verified first"
+        },
         429: {"description": "Too many messages in the last minute"},
     },
 )
 def send_message(
-    body: MessageCreate, caller: CurrentUser, db: Session = Depends(get_db)
+    body: MessageCreate, caller: VerifiedUser, db: Session = Depends(get_db)
 ) -> MessageOut:
     """Write to someone you are connected with."""
     message = service.send_message(

@@ -11,6 +11,10 @@ this front door exports, and nothing else of the module:
   deleting an account deletes what your module keeps for it).
 - ``current_user`` / ``CurrentUser``: the dependency giving the signed-in caller (401 otherwise);
   ``UNAUTHENTICATED``, that 401 for a route's ``responses``.
+- ``verified_user`` / ``VerifiedUser``: the signed-in caller, who must also have verified
+  their address when ``HOBBYMATCH_USERS_REQUIRE_VERIFIED_EMAIL`` is on (403 otherwise), for
+  what reaches other people (a connection request, a message); ``UNVERIFIED``, its 401 and
+  403 for a route's ``responses``.
 - ``current_user_or_none`` / ``MaybeCurrentUser``: the same, or ``None`` without a token, for
   routes anyone may read (an invalid token is still 401).
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
@@ -44,10 +48,13 @@ from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
     UNAUTHENTICATED,
+    UNVERIFIED,
     CurrentUser,
     MaybeCurrentUser,
+    VerifiedUser,
     current_user,
     current_user_or_none,
+    verified_user,
 )
 from modules.users.exceptions import UserNotFoundError
 from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
@@ -66,12 +73,14 @@ MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
 __all__ = [
     "MODULE_INFO",
     "UNAUTHENTICATED",
+    "UNVERIFIED",
     "CurrentUser",
     "MaybeCurrentUser",
     "User",
     "UserNotFoundError",
     "UserPublic",
     "UsersSettings",
+    "VerifiedUser",
     "current_user",
     "current_user_or_none",
     "get_user",
@@ -81,6 +90,7 @@ __all__ = [
     "inactive_user_ids",
     "is_active_user",
     "users_by_id",
+    "verified_user",
 ]
 
 
@@ -92,10 +102,12 @@ def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def hobbymatch_jobs() -> Sequence[JobDeclaration]:
-    """Mailing a password-reset link (``users.send_password_reset``)."""
-    from modules.users.jobs import send_password_reset
+    """The users module's mails: a password-reset link (``users.send_password_reset``), a link
+    that verifies an address (``users.send_address_check``), and the notice of a change to the
+    old address (``users.tell_old_address``)."""
+    from modules.users.jobs import send_address_check, send_password_reset, tell_old_address
 
-    return [send_password_reset]
+    return [send_password_reset, send_address_check, tell_old_address]
 
 
 @hookimpl

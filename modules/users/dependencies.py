@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core import Platform, get_db
 from modules.users import service
-from modules.users.exceptions import NotAuthenticatedError
+from modules.users.exceptions import EmailNotVerifiedError, NotAuthenticatedError
 from modules.users.models import User
 from modules.users.settings import UsersSettings
 
@@ -51,6 +51,29 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+# The 403 that every route taking VerifiedUser may answer, with UNAUTHENTICATED's 401.
+UNVERIFIED: dict[int | str, dict[str, Any]] = {
+    **UNAUTHENTICATED,
+    403: {"description": "The caller's address must be verified first"},
+}
+NOT_VERIFIED = (
+    "verify your email address first: follow the link mailed to it, or ask for a new one "
+    "with POST /users/me/email/verification"
+)
+
+
+def verified_user(caller: CurrentUser, settings: SettingsDep) -> User:
+    """The signed-in caller, who must have verified their address when
+    ``HOBBYMATCH_USERS_REQUIRE_VERIFIED_EMAIL`` is on (403 otherwise): for what reaches other
+    people, such as a connection request or a message."""
+    if settings.require_verified_email and not caller.email_verified:
+        raise EmailNotVerifiedError(NOT_VERIFIED)
+    return caller
+
+
+VerifiedUser = Annotated[User, Depends(verified_user)]
 
 
 def current_user_or_none(

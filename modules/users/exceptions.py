@@ -8,6 +8,7 @@ from core import (
     DomainError,
     NotFoundError,
     PermissionDeniedError,
+    RuleViolationError,
     TooManyRequestsError,
 )
 
@@ -63,3 +64,27 @@ class TooManyPasswordResetsError(ThrottledError):
     hour."""
 
     message = "too many password resets asked for; try again later"
+
+
+class InvalidAddressTokenError(DomainError):
+    """A token to verify an address that is forged, expired, or outdated by a change of the
+    address (400)."""
+
+
+class EmailNotVerifiedError(PermissionDeniedError):
+    """The caller must verify their address first (``require_verified_email``)."""
+
+
+class AlreadyVerifiedError(ConflictError):
+    """The caller's address is verified already: there is nothing to mail (409)."""
+
+
+class SameEmailError(RuleViolationError):
+    """The account already has the address it asks to change to (422)."""
+
+
+class TooManyAddressMailsError(ThrottledError):
+    """Too many mails checking an address asked for, by this account or to this address, in
+    the last hour."""
+
+    message = "too many address checks asked for; try again later"

@@ -1,4 +1,7 @@
-"""The mails the users module sends: each a :class:`core.Mail`, in plain text and HTML."""
+"""The mails the users module sends: each a :class:`core.Mail`, in plain text (and HTML).
+
+All are security mails: about the account's password or address, so nobody unsubscribes.
+"""
 
 from html import escape
 
@@ -22,3 +25,51 @@ def password_reset_mail(*, to: str, name: str, link: str) -> Mail:
         "it is.</p>"
     )
     return Mail(to=to, subject="Reset your HobbyMatch password", text=text, html=html)
+
+
+def address_check_mail(*, to: str, name: str, link: str, is_change: bool) -> Mail:
+    """The link that proves the account reads mail at ``to``: its address since sign-up, or
+    the one it asked to change to (a security mail)."""
+    why = (
+        "you asked to change the address of your HobbyMatch account to this one"
+        if is_change
+        else "welcome to HobbyMatch: please confirm that this address is yours"
+    )
+    text = (
+        f"Hello {name},\n\n{why}.\nConfirm it here, within two days:\n\n{link}\n\n"
+        "If it was not you, ignore this mail.\n"
+    )
+    html = (
+        f"<p>Hello {escape(name)},</p><p>{escape(why)}.</p>"
+        f'<p><a href="{escape(link)}">Confirm this address</a> within two days.</p>'
+        "<p>If it was not you, ignore this mail.</p>"
+    )
+    return Mail(to=to, subject="Confirm your address for HobbyMatch", text=text, html=html)
+
+
+def address_in_use_mail(*, to: str) -> Mail:
+    """Told to an address that someone asked to move another account to: it has one already
+    (the request's answer never says so, the mail to its owner does)."""
+    text = (
+        "Hello,\n\nsomeone asked to change the address of a HobbyMatch account to this one, "
+        "but this address has an account of its own already, so nothing changed.\n"
+        "If it was you, sign in with this address instead (or reset its password).\n"
+    )
+    return Mail(to=to, subject="Your address is already on HobbyMatch", text=text)
+
+
+def address_change_notice(*, to: str, name: str, new_address: str) -> Mail:
+    """Told to the old address when the account asks to move to ``new_address``: the owner
+    learns of a change they did not make, while the old address still signs in."""
+    text = (
+        f"Hello {name},\n\nsomeone signed in to your HobbyMatch account asked to change its "
+        f"address to {new_address}. It changes once that address confirms it.\n"
+        "If it was not you, change your password now: the address stays as it is.\n"
+    )
+    html = (
+        f"<p>Hello {escape(name)},</p><p>someone signed in to your HobbyMatch account asked "
+        f"to change its address to <b>{escape(new_address)}</b>. It changes once that address "
+        "confirms it.</p><p>If it was not you, change your password now: the address stays "
+        "as it is.</p>"
+    )
+    return Mail(to=to, subject="Your HobbyMatch address is being changed", text=text, html=html)

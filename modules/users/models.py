@@ -26,6 +26,9 @@ class User(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # When the account proved it reads mail at ``email`` (a mailed link); None until then, and
+    # again never: a changed address is set only once it is proven.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(50), index=True)
     bio: Mapped[str | None] = mapped_column(Text)
@@ -33,6 +36,11 @@ class User(Base):
     # Raised on every password change; a token carries the value it was issued under.
     token_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the account proved that it reads mail at its address."""
+        return self.email_verified_at is not None
 
 
 def is_active_user(

@@ -1,6 +1,8 @@
-"""The two small HTML pages that a mailed reset link opens: a form for the new password, and
-the outcome. They post to the same service as ``POST /auth/password-reset/confirm``, so that a
-person with nothing but a mail client and a browser can finish the reset."""
+"""The small HTML pages that mailed links open: a form for the new password, a button that
+confirms an address, and the outcome. They post to the same services as
+``POST /auth/password-reset/confirm`` and ``POST /auth/verify-email``, so that a person with
+nothing but a mail client and a browser can finish. Confirming takes a click, not just the
+link's GET: mail scanners open links."""
 
 from html import escape
 
@@ -34,13 +36,23 @@ def new_password_form(
     return _page("Choose a new password", body, status_code)
 
 
+def address_check_form(token: str) -> HTMLResponse:
+    """The button that confirms the address a mailed link was sent to."""
+    body = (
+        '<form method="post" action="/auth/verify-email/form">'
+        f'<input type="hidden" name="token" value="{escape(token)}">'
+        '<p><button type="submit" autofocus>Confirm my address</button></p></form>'
+    )
+    return _page("Confirm your address", body, 200)
+
+
 def outcome(title: str, message: str, *, status_code: int = 200) -> HTMLResponse:
     """A page that says how it went."""
     return _page(escape(title), f"<p>{escape(message)}</p>", status_code)
 
 
 def _page(title: str, body: str, status_code: int) -> HTMLResponse:
-    # The page's URL holds the reset token: no link or form may send it on as a Referer.
+    # The page's URL holds a token: no link or form may send it on as a Referer.
     return HTMLResponse(
         _PAGE.format(title=title, body=body),
         status_code=status_code,

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 from core import NO_NUL_PATTERN, Pagination, ReadsFromReplica, get_db
 from modules.users import pages, service
 from modules.users.dependencies import UNAUTHENTICATED, ClientAddress, CurrentUser, SettingsDep
-from modules.users.exceptions import InvalidResetTokenError
+from modules.users.exceptions import InvalidAddressTokenError, InvalidResetTokenError
 from modules.users.models import User
 from modules.users.schemas import (
     Accepted,
+    AddressCheck,
+    EmailChange,
     LoginForm,
     PasswordChange,
     PasswordReset,
@@ -31,6 +33,11 @@ router = APIRouter()
 
 RESET_ON_ITS_WAY = (
     "if an account has this address, a mail with a link to reset its password is on its way"
+)
+ADDRESS_CHECK_ON_ITS_WAY = "a mail with a link that verifies your address is on its way"
+CHANGE_ON_ITS_WAY = (
+    "a mail with a link that confirms the change is on its way to the new address; your "
+    "address changes once it is followed"
 )
 
 
@@ -132,6 +139,40 @@ def password_reset_form(
     return pages.outcome("Password changed", "Sign in with your new password.")
 
 
+@router.post(
+    "/auth/verify-email",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={400: {"description": "The link is invalid, expired or outdated"}},
+)
+def verify_email(
+    body: AddressCheck, settings: SettingsDep, db: Session = Depends(get_db)
+) -> Response:
+    """Verify an address with the token of a mailed link: the account's own, or the one it
+    asked to change to, which then becomes its address."""
+    service.verify_address(db, token=body.token, settings=settings)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/verify-email", response_class=HTMLResponse, include_in_schema=False)
+def verify_email_page(token: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
+    """The page a mailed address link opens: one button that confirms it."""
+    return pages.address_check_form(token)
+
+
+@router.post("/auth/verify-email/form", response_class=HTMLResponse, include_in_schema=False)
+def verify_email_form(
+    token: Annotated[str, Form(max_length=2000)],
+    settings: SettingsDep,
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    """What the page's button posts: the same check as ``POST /auth/verify-email``."""
+    try:
+        service.verify_address(db, token=token, settings=settings)
+    except InvalidAddressTokenError as error:
+        return pages.outcome("This link no longer works", str(error), status_code=400)
+    return pages.outcome("Address confirmed", "Thank you: your address is confirmed.")
+
+
 @router.get(
     "/users/me",
     response_model=UserPrivate,
@@ -166,6 +207,51 @@ def change_my_password(
         settings=settings,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/users/me/email/verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={
+        **UNAUTHENTICATED,
+        409: {"description": "The address is verified already"},
+        429: {"description": "Too many asked for in the last hour"},
+    },
+)
+def ask_for_address_check(
+    caller: CurrentUser, settings: SettingsDep, db: Session = Depends(get_db)
+) -> Accepted:
+    """Mail a new link that verifies the caller's address (the one mailed at sign-up may be
+    lost, or expired after two days)."""
+    service.request_address_check(db, user=caller, settings=settings)
+    return Accepted(detail=ADDRESS_CHECK_ON_ITS_WAY)
+
+
+@router.patch(
+    "/users/me/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={
+        **UNAUTHENTICATED,
+        403: {"description": "The current password is wrong"},
+        429: {"description": "Too many changes asked for, by this account or to this address"},
+    },
+)
+def change_my_email(
+    body: EmailChange, caller: CurrentUser, settings: SettingsDep, db: Session = Depends(get_db)
+) -> Accepted:
+    """Move the account to a new address: it changes once the link mailed there is followed,
+    and the current address is told. The answer is the same whether or not the new address
+    has an account (its mail says so)."""
+    service.change_email(
+        db,
+        user=caller,
+        email=body.email,
+        current_password=body.current_password,
+        settings=settings,
+    )
+    return Accepted(detail=CHANGE_ON_ITS_WAY)
 
 
 @router.delete("/users/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)

@@ -132,6 +132,19 @@ class PasswordReset(StrictBody):
     new_password: Password
 
 
+class EmailChange(StrictBody):
+    """``PATCH /users/me/email``: the new address, and the current password that allows it."""
+
+    email: NormalizedEmail
+    current_password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class AddressCheck(StrictBody):
+    """``POST /auth/verify-email``: the token from the mailed link."""
+
+    token: Annotated[str, Field(min_length=1, max_length=2000, pattern=_NO_NUL)]
+
+
 class Accepted(BaseModel):
     """A request taken on, whose outcome is told by other means (a mail)."""
 
@@ -153,6 +166,7 @@ class UserPrivate(UserPublic):
     """What a user sees of their own account."""
 
     email: str
+    email_verified: bool = Field(description="Whether a mailed link proved the address")
 
 
 class UserPage(Page[UserPublic]):

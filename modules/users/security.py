@@ -133,5 +133,50 @@ def read_reset_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, str]:
 def password_fingerprint(password_hash: str, *, secret_key: str) -> str:
     """A keyed digest of ``password_hash``: it changes whenever the password does, and tells
     nothing about the hash to whoever reads a token."""
-    digest = hmac.new(secret_key.encode(), password_hash.encode(), hashlib.sha256)
+    return _fingerprint(password_hash, secret_key)
+
+
+def _fingerprint(value: str, secret_key: str) -> str:
+    digest = hmac.new(secret_key.encode(), value.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+ADDRESS_AUDIENCE = "hobbymatch:address-check"
+
+
+def issue_address_token(
+    *,
+    user_id: uuid.UUID,
+    address: str,
+    current_address: str,
+    secret_key: str,
+    lifetime: timedelta,
+) -> str:
+    """Sign a token proving that whoever holds it reads mail at ``address``: it verifies
+    ``address`` as ``user_id``'s, valid for ``lifetime`` and only while the account's address
+    is still ``current_address`` (the same one for a sign-up's check, the old one for a
+    change), so that a change of the address ends every earlier link."""
+    claims = {
+        "sub": str(user_id),
+        "adr": address,
+        "cur": _fingerprint(current_address, secret_key),
+    }
+    return _signed(claims, secret_key, ADDRESS_AUDIENCE, lifetime)
+
+
+def read_address_token(token: str, *, secret_key: str) -> tuple[uuid.UUID, str, str]:
+    """Check an address token's signature, audience and expiry; its user id, the address it
+    verifies, and the fingerprint of the address the account must still have.
+
+    :raises InvalidTokenError: anything about the token is wrong.
+    """
+    claims = _checked_claims(token, secret_key, ADDRESS_AUDIENCE, required=["sub", "adr", "cur"])
+    try:
+        return uuid.UUID(claims["sub"]), str(claims["adr"]), str(claims["cur"])
+    except (ValueError, TypeError) as error:
+        raise InvalidTokenError(str(error)) from None
+
+
+def address_fingerprint(address: str, *, secret_key: str) -> str:
+    """The keyed digest of an account's address that an address token carries."""
+    return _fingerprint(address, secret_key)

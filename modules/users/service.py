@@ -23,25 +23,37 @@ from core import (
     utc_now,
 )
 from modules.users.exceptions import (
+    AlreadyVerifiedError,
     EmailTakenError,
+    InvalidAddressTokenError,
     InvalidResetTokenError,
     NotAuthenticatedError,
+    SameEmailError,
     ThrottledError,
+    TooManyAddressMailsError,
     TooManyLoginAttemptsError,
     TooManyPasswordResetsError,
     TooManySignUpsError,
     UserNotFoundError,
     WrongPasswordError,
 )
-from modules.users.mails import password_reset_mail
+from modules.users.mails import (
+    address_change_notice,
+    address_check_mail,
+    address_in_use_mail,
+    password_reset_mail,
+)
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
 from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
+    address_fingerprint,
     hash_password,
+    issue_address_token,
     issue_reset_token,
     issue_token,
     password_fingerprint,
+    read_address_token,
     read_reset_token,
     read_token,
     verify_against_dummy,
@@ -53,16 +65,20 @@ LOGIN_WINDOW = timedelta(minutes=15)
 SIGN_UP_WINDOW = timedelta(hours=1)
 RESET_WINDOW = timedelta(hours=1)
 RESET_LINK_LIFETIME = timedelta(hours=1)
+ADDRESS_MAIL_WINDOW = timedelta(hours=1)
+ADDRESS_LINK_LIFETIME = timedelta(days=2)
 # Attempts older than every window count for nothing, and are deleted.
-_LONGEST_WINDOW = max(LOGIN_WINDOW, SIGN_UP_WINDOW, RESET_WINDOW)
+_LONGEST_WINDOW = max(LOGIN_WINDOW, SIGN_UP_WINDOW, RESET_WINDOW, ADDRESS_MAIL_WINDOW)
 BAD_CREDENTIALS = "incorrect email or password"
 INVALID_RESET_LINK = "this reset link is invalid, expired or used already: ask for a new one"
+INVALID_ADDRESS_LINK = "this link is invalid, expired or outdated: ask for a new one"
 
 
 def register_user(
     db: Session, *, data: UserCreate, client_address: str, settings: UsersSettings
 ) -> User:
-    """Create an account; the database's unique constraint decides between concurrent twins.
+    """Create an account, and queue the mail that asks to verify its address; the database's
+    unique constraint decides between concurrent twins.
 
     Sign-ups are counted per client address in the database, before the password is hashed.
 
@@ -74,12 +90,14 @@ def register_user(
         db, limits=limits, window=SIGN_UP_WINDOW, refusal=TooManySignUpsError, now=utc_now()
     )
     user = User(
+        id=uuid.uuid4(),
         email=data.email,
         password_hash=hash_password(data.password, cost=settings.password_hash_cost),
         display_name=data.display_name,
         bio=data.bio,
     )
     db.add(user)
+    _defer_address_check(db, user_id=user.id, address=data.email, current_address=data.email)
     try:
         db.commit()
     except IntegrityError:
@@ -344,6 +362,139 @@ def reset_password(db: Session, *, token: str, new_password: str, settings: User
     user.password_hash = hash_password(new_password, cost=settings.password_hash_cost)
     user.token_version += 1
     db.commit()
+
+
+def request_address_check(db: Session, *, user: User, settings: UsersSettings) -> None:
+    """Queue a new mail with a link that verifies ``user``'s address (the first may be lost,
+    or its two days over). Counted per account.
+
+    :raises AlreadyVerifiedError: the address is verified already.
+    :raises TooManyAddressMailsError: the account asked too often in the last hour.
+    """
+    if user.email_verified:
+        raise AlreadyVerifiedError("your address is verified already")
+    limits = {throttle_key("address-account", str(user.id)): settings.max_address_mails_per_account}
+    _count_attempt(
+        db,
+        limits=limits,
+        window=ADDRESS_MAIL_WINDOW,
+        refusal=TooManyAddressMailsError,
+        now=utc_now(),
+    )
+    _defer_address_check(db, user_id=user.id, address=user.email, current_address=user.email)
+    db.commit()
+
+
+def change_email(
+    db: Session, *, user: User, email: str, current_password: str, settings: UsersSettings
+) -> None:
+    """Ask to move ``user``'s account to ``email``: a mail to it with a link that makes the
+    change, and a notice to the current address. The address changes only once the link is
+    followed; whether ``email`` has an account already, only its own mail tells.
+
+    Counted per account (a wrong password included, so that a stolen token cannot guess the
+    password here) and per new address, before the password is checked.
+
+    :raises TooManyAddressMailsError: too many changes asked for by this account, or to this
+        address, in the last hour.
+    :raises WrongPasswordError: ``current_password`` is wrong.
+    :raises SameEmailError: the account has this address already.
+    """
+    limits = {
+        throttle_key("address-account", str(user.id)): settings.max_address_mails_per_account,
+        throttle_key("address-email", email): settings.max_address_mails_per_email,
+    }
+    _count_attempt(
+        db,
+        limits=limits,
+        window=ADDRESS_MAIL_WINDOW,
+        refusal=TooManyAddressMailsError,
+        now=utc_now(),
+    )
+    if not verify_password(current_password, user.password_hash):
+        raise WrongPasswordError("the current password is wrong")
+    if email == user.email:
+        raise SameEmailError("this is your address already")
+    _defer_address_check(db, user_id=user.id, address=email, current_address=user.email)
+    defer(
+        db,
+        "users.tell_old_address",
+        {"user_id": str(user.id), "old_address": user.email, "new_address": email},
+    )
+    db.commit()
+
+
+def _defer_address_check(
+    db: Session, *, user_id: uuid.UUID, address: str, current_address: str
+) -> None:
+    # In the caller's transaction: a sign-up or change that rolls back mails nothing.
+    payload = {"user_id": str(user_id), "address": address, "current_address": current_address}
+    defer(db, "users.send_address_check", payload)
+
+
+def send_address_check(
+    db: Session, *, user_id: uuid.UUID, address: str, current_address: str, settings: UsersSettings
+) -> None:
+    """Mail ``address`` a link that verifies it as ``user_id``'s address, valid two days and
+    only while the account's address is ``current_address``: nothing if the account is gone or
+    its address changed since; to an address that has an account of its own, a mail saying so
+    instead."""
+    user = db.get(User, user_id)
+    if user is None or user.email != current_address:
+        return
+    is_change = address != current_address
+    if is_change and db.scalar(select(User.id).where(User.email == address)) is not None:
+        send_mail(db, address_in_use_mail(to=address))
+        return
+    token = issue_address_token(
+        user_id=user.id,
+        address=address,
+        current_address=current_address,
+        secret_key=settings.signing_key,
+        lifetime=ADDRESS_LINK_LIFETIME,
+    )
+    link = f"{Platform.of(db).settings.public_url}/auth/verify-email?token={token}"
+    mail = address_check_mail(to=address, name=user.display_name, link=link, is_change=is_change)
+    send_mail(db, mail)
+
+
+def tell_old_address(
+    db: Session, *, user_id: uuid.UUID, old_address: str, new_address: str
+) -> None:
+    """Tell ``old_address`` that its account asked to move to ``new_address``; nothing if the
+    account is gone."""
+    user = db.get(User, user_id)
+    if user is None:
+        return
+    notice = address_change_notice(to=old_address, name=user.display_name, new_address=new_address)
+    send_mail(db, notice)
+
+
+def verify_address(db: Session, *, token: str, settings: UsersSettings) -> None:
+    """Verify the address that ``token`` was mailed to: the account's own (its sign-up check,
+    again a no-op once done), or the one it asked to change to, which becomes its address.
+
+    :raises InvalidAddressTokenError: the token is forged or expired, the account is gone or
+        its address changed since the token was mailed, or another account took the new
+        address meanwhile.
+    """
+    try:
+        user_id, address, fingerprint = read_address_token(token, secret_key=settings.signing_key)
+    except InvalidTokenError:
+        raise InvalidAddressTokenError(INVALID_ADDRESS_LINK) from None
+    user = db.get(User, user_id, with_for_update=True)
+    current = address_fingerprint(user.email, secret_key=settings.signing_key) if user else ""
+    if user is None or not hmac.compare_digest(fingerprint, current):
+        raise InvalidAddressTokenError(INVALID_ADDRESS_LINK)
+    if user.email == address and user.email_verified:
+        return
+    user.email = address
+    user.email_verified_at = utc_now()
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise InvalidAddressTokenError("another account has this address now") from None
 
 
 def _count_attempt(

@@ -27,8 +27,8 @@ MIN_SECRET_KEY_LENGTH = 32
 
 
 class UsersSettings(ModuleSettings):
-    """How accounts sign in and up: the token signing key and lifetime, the throttles, and the
-    demo password."""
+    """How accounts sign in and up: the token signing key and lifetime, the throttles, whether
+    an address must be verified, and the demo password."""
 
     secret_key: SecretStr | None = Field(
         default=None,
@@ -86,6 +86,27 @@ class UsersSettings(ModuleSettings):
         le=1_000_000,
         description="Password resets one client address may ask for in an hour, for any "
         "addresses, before its requests are refused (429).",
+    )
+    max_address_mails_per_account: int = Field(
+        default=5,
+        ge=1,
+        le=1_000,
+        description="Mails that check an address (a new link to verify it, a change of it) "
+        "one account may ask for in an hour before further requests are refused (429).",
+    )
+    max_address_mails_per_email: int = Field(
+        default=3,
+        ge=1,
+        le=1_000,
+        description="Address changes to one new address that may be asked for in an hour, by "
+        "any accounts, before further requests for it are refused (429): nobody can flood "
+        "a stranger's mailbox.",
+    )
+    require_verified_email: bool = Field(
+        default=False,
+        description="Whether sending connection requests and messages needs a verified "
+        "address (403 otherwise); off by default, so that the embedded default works without "
+        "mail; turn it on in production.",
     )
     password_hash_cost: HashCost = Field(
         default="standard",

@@ -8,45 +8,22 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hobbymatch_testkit import make_test_settings
 from hobbymatch_testkit.accounts import Account, log_in
 from hobbymatch_testkit.mail import SmtpServer
 
-from core import Settings
 from modules.users.security import issue_reset_token
+from tests.users.mailbox import link_in, mails, settings  # noqa: F401 (settings: a fixture)
 
 ON_ITS_WAY = {
     "detail": "if an account has this address, a mail with a link to reset its password is on "
     "its way"
 }
-LINK = re.compile(r"http://127\.0\.0\.1:8000(/auth/password-reset/confirm\?token=\S+)")
-
-
-@pytest.fixture
-def settings(
-    database_url: str,
-    enabled_modules: list[str] | None,
-    module_settings: dict[str, dict[str, Any]],
-    smtp_server: SmtpServer,
-) -> Settings:
-    """The test app's settings, its mail sent to the test's SMTP server."""
-    return make_test_settings(
-        database_url,
-        modules=enabled_modules,
-        module_settings=module_settings,
-        **smtp_server.settings,
-    )
 
 
 def mailed_link(smtp_server: SmtpServer, address: str) -> str:
     """The path and query of the reset link in the one mail ``address`` received."""
-    [mail] = smtp_server.to(address)
-    assert mail["Subject"] == "Reset your HobbyMatch password"
-    assert "List-Unsubscribe" not in mail
-    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    found = LINK.search(text)
-    assert found, text
-    return found[1]
+    [mail] = mails(smtp_server, address, "Reset your HobbyMatch password")
+    return link_in(mail, "/auth/password-reset/confirm")
 
 
 def ask_for_reset(client: TestClient, email: str) -> None:

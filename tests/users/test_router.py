@@ -33,7 +33,8 @@ def test_register_returns_201_with_private_profile(client: TestClient) -> None:
     response = client.post("/users", json=new_user_body(bio="Counts things"))
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "email", "display_name", "bio", "created_at"}
+    assert set(body) == {"id", "email", "email_verified", "display_name", "bio", "created_at"}
+    assert body["email_verified"] is False
     assert uuid.UUID(body["id"])
     assert body["email"] == "ada@example.com"
     assert body["display_name"] == "Ada"
