@@ -36,6 +36,7 @@ from core.job_queue import UnknownJobError, defer
 from core.jobs import JobDeclaration, job
 from core.mail import Mail, send_mail
 from core.modules import ModuleInfo, hookimpl, hookspec
+from core.pages import html_page
 from core.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -84,6 +85,7 @@ __all__ = [
     "hooks",
     "hookspec",
     "hot_read",
+    "html_page",
     "insert_ignoring_duplicates",
     "job",
     "send_mail",

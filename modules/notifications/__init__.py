@@ -8,9 +8,12 @@ one per conversation while unread). ``GET /notifications/stream`` pushes each ne
 Server-Sent Event within a second of its commit, on any worker and any machine, through
 PostgreSQL's ``LISTEN``/``NOTIFY`` (polling on SQLite); the stream ends within a second of a
 password change, a deactivation or a deletion of the account, on any worker (each worker
-re-reads its streams' token versions) — see :mod:`modules.notifications.live`.
-Its settings are ``HOBBYMATCH_NOTIFICATIONS_*`` (:class:`NotificationsSettings`). It exports
-nothing for other modules.
+re-reads its streams' token versions) — see :mod:`modules.notifications.live`. Unread
+notifications are mailed in a digest once no new one came for a quiet while (each person
+chooses off, daily or immediately; only ever to a verified address, with a one-click
+unsubscribe): the jobs ``notifications.queue_digests`` (each minute) and
+``notifications.send_digest``. Its settings are ``HOBBYMATCH_NOTIFICATIONS_*``
+(:class:`NotificationsSettings`). It exports nothing for other modules.
 """
 
 import uuid
@@ -21,13 +24,13 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from core import Base, ModuleInfo, Platform, hookimpl
+from core import Base, JobDeclaration, ModuleInfo, Platform, hookimpl
 from modules.matches import ConnectionRequest
 from modules.messages import Message
 from modules.notifications import service
 from modules.notifications.demo import seed_demo_notifications
 from modules.notifications.live import StreamHub
-from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
+from modules.notifications.models import Inbox, Kind, MailChoice, Notification, StreamTicket
 from modules.notifications.settings import NotificationsSettings
 
 MODULE_INFO = ModuleInfo(
@@ -42,8 +45,17 @@ __all__ = ["MODULE_INFO"]
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """Notifications, each person's inbox row, and stream tickets."""
-    return [Notification, Inbox, StreamTicket]
+    """Notifications, each person's inbox row, stream tickets, and choices of mail."""
+    return [Notification, Inbox, StreamTicket, MailChoice]
+
+
+@hookimpl
+def hobbymatch_jobs() -> Sequence[JobDeclaration]:
+    """The digest of unread notifications: ``notifications.queue_digests`` each minute, and
+    ``notifications.send_digest`` for each person it queues."""
+    from modules.notifications.jobs import queue_digests, send_digest
+
+    return [queue_digests, send_digest]
 
 
 @hookimpl

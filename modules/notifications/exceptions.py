@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import ClassVar
 
-from core import DomainError
+from core import DomainError, NotFoundError
 
 
 class InvalidTicketError(DomainError):
@@ -11,3 +11,7 @@ class InvalidTicketError(DomainError):
 
     status_code = 401
     default_headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
+
+
+class UnknownUnsubscribeLinkError(NotFoundError):
+    """No digest carried this unsubscribe token (404)."""

@@ -1,4 +1,5 @@
-"""The notifications module's tables: notifications, each person's inbox row, stream tickets."""
+"""The notifications module's tables: notifications, each person's inbox row, stream tickets,
+and each person's choice of mail."""
 
 import uuid
 from datetime import datetime
@@ -77,3 +78,35 @@ class StreamTicket(Base):
     # change, and the stream it opens ends at the next one.
     token_version: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Digest(StrEnum):
+    """How often a person is mailed their unread notifications."""
+
+    OFF = "off"
+    DAILY = "daily"
+    IMMEDIATELY = "immediately"
+
+
+# What a person who never chose is mailed (only at a verified address).
+DEFAULT_DIGEST = Digest.DAILY
+UNSUBSCRIBE_TOKEN_LENGTH = 43  # 32 random bytes, URL-safe base64
+
+
+class MailChoice(Base):
+    """A person's choice of notification mail, and how far it has mailed them. A person
+    without a row has :data:`DEFAULT_DIGEST` and was never mailed; the row is made with their
+    first digest, or their first choice."""
+
+    __tablename__ = "notification_mail_choices"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(12), default=DEFAULT_DIGEST)
+    # The newest notification id a digest covered: later ones make the next digest.
+    mailed_up_to: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_mailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Random; the one-click unsubscribe link of every digest carries it. It allows nothing but
+    # turning the digest off, so it is kept as it is, to be put in each mail.
+    unsubscribe_token: Mapped[str] = mapped_column(String(UNSUBSCRIBE_TOKEN_LENGTH), unique=True)

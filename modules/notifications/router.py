@@ -1,19 +1,25 @@
-"""``/notifications``: the list, read marks, and the live stream (Server-Sent Events)."""
+"""``/notifications``: the list, read marks, the live stream (Server-Sent Events), and the
+choice of mail with its one-click unsubscribe."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from html import escape
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from core import NO_NUL_PATTERN, Pagination, Platform, get_db
+from core import NO_NUL_PATTERN, Pagination, Platform, get_db, html_page
 from modules.notifications import service
+from modules.notifications.exceptions import UnknownUnsubscribeLinkError
 from modules.notifications.live import StreamHub
 from modules.notifications.schemas import (
     LAST_EVENT_ID_MAX,
+    MailPreferences,
     MarkRead,
     MarkSomeRead,
     NotificationPage,
@@ -42,6 +48,50 @@ def mark_read(body: MarkRead, caller: CurrentUser, db: Session = Depends(get_db)
         db, user_id=caller.id, ids=body.ids if isinstance(body, MarkSomeRead) else None
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/preferences", response_model=MailPreferences, responses=UNAUTHENTICATED)
+def read_preferences(caller: CurrentUser, db: Session = Depends(get_db)) -> MailPreferences:
+    """How often the caller's unread notifications are mailed to them (``daily`` unless they
+    chose; only ever to a verified address)."""
+    return MailPreferences(email_digest=service.digest_choice(db, user_id=caller.id))
+
+
+@router.put("/preferences", response_model=MailPreferences, responses=UNAUTHENTICATED)
+def choose_preferences(
+    body: MailPreferences, caller: CurrentUser, db: Session = Depends(get_db)
+) -> MailPreferences:
+    """Choose how often the caller's unread notifications are mailed: ``off``, ``daily``, or
+    ``immediately`` (once no new one came for a quiet while)."""
+    service.choose_digest(db, user_id=caller.id, digest=body.email_digest)
+    return body
+
+
+UnsubscribeToken = Annotated[str, Query(max_length=100, pattern=NO_NUL_PATTERN)]
+
+
+@router.get("/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
+def unsubscribe_page(token: UnsubscribeToken = "") -> HTMLResponse:
+    """What a digest's unsubscribe link opens in a browser: one button."""
+    action = f"/notifications/unsubscribe?token={quote(token)}"
+    body = (
+        f'<form method="post" action="{escape(action)}">'
+        '<p><button type="submit" autofocus>Stop the mails of notifications</button></p></form>'
+    )
+    return html_page("Unsubscribe", body)
+
+
+@router.post("/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
+def unsubscribe(token: UnsubscribeToken = "", db: Session = Depends(get_db)) -> HTMLResponse:
+    """Turn the digest off: the page's button, or a mail client's one click (RFC 8058 posts
+    ``List-Unsubscribe=One-Click`` here, which needs no more than the link's token)."""
+    try:
+        service.unsubscribe(db, token=token)
+    except UnknownUnsubscribeLinkError as error:
+        return html_page(
+            "This link no longer works", f"<p>{escape(str(error))}</p>", status_code=404
+        )
+    return html_page("Unsubscribed", "<p>No more mails of notifications will be sent to you.</p>")
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from core import Page, StrictBody
-from modules.notifications.models import Kind
+from modules.notifications.models import Digest, Kind
 from modules.users import UserPublic
 
 NotificationIdValue = Annotated[int, Field(ge=1, le=2**53)]
@@ -51,3 +51,13 @@ class StreamTicketOut(BaseModel):
 
 # Ids up to 2**53: beyond, JSON numbers lose precision in most clients (and in schemas).
 LAST_EVENT_ID_MAX = 2**53
+
+
+class MailPreferences(StrictBody):
+    """``/notifications/preferences``: how often unread notifications are mailed (only ever to
+    a verified address)."""
+
+    email_digest: Digest = Field(
+        description="off; daily (at most one digest a day); or immediately (once no new "
+        "notification came for a quiet while)"
+    )

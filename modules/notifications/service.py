@@ -5,23 +5,37 @@ import secrets
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import PageParams, fetch_page, upsert, utc_now
-from modules.notifications.exceptions import InvalidTicketError
+from core import PageParams, Platform, defer, fetch_page, send_mail, upsert, utc_now
+from modules.notifications.exceptions import InvalidTicketError, UnknownUnsubscribeLinkError
 from modules.notifications.live import CHANNEL
-from modules.notifications.models import Inbox, Kind, Notification, StreamTicket
+from modules.notifications.mails import digest_mail
+from modules.notifications.models import (
+    DEFAULT_DIGEST,
+    Digest,
+    Inbox,
+    Kind,
+    MailChoice,
+    Notification,
+    StreamTicket,
+)
 from modules.notifications.schemas import NotificationOut
-from modules.users import User, UserPublic, is_active_user, users_by_id
+from modules.users import User, UserPublic, has_verified_address, is_active_user, users_by_id
 
 STREAM_BATCH = 100
 # One answer for every refused ticket: its holder learns nothing about the account from it.
 REFUSED_TICKET = "the stream ticket is unknown, expired, already used, or its sign-in revoked"
 # Ids per query when reading the token versions of every person with an open stream.
 VERSIONS_BATCH = 500
+# People queued for a digest per run of the periodic job (the next run takes the rest), and
+# the notifications a digest lists (it says how many more there are).
+DIGEST_BATCH = 500
+DIGEST_ITEMS = 20
+DAILY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -226,6 +240,112 @@ def described(db: Session, notifications: Sequence[Notification]) -> list[Notifi
         for n in notifications
         if n.actor_id in actors
     ]
+
+
+def digest_choice(db: Session, *, user_id: uuid.UUID) -> Digest:
+    """How often ``user_id`` is mailed their unread notifications."""
+    choice = db.get(MailChoice, user_id)
+    return Digest(choice.digest) if choice else DEFAULT_DIGEST
+
+
+def choose_digest(db: Session, *, user_id: uuid.UUID, digest: Digest) -> None:
+    """Set how often ``user_id`` is mailed their unread notifications."""
+    _mail_choice(db, user_id).digest = digest
+    db.commit()
+
+
+def unsubscribe(db: Session, *, token: str) -> None:
+    """Turn off the digest of the person whose digests carry ``token`` (one click in a mail).
+
+    :raises UnknownUnsubscribeLinkError: no digest carried it.
+    """
+    choice = db.scalar(select(MailChoice).where(MailChoice.unsubscribe_token == token))
+    if choice is None:
+        raise UnknownUnsubscribeLinkError("this unsubscribe link is unknown")
+    choice.digest = Digest.OFF
+    db.commit()
+
+
+def queue_digests(db: Session, *, now: datetime, quiet: timedelta) -> int:
+    """Queue a digest for each person due one: unread notifications not mailed yet, the
+    newest at least ``quiet`` old (no mail while a conversation goes on), at a verified
+    address, and for ``daily``, no digest in the last day. Each digest covers the
+    notifications up to the newest, which the next one never lists again. In the caller's
+    transaction; returns how many were queued (at most :data:`DIGEST_BATCH`)."""
+    digest = func.coalesce(MailChoice.digest, DEFAULT_DIGEST.value)
+    due = (
+        select(Notification.user_id, func.max(Notification.id))
+        .outerjoin(MailChoice, MailChoice.user_id == Notification.user_id)
+        .where(
+            Notification.read_at.is_(None),
+            Notification.id > func.coalesce(MailChoice.mailed_up_to, 0),
+            digest != Digest.OFF.value,
+            or_(
+                digest == Digest.IMMEDIATELY.value,
+                MailChoice.last_mailed_at.is_(None),
+                MailChoice.last_mailed_at <= now - DAILY,
+            ),
+            has_verified_address(Notification.user_id),
+        )
+        .group_by(Notification.user_id)
+        .having(func.max(Notification.created_at) <= now - quiet)
+        .limit(DIGEST_BATCH)
+    )
+    queued = db.execute(due).all()
+    for user_id, newest in queued:
+        choice = _mail_choice(db, user_id)
+        payload = {"user_id": str(user_id), "after": choice.mailed_up_to, "up_to": newest}
+        defer(db, "notifications.send_digest", payload, lock=f"digest:{user_id}")
+        choice.mailed_up_to, choice.last_mailed_at = newest, now
+    return len(queued)
+
+
+def send_digest(db: Session, *, user_id: uuid.UUID, after: int, up_to: int) -> None:
+    """Mail ``user_id`` their notifications with ids in (``after``, ``up_to``] that are still
+    unread, newest first, with a one-click unsubscribe link; nothing if they turned the digest
+    off, lost their verified address or read them all since the digest was queued."""
+    choice = db.get(MailChoice, user_id)
+    user = users_by_id(db, [user_id]).get(user_id)
+    if choice is None or choice.digest == Digest.OFF or user is None:
+        return
+    if not user.is_active or not user.email_verified:
+        return
+    unread = and_(
+        Notification.user_id == user_id,
+        Notification.read_at.is_(None),
+        Notification.id > after,
+        Notification.id <= up_to,
+    )
+    total = db.scalar(select(func.count()).where(unread)) or 0
+    newest = db.scalars(
+        select(Notification).where(unread).order_by(Notification.id.desc()).limit(DIGEST_ITEMS)
+    ).all()
+    items = described(db, newest)
+    if not items:
+        return
+    public_url = Platform.of(db).settings.public_url
+    unsubscribe_url = f"{public_url}/notifications/unsubscribe?token={choice.unsubscribe_token}"
+    mail = digest_mail(
+        to=user.email,
+        name=user.display_name,
+        items=items,
+        total=total,
+        unsubscribe_url=unsubscribe_url,
+    )
+    send_mail(db, mail)
+
+
+def _mail_choice(db: Session, user_id: uuid.UUID) -> MailChoice:
+    # The person's row, made with the default choice if they have none (a concurrent maker
+    # wins quietly), and locked until the transaction ends.
+    row = {
+        "user_id": user_id,
+        "digest": DEFAULT_DIGEST.value,
+        "mailed_up_to": 0,
+        "unsubscribe_token": secrets.token_urlsafe(32),
+    }
+    db.execute(upsert(db, MailChoice).values(**row).on_conflict_do_nothing())
+    return db.get_one(MailChoice, user_id, with_for_update=True, populate_existing=True)
 
 
 def _lock_inbox(db: Session, user_id: uuid.UUID) -> None:

@@ -6,7 +6,7 @@ from core import ModuleSettings
 
 
 class NotificationsSettings(ModuleSettings):
-    """How live notifications reach their streams."""
+    """How live notifications reach their streams, and when unread ones are mailed."""
 
     listen_url: SecretStr | None = Field(
         default=None,
@@ -33,4 +33,11 @@ class NotificationsSettings(ModuleSettings):
         description="How often each worker checks, in one query, that the accounts of its open "
         "streams are active and at the token version their tickets were issued under; a stream "
         "ends this long at most after a password change, a deactivation or a deletion.",
+    )
+    digest_quiet_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="Minutes without a new notification before unread ones are mailed in a "
+        "digest, so that no mail goes out while a conversation goes on.",
     )

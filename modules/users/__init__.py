@@ -32,6 +32,8 @@ this front door exports, and nothing else of the module:
   every module ends what links the two (a blocking module calls it).
 - ``is_active_user(column)``: a SQL condition, true when the user id in ``column`` is not a
   deactivated account's; cheap over many rows (a NOT EXISTS against a small index).
+- ``has_verified_address(column)``: a SQL condition, true when the user id in ``column`` is an
+  active account with a verified address: one that may be sent mail it did not ask for.
 - ``inactive_user_ids()``: a select of the deactivated accounts' ids, for
   ``column.not_in(inactive_user_ids())`` where a query ranks or counts very many rows.
 """
@@ -57,7 +59,13 @@ from modules.users.dependencies import (
     verified_user,
 )
 from modules.users.exceptions import UserNotFoundError
-from modules.users.models import LoginAttempt, User, inactive_user_ids, is_active_user
+from modules.users.models import (
+    LoginAttempt,
+    User,
+    has_verified_address,
+    inactive_user_ids,
+    is_active_user,
+)
 from modules.users.schemas import UserPublic
 from modules.users.service import (
     get_user,
@@ -85,6 +93,7 @@ __all__ = [
     "current_user_or_none",
     "get_user",
     "gone_for",
+    "has_verified_address",
     "hidden_from",
     "hide_from_each_other",
     "inactive_user_ids",

@@ -56,6 +56,17 @@ def is_active_user(
     return ~exists().where(inactive.id == user_id, ~inactive.is_active)
 
 
+def has_verified_address(
+    user_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+) -> ColumnElement[bool]:
+    """A condition true when ``user_id`` is an active account whose address is verified: one
+    that may be sent mail it did not ask for (a digest, a reminder)."""
+    mailed = aliased(User, name="mailed_user")
+    return exists().where(
+        mailed.id == user_id, mailed.is_active, mailed.email_verified_at.is_not(None)
+    )
+
+
 def inactive_user_ids() -> Select[uuid.UUID]:
     """The ids of the deactivated accounts: a small set, read from their partial index.
 

@@ -8,15 +8,7 @@ from html import escape
 
 from fastapi.responses import HTMLResponse
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · HobbyMatch</title></head>
-<body style="font-family: sans-serif; max-width: 32em; margin: 3em auto; padding: 0 1em">
-<h1>{title}</h1>
-{body}
-</body></html>
-"""
+from core import html_page
 
 
 def new_password_form(
@@ -33,7 +25,7 @@ def new_password_form(
         'autocomplete="new-password" autofocus></label></p>'
         '<p><button type="submit">Set the new password</button></p></form>'
     )
-    return _page("Choose a new password", body, status_code)
+    return html_page("Choose a new password", body, status_code=status_code)
 
 
 def address_check_form(token: str) -> HTMLResponse:
@@ -43,18 +35,9 @@ def address_check_form(token: str) -> HTMLResponse:
         f'<input type="hidden" name="token" value="{escape(token)}">'
         '<p><button type="submit" autofocus>Confirm my address</button></p></form>'
     )
-    return _page("Confirm your address", body, 200)
+    return html_page("Confirm your address", body)
 
 
 def outcome(title: str, message: str, *, status_code: int = 200) -> HTMLResponse:
     """A page that says how it went."""
-    return _page(escape(title), f"<p>{escape(message)}</p>", status_code)
-
-
-def _page(title: str, body: str, status_code: int) -> HTMLResponse:
-    # The page's URL holds a token: no link or form may send it on as a Referer.
-    return HTMLResponse(
-        _PAGE.format(title=title, body=body),
-        status_code=status_code,
-        headers={"Referrer-Policy": "no-referrer"},
-    )
+    return html_page(title, f"<p>{escape(message)}</p>", status_code=status_code)

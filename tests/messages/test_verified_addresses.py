@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
 from sqlalchemy.orm import Session
 
-from core import utc_now
-from modules.users.models import User
+from tests.mailbox import verify_address
 from tests.social import request_connection
 
 NOT_VERIFIED = {
@@ -26,14 +25,6 @@ def module_settings() -> dict[str, dict[str, Any]]:
     return {"users": {"require_verified_email": True}}
 
 
-def verify(db: Session, account: Account) -> None:
-    """Mark ``account``'s address verified, as following its mailed link does."""
-    user = db.get(User, account.id)
-    assert user is not None
-    user.email_verified_at = utc_now()
-    db.commit()
-
-
 def message(client: TestClient, sender: Account, recipient_id: uuid.UUID) -> Any:
     body = {"to_user_id": str(recipient_id), "text": "hello"}
     return client.post("/messages", json=body, headers=sender.headers)
@@ -46,7 +37,7 @@ def test_an_unverified_caller_can_answer_but_not_reach_out(
     asked = client.post("/matches/requests", json={"user_id": str(ben.id)}, headers=ana.headers)
     assert asked.status_code == 403
     assert asked.json() == NOT_VERIFIED
-    verify(db, ben)
+    verify_address(db, ben)
     request_id = request_connection(client, ben, ana)
     accepted = client.post(f"/matches/requests/{request_id}/accept", headers=ana.headers)
     assert accepted.status_code == 200
@@ -54,5 +45,5 @@ def test_an_unverified_caller_can_answer_but_not_reach_out(
     refused = message(client, ana, ben.id)
     assert refused.status_code == 403
     assert refused.json() == NOT_VERIFIED
-    verify(db, ana)
+    verify_address(db, ana)
     assert message(client, ana, ben.id).status_code == 201

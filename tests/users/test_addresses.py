@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from modules.users.models import User
 from modules.users.security import issue_address_token
-from tests.users.mailbox import link_in, mails, settings, text_of  # noqa: F401 (settings: a fixture)
+from tests.mailbox import link_in, mails, settings, text_of  # noqa: F401 (settings: a fixture)
 
 CONFIRM = "Confirm your address for HobbyMatch"
 CHANGING = "Your HobbyMatch address is being changed"

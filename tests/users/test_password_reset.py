@@ -12,7 +12,7 @@ from hobbymatch_testkit.accounts import Account, log_in
 from hobbymatch_testkit.mail import SmtpServer
 
 from modules.users.security import issue_reset_token
-from tests.users.mailbox import link_in, mails, settings  # noqa: F401 (settings: a fixture)
+from tests.mailbox import link_in, mails, settings  # noqa: F401 (settings: a fixture)
 
 ON_ITS_WAY = {
     "detail": "if an account has this address, a mail with a link to reset its password is on "

@@ -1,0 +1,42 @@
+"""The mails the notifications module sends: the digest of unread notifications."""
+
+from collections.abc import Sequence
+from html import escape
+
+from core import Mail
+from modules.notifications.models import Kind
+from modules.notifications.schemas import NotificationOut
+
+WHAT_HAPPENED = {
+    Kind.REQUEST_RECEIVED: "{actor} asked to connect with you",
+    Kind.REQUEST_ACCEPTED: "{actor} accepted your request to connect",
+    Kind.MESSAGE_RECEIVED: "{actor} sent you a message",
+}
+
+
+def digest_mail(
+    *,
+    to: str,
+    name: str,
+    items: Sequence[NotificationOut],
+    total: int,
+    unsubscribe_url: str,
+) -> Mail:
+    """What happened while ``name`` was away: ``items`` (the newest), and how many more of the
+    ``total`` there are; unsubscribing takes one click (``List-Unsubscribe``)."""
+    lines = [WHAT_HAPPENED[item.kind].format(actor=item.actor.display_name) for item in items]
+    more = total - len(items)
+    if more > 0:
+        lines.append(f"and {more} more")
+    subject = f"{total} new on HobbyMatch" if total > 1 else f"{lines[0]} on HobbyMatch"
+    text = (
+        f"Hello {name},\n\nwhile you were away:\n\n"
+        + "".join(f"- {line}\n" for line in lines)
+        + f"\nNo more of these mails: {unsubscribe_url}\n"
+    )
+    html = (
+        f"<p>Hello {escape(name)},</p><p>while you were away:</p><ul>"
+        + "".join(f"<li>{escape(line)}</li>" for line in lines)
+        + f'</ul><p><a href="{escape(unsubscribe_url)}">No more of these mails</a></p>'
+    )
+    return Mail(to=to, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
