@@ -7,7 +7,14 @@ least 1 km); a place may be set a few times a day. ``GET /matches?within_km=N`` 
 within N km of the caller and adds ``distance_km`` to each match, through the matches module's
 extension points (``matches_filter``, ``matches_annotate``); the people hidden from the
 caller (blocks) never appear nearby. Its settings are ``HOBBYMATCH_PLACES_*``
-(:class:`PlacesSettings`). It exports nothing for other modules.
+(:class:`PlacesSettings`). Other modules that place things of their own (a meetup) measure
+them as people are measured, through what this front door exports:
+
+- ``km_from(db, user_id=, latitude=, longitude=)``: how far a point is from ``user_id``, as
+  shown (whole km between the two cells of about 1 km, at least 1), or ``None`` when they
+  have no place: never show anyone more of a point than this and a city.
+- ``checked_within_km(db, value)``: a ``within_km`` query value as a whole number of km, or
+  :class:`WithinKmError` (422) outside 1 to ``HOBBYMATCH_PLACES_MAX_WITHIN_KM``.
 """
 
 import uuid
@@ -20,14 +27,16 @@ from core import Base, ModuleInfo, hookimpl
 from modules.matches import Match, MatchFilter
 from modules.places import service
 from modules.places.demo import seed_demo_places
+from modules.places.exceptions import WithinKmError
 from modules.places.models import Place, PlaceChange
+from modules.places.service import checked_within_km, km_from
 from modules.places.settings import PlacesSettings
 
 MODULE_INFO = ModuleInfo(
     name="places", version="0.1.0", requires=("users", "matches"), settings=PlacesSettings
 )
 
-__all__ = ["MODULE_INFO"]
+__all__ = ["MODULE_INFO", "WithinKmError", "checked_within_km", "km_from"]
 
 
 @hookimpl

@@ -157,6 +157,16 @@ def nearby(
     return [(users[n.user_id], n) for n in chosen], len(near)
 
 
+def km_from(db: Session, *, user_id: uuid.UUID, latitude: float, longitude: float) -> int | None:
+    """How far the point (``latitude``, ``longitude``) is from ``user_id``, as shown (whole km
+    between the two cells, at least 1); ``None`` when ``user_id`` has no place."""
+    mine = db.get(Place, user_id)
+    if mine is None:
+        return None
+    centre = Cell.holding(mine.latitude, mine.longitude)
+    return shown_km(centre.km_to(Cell.holding(latitude, longitude)))
+
+
 def distances_to(
     db: Session, *, user_id: uuid.UUID, others: list[uuid.UUID]
 ) -> dict[uuid.UUID, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import utc_now
+from modules.places import WithinKmError, checked_within_km, km_from
 from modules.places.models import PlaceChange
 from tests.social import block
 
@@ -187,3 +188,18 @@ def test_place_changes_older_than_a_day_no_longer_count(
     moved = client.put("/users/me/place", json={"latitude": 1, "longitude": 2}, headers=ana.headers)
     assert moved.status_code == 200
     assert db.scalar(select(func.count()).select_from(PlaceChange)) == 1
+
+
+def test_the_front_door_measures_a_point_as_people_are_measured(
+    client: TestClient, placed: Placed, sign_up: SignUp, db: Session
+) -> None:
+    me = placed(*BERLIN, "Berlin")
+    potsdam = placed(*POTSDAM, "Potsdam")
+    shown = nearby(client, me, within_km=100)["items"][0]["distance_km"]
+    assert km_from(db, user_id=me.id, latitude=POTSDAM[0], longitude=POTSDAM[1]) == shown == 27
+    assert km_from(db, user_id=potsdam.id, latitude=BERLIN[0], longitude=BERLIN[1]) == 27
+    assert km_from(db, user_id=sign_up().id, latitude=0.0, longitude=0.0) is None
+    assert checked_within_km(db, "30") == 30
+    for refused in ("0", "1001", "ten", "-5"):
+        with pytest.raises(WithinKmError):
+            checked_within_km(db, refused)
