@@ -13,13 +13,22 @@ notifications are mailed in a digest once no new one came for a quiet while (eac
 chooses off, daily or immediately; only ever to a verified address, with a one-click
 unsubscribe): the jobs ``notifications.queue_digests`` (each minute) and
 ``notifications.send_digest``. Its settings are ``HOBBYMATCH_NOTIFICATIONS_*``
-(:class:`NotificationsSettings`). It exports nothing for other modules.
+(:class:`NotificationsSettings`).
+
+Other modules tell people of their own events through what this front door exports, after
+declaring their kinds of notification (``notifications_kinds``, in
+:mod:`modules.notifications.hookspecs`):
+
+- ``notify(db, user_id=, kind=, actor_id=, subject_id=)``: a notification of a declared kind
+  for ``user_id``, in the caller's transaction, pushed live when it commits and mailed in
+  the person's digest; ``ValueError`` for a kind no enabled module declared.
 """
 
 import uuid
 from collections.abc import Iterator, Sequence
 from functools import partial
 
+import pluggy
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -27,10 +36,11 @@ from sqlalchemy.orm import Session
 from core import Base, JobDeclaration, ModuleInfo, Platform, hookimpl
 from modules.matches import ConnectionRequest
 from modules.messages import Message
-from modules.notifications import service
+from modules.notifications import hookspecs, service
 from modules.notifications.demo import seed_demo_notifications
 from modules.notifications.live import StreamHub
 from modules.notifications.models import Inbox, Kind, MailChoice, Notification, StreamTicket
+from modules.notifications.service import notify_of_module as notify
 from modules.notifications.settings import NotificationsSettings
 
 MODULE_INFO = ModuleInfo(
@@ -40,7 +50,14 @@ MODULE_INFO = ModuleInfo(
     settings=NotificationsSettings,
 )
 
-__all__ = ["MODULE_INFO"]
+__all__ = ["MODULE_INFO", "notify"]
+
+
+@hookimpl
+def hobbymatch_addhooks(plugin_manager: pluggy.PluginManager) -> None:
+    """Declare the extension point ``notifications_kinds``
+    (:mod:`modules.notifications.hookspecs`)."""
+    plugin_manager.add_hookspecs(hookspecs)
 
 
 @hookimpl

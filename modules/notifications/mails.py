@@ -1,16 +1,17 @@
 """The mails the notifications module sends: the digest of unread notifications."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from core import Mail
 from modules.notifications.models import Kind
 from modules.notifications.schemas import NotificationOut
 
+# How a digest tells each of this module's own kinds; other modules declare theirs.
 WHAT_HAPPENED = {
-    Kind.REQUEST_RECEIVED: "{actor} asked to connect with you",
-    Kind.REQUEST_ACCEPTED: "{actor} accepted your request to connect",
-    Kind.MESSAGE_RECEIVED: "{actor} sent you a message",
+    Kind.REQUEST_RECEIVED.value: "{actor} asked to connect with you",
+    Kind.REQUEST_ACCEPTED.value: "{actor} accepted your request to connect",
+    Kind.MESSAGE_RECEIVED.value: "{actor} sent you a message",
 }
 
 
@@ -21,10 +22,12 @@ def digest_mail(
     items: Sequence[NotificationOut],
     total: int,
     unsubscribe_url: str,
+    phrases: Mapping[str, str],
 ) -> Mail:
-    """What happened while ``name`` was away: ``items`` (the newest), and how many more of the
-    ``total`` there are; unsubscribing takes one click (``List-Unsubscribe``)."""
-    lines = [WHAT_HAPPENED[item.kind].format(actor=item.actor.display_name) for item in items]
+    """What happened while ``name`` was away: ``items`` (the newest), each told by its kind's
+    line in ``phrases``, and how many more of the ``total`` there are; unsubscribing takes one
+    click (``List-Unsubscribe``)."""
+    lines = [phrases[item.kind].format(actor=item.actor.display_name) for item in items]
     more = total - len(items)
     if more > 0:
         lines.append(f"and {more} more")

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import Base, UtcDateTime, utc_now
 from modules.users import User
 
+MAX_KIND_LENGTH = 50
 # Ids grow in each person's commit order (see Inbox), so a stream resumes with "after id N".
 NotificationId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Kind(StrEnum):
-    """What a notification announces."""
+    """What a notification of this module's own announces; other modules declare kinds of
+    theirs (``notifications_kinds``), named ``"<module>.<name>"``."""
 
     REQUEST_RECEIVED = "request_received"
     REQUEST_ACCEPTED = "request_accepted"
@@ -45,7 +47,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(NotificationId, primary_key=True, autoincrement=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(MAX_KIND_LENGTH))
     actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id, ondelete="CASCADE"))
     subject_id: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

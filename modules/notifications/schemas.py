@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from core import Page, StrictBody
-from modules.notifications.models import Digest, Kind
+from modules.notifications.models import Digest
 from modules.users import UserPublic
 
 NotificationIdValue = Annotated[int, Field(ge=1, le=2**53)]
@@ -16,7 +16,10 @@ class NotificationOut(BaseModel):
     """A notification: what happened (``kind``), who did it, what it is about, when."""
 
     id: int
-    kind: Kind
+    kind: str = Field(
+        description="request_received, request_accepted, message_received, or another "
+        "module's <module>.<name> (meetups.cancelled...)"
+    )
     actor: UserPublic
     subject_id: str = Field(description="The connection request's id, or the message's id")
     created_at: datetime

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import PageParams, Platform, defer, fetch_page, send_mail, upsert, utc_now
+from core import PageParams, Platform, defer, fetch_page, hooks, send_mail, upsert, utc_now
 from modules.notifications.exceptions import InvalidTicketError, UnknownUnsubscribeLinkError
 from modules.notifications.live import CHANNEL
-from modules.notifications.mails import digest_mail
+from modules.notifications.mails import WHAT_HAPPENED, digest_mail
 from modules.notifications.models import (
     DEFAULT_DIGEST,
+    MAX_KIND_LENGTH,
     Digest,
     Inbox,
     Kind,
@@ -47,7 +48,7 @@ class TicketHolder:
 
 
 def notify(
-    db: Session, *, user_id: uuid.UUID, kind: Kind, actor_id: uuid.UUID, subject_id: object
+    db: Session, *, user_id: uuid.UUID, kind: str, actor_id: uuid.UUID, subject_id: object
 ) -> Notification:
     """Add a notification for ``user_id`` in the caller's transaction, and have it pushed to
     their streams when that transaction commits."""
@@ -55,8 +56,34 @@ def notify(
     return _add(db, user_id=user_id, kind=kind, actor_id=actor_id, subject_id=subject_id)
 
 
+def notify_of_module(
+    db: Session, *, user_id: uuid.UUID, kind: str, actor_id: uuid.UUID, subject_id: object
+) -> None:
+    """Add a notification of a kind that another module declared (``notifications_kinds``),
+    in the caller's transaction; pushed to ``user_id``'s streams when that commits.
+
+    :raises ValueError: no enabled module declared ``kind``.
+    """
+    if kind not in WHAT_HAPPENED and kind in declared_kinds(db):
+        notify(db, user_id=user_id, kind=kind, actor_id=actor_id, subject_id=subject_id)
+        return
+    raise ValueError(f"no enabled module declares the notification kind {kind!r}")
+
+
+def declared_kinds(db: Session) -> dict[str, str]:
+    """Every kind of notification, the module's own and the declared ones, with the line that
+    tells it in a digest."""
+    kinds = dict(WHAT_HAPPENED)
+    for answer in hooks(db).notifications_kinds():
+        for kind, line in answer.items():
+            if "." not in kind or len(kind) > MAX_KIND_LENGTH:
+                raise ValueError(f"notification kind {kind!r}: name it <module>.<name>, 50 long")
+            kinds[kind] = line
+    return kinds
+
+
 def _add(
-    db: Session, *, user_id: uuid.UUID, kind: Kind, actor_id: uuid.UUID, subject_id: object
+    db: Session, *, user_id: uuid.UUID, kind: str, actor_id: uuid.UUID, subject_id: object
 ) -> Notification:
     notification = Notification(
         user_id=user_id, kind=kind, actor_id=actor_id, subject_id=str(subject_id)
@@ -231,7 +258,7 @@ def described(db: Session, notifications: Sequence[Notification]) -> list[Notifi
     return [
         NotificationOut(
             id=n.id,
-            kind=Kind(n.kind),
+            kind=n.kind,
             actor=UserPublic.model_validate(actors[n.actor_id]),
             subject_id=n.subject_id,
             created_at=n.created_at,
@@ -331,6 +358,7 @@ def send_digest(db: Session, *, user_id: uuid.UUID, after: int, up_to: int) -> N
         items=items,
         total=total,
         unsubscribe_url=unsubscribe_url,
+        phrases=declared_kinds(db),
     )
     send_mail(db, mail)
 
