@@ -3,9 +3,9 @@
 Its settings are ``HOBBYMATCH_USERS_*`` (:class:`UsersSettings`); its hooks, for other modules
 to implement, are in :mod:`modules.users.hookspecs`: the events ``users_user_deleted``,
 ``users_user_deactivated``, ``users_user_reactivated`` and ``users_hidden_pair``, and the
-extension points ``users_hidden_from`` (who is hidden from whom) and ``users_gone_for`` (who
-must look deleted to whom). Other modules may use what
-this front door exports, and nothing else of the module:
+extension points ``users_hidden_from`` (who is hidden from whom), ``users_gone_for`` (who
+must look deleted to whom) and ``users_profile_extras`` (what a public profile shows). Other
+modules may use what this front door exports, and nothing else of the module:
 
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
   deleting an account deletes what your module keeps for it).

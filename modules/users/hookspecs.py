@@ -7,7 +7,7 @@ change back, and the request fails.
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -86,4 +86,20 @@ def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID)
     :param db: the session of the hiding transaction.
     :param user_id: who asked for it.
     :param other_user_id: the person now hidden from them.
+    """
+
+
+# --- What a public profile shows ---
+
+
+@hookspec
+def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object] | None:
+    """More of ``user_id``'s public profile (an extension point): the fields your module adds
+    to ``GET /users/{user_id}``'s ``extras``, named after your module
+    (``{"meetups_reliability": ...}``), JSON values only. Anyone who may read the profile sees
+    them: add nothing private.
+
+    :param db: the request's session.
+    :param user_id: whose profile is read.
+    :return: the fields, or ``None``.
     """

@@ -25,6 +25,7 @@ from modules.users.schemas import (
     UserCreate,
     UserPage,
     UserPrivate,
+    UserProfile,
     UserPublic,
     UserUpdate,
 )
@@ -296,11 +297,16 @@ def list_users(
 
 @router.get(
     "/users/{user_id}",
-    response_model=UserPublic,
+    response_model=UserProfile,
     responses={**UNAUTHENTICATED, 404: {"description": "No such user"}},
     dependencies=[ReadsFromReplica],
 )
-def read_user(user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)) -> User:
-    """A user's public profile, for signed-in people; one hidden from the caller (a block,
-    either way) is 404, exactly as an account that does not exist."""
-    return service.get_user(db, user_id=user_id, viewer_id=caller.id)
+def read_user(
+    user_id: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)
+) -> UserProfile:
+    """A user's public profile, for signed-in people, with what other modules add to it
+    (``extras``); one hidden from the caller (a block, either way) is 404, exactly as an
+    account that does not exist."""
+    user = service.get_user(db, user_id=user_id, viewer_id=caller.id)
+    public = UserPublic.model_validate(user)
+    return UserProfile(**public.model_dump(), extras=service.profile_extras(db, user.id))

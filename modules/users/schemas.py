@@ -162,6 +162,15 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
+class UserProfile(UserPublic):
+    """``GET /users/{user_id}``: the public profile, with what other modules add to it."""
+
+    extras: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Fields that other modules add, named after them (meetups_reliability...)",
+    )
+
+
 class UserPrivate(UserPublic):
     """What a user sees of their own account."""
 

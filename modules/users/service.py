@@ -211,6 +211,14 @@ def get_user(
     return user
 
 
+def profile_extras(db: Session, user_id: uuid.UUID) -> dict[str, object]:
+    """What every ``users_profile_extras`` implementation adds to ``user_id``'s profile."""
+    extras: dict[str, object] = {}
+    for answer in hooks(db).users_profile_extras(db=db, user_id=user_id):
+        extras.update(answer or {})
+    return extras
+
+
 def users_by_id(db: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
     """The users with these ids (active or not), by id, in one query; none for no ids."""
     wanted = set(ids)

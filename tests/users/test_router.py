@@ -1,16 +1,18 @@
 """The users module's HTTP API, as a REST client sees it, on SQLite and PostgreSQL."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account, log_in
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from core import Platform, hookimpl
 from modules.users import User
 
 SignUp = Callable[..., Account]
@@ -356,8 +358,31 @@ def test_public_profile_has_no_email(client: TestClient, sign_up: SignUp) -> Non
     account = sign_up(display_name="Public", bio="Hello")
     response = client.get(f"/users/{account.id}", headers=sign_up().headers)
     assert response.status_code == 200
-    assert set(response.json()) == {"id", "display_name", "bio", "created_at"}
+    assert set(response.json()) == {"id", "display_name", "bio", "created_at", "extras"}
     assert response.json()["display_name"] == "Public"
+    assert response.json()["extras"] == {}  # no module of this app adds to profiles
+
+
+class Badges:
+    """A module's front door, as far as the profile's extension point goes."""
+
+    @hookimpl
+    def users_profile_extras(self, db: Session, user_id: uuid.UUID) -> Mapping[str, object]:
+        """One field of its own."""
+        return {"badges_count": len(str(user_id)) // 12}
+
+
+def test_other_modules_add_to_the_public_profile(
+    client: TestClient, sign_up: SignUp, app: FastAPI
+) -> None:
+    manager = Platform.of(app).registry.plugin_manager
+    plugin = Badges()
+    manager.register(plugin)
+    try:
+        response = client.get(f"/users/{sign_up().id}", headers=sign_up().headers)
+    finally:
+        manager.unregister(plugin)
+    assert response.json()["extras"] == {"badges_count": 3}
 
 
 def test_unknown_user_is_404(client: TestClient, sign_up: SignUp) -> None:
