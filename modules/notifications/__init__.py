@@ -19,9 +19,10 @@ Other modules tell people of their own events through what this front door expor
 declaring their kinds of notification (``notifications_kinds``, in
 :mod:`modules.notifications.hookspecs`):
 
-- ``notify(db, user_id=, kind=, actor_id=, subject_id=)``: a notification of a declared kind
-  for ``user_id``, in the caller's transaction, pushed live when it commits and mailed in
-  the person's digest; ``ValueError`` for a kind no enabled module declared.
+- ``notify(db, user_id=, kind=, actor_id=, subject_id=, mail_now=False)``: a notification of
+  a declared kind for ``user_id``, in the caller's transaction, pushed live when it commits
+  and mailed in the person's digest, or at once with ``mail_now`` (a reminder), unless they
+  turned mail off; ``ValueError`` for a kind no enabled module declared.
 """
 
 import uuid
@@ -69,10 +70,11 @@ def hobbymatch_models() -> Sequence[type[Base]]:
 @hookimpl
 def hobbymatch_jobs() -> Sequence[JobDeclaration]:
     """The digest of unread notifications: ``notifications.queue_digests`` each minute, and
-    ``notifications.send_digest`` for each person it queues."""
-    from modules.notifications.jobs import queue_digests, send_digest
+    ``notifications.send_digest`` for each person it queues; ``notifications.mail_one`` for a
+    notification that cannot wait."""
+    from modules.notifications.jobs import mail_one, queue_digests, send_digest
 
-    return [queue_digests, send_digest]
+    return [queue_digests, send_digest, mail_one]
 
 
 @hookimpl

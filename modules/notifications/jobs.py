@@ -22,3 +22,9 @@ def queue_digests(db: Session) -> None:
 def send_digest(db: Session, user_id: str, after: int, up_to: int) -> None:
     """Mail one person the digest that ``queue_digests`` queued for them."""
     service.send_digest(db, user_id=uuid.UUID(user_id), after=after, up_to=up_to)
+
+
+@job("mail_one")
+def mail_one(db: Session, notification_id: int) -> None:
+    """Mail one notification at once (another module's ``notify(..., mail_now=True)``)."""
+    service.mail_one(db, notification_id=notification_id)

@@ -52,6 +52,9 @@ class Notification(Base):
     subject_id: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When it was mailed on its own (a kind that cannot wait for a digest: a reminder); a
+    # digest lists only those never mailed.
+    mailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Inbox(Base):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import PageParams, Platform, defer, fetch_page, hooks, send_mail, upsert, utc_now
+from core import Mail, PageParams, Platform, defer, fetch_page, hooks, send_mail, upsert, utc_now
 from modules.notifications.exceptions import InvalidTicketError, UnknownUnsubscribeLinkError
 from modules.notifications.live import CHANNEL
 from modules.notifications.mails import WHAT_HAPPENED, digest_mail
@@ -57,17 +57,46 @@ def notify(
 
 
 def notify_of_module(
-    db: Session, *, user_id: uuid.UUID, kind: str, actor_id: uuid.UUID, subject_id: object
+    db: Session,
+    *,
+    user_id: uuid.UUID,
+    kind: str,
+    actor_id: uuid.UUID,
+    subject_id: object,
+    mail_now: bool = False,
 ) -> None:
     """Add a notification of a kind that another module declared (``notifications_kinds``),
-    in the caller's transaction; pushed to ``user_id``'s streams when that commits.
+    in the caller's transaction; pushed to ``user_id``'s streams when that commits, and mailed
+    in their digest, or at once with ``mail_now`` (for what cannot wait: a reminder), unless
+    they turned mail off.
 
     :raises ValueError: no enabled module declared ``kind``.
     """
-    if kind not in WHAT_HAPPENED and kind in declared_kinds(db):
-        notify(db, user_id=user_id, kind=kind, actor_id=actor_id, subject_id=subject_id)
+    if kind in WHAT_HAPPENED or kind not in declared_kinds(db):
+        raise ValueError(f"no enabled module declares the notification kind {kind!r}")
+    added = notify(db, user_id=user_id, kind=kind, actor_id=actor_id, subject_id=subject_id)
+    if mail_now:
+        defer(db, "notifications.mail_one", {"notification_id": added.id})
+
+
+def mail_one(db: Session, *, notification_id: int) -> None:
+    """Mail one notification on its own (``mail_now``), with the digest's unsubscribe link;
+    nothing if it was read or deleted meanwhile, its person turned mail off or has no verified
+    address. A digest never lists it again."""
+    notification = db.get(Notification, notification_id)
+    if notification is None or notification.read_at is not None:
         return
-    raise ValueError(f"no enabled module declares the notification kind {kind!r}")
+    user = users_by_id(db, [notification.user_id]).get(notification.user_id)
+    if user is None or not user.is_active or not user.email_verified:
+        return
+    if digest_choice(db, user_id=user.id) == Digest.OFF:
+        return
+    items = described(db, [notification])
+    if not items:
+        return
+    choice = _mail_choice(db, user.id)
+    send_mail(db, _digest_of(db, user, choice, items, total=1))
+    notification.mailed_at = Platform.of(db).clock()
 
 
 def declared_kinds(db: Session) -> dict[str, str]:
@@ -305,6 +334,7 @@ def queue_digests(db: Session, *, now: datetime, quiet: timedelta) -> int:
         .outerjoin(MailChoice, MailChoice.user_id == Notification.user_id)
         .where(
             Notification.read_at.is_(None),
+            Notification.mailed_at.is_(None),
             Notification.id > func.coalesce(MailChoice.mailed_up_to, 0),
             digest != Digest.OFF.value,
             or_(
@@ -340,6 +370,7 @@ def send_digest(db: Session, *, user_id: uuid.UUID, after: int, up_to: int) -> N
     unread = and_(
         Notification.user_id == user_id,
         Notification.read_at.is_(None),
+        Notification.mailed_at.is_(None),
         Notification.id > after,
         Notification.id <= up_to,
     )
@@ -350,9 +381,15 @@ def send_digest(db: Session, *, user_id: uuid.UUID, after: int, up_to: int) -> N
     items = described(db, newest)
     if not items:
         return
+    send_mail(db, _digest_of(db, user, choice, items, total=total))
+
+
+def _digest_of(
+    db: Session, user: User, choice: MailChoice, items: Sequence[NotificationOut], *, total: int
+) -> Mail:
     public_url = Platform.of(db).settings.public_url
     unsubscribe_url = f"{public_url}/notifications/unsubscribe?token={choice.unsubscribe_token}"
-    mail = digest_mail(
+    return digest_mail(
         to=user.email,
         name=user.display_name,
         items=items,
@@ -360,7 +397,6 @@ def send_digest(db: Session, *, user_id: uuid.UUID, after: int, up_to: int) -> N
         unsubscribe_url=unsubscribe_url,
         phrases=declared_kinds(db),
     )
-    send_mail(db, mail)
 
 
 def _mail_choice(db: Session, user_id: uuid.UUID) -> MailChoice:

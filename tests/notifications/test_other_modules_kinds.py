@@ -3,15 +3,19 @@ them through the front door's ``notify``; they are listed, streamed and mailed l
 module's own, and an undeclared kind is refused."""
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
+from hobbymatch_testkit.jobs import MovableClock
+from hobbymatch_testkit.mail import SmtpServer
 from sqlalchemy.orm import Session
 
 from core import Platform, hookimpl
 from modules.notifications import notify
+from tests.mailbox import settings, verify_address  # noqa: F401 (settings: a fixture)
 
 
 class Bakery:
@@ -56,3 +60,31 @@ def test_an_undeclared_kind_or_one_of_the_modules_own_is_refused(
     for kind in ("bakery.bread_ready", "request_received"):
         with pytest.raises(ValueError, match="declares the notification kind"):
             notify(db, user_id=ann.id, kind=kind, actor_id=ben.id, subject_id=1)
+
+
+@pytest.mark.usefixtures("bakery")
+def test_what_cannot_wait_is_mailed_at_once_and_never_again_in_a_digest(
+    sign_up: Callable[..., Account],
+    db: Session,
+    clock: MovableClock,
+    run_jobs: Callable[[], Any],
+    smtp_server: SmtpServer,
+) -> None:
+    baker, ann = sign_up(display_name="Baker"), sign_up()
+    verify_address(db, ann)
+    notify(
+        db,
+        user_id=ann.id,
+        kind="bakery.bread_ready",
+        actor_id=baker.id,
+        subject_id=7,
+        mail_now=True,
+    )
+    db.commit()
+    run_jobs()
+    [mail] = [m for m in smtp_server.to(ann.email) if "bread" in m["Subject"]]
+    assert mail["Subject"] == "Baker baked bread for you on HobbyMatch"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    clock.move(days=2)
+    run_jobs()
+    assert len([m for m in smtp_server.to(ann.email) if "bread" in m["Subject"]]) == 1
