@@ -1,22 +1,36 @@
-"""Meetups: a HobbyMatch module. Say here what it is for.
+"""Meetups: hobby events people go to, with a capacity, a waitlist, reminders, check-in, and a
+reliability score from who came.
 
-Other modules may use what this front door exports, and nothing else of the module.
+Requires users, skills, places, notifications and matches, and uses only what their front
+doors export. A meetup has a skill, a time in an IANA time zone, a capacity of 2 to 500, a
+city and a point that others see only as a distance (the places module's rule), and an
+address shown only to the host and the people going; it is public to signed-in people or
+only to the host's connections. Answers are going while places last, then waitlisted; a
+freed place goes to the first waitlisted (serialized per meetup: never more going than the
+capacity). A block hides meetups and their people both ways, and takes each off the meetups
+the other hosts. Reminders go the day and the hour before; an answer, a promotion, a change
+of time or place and a cancellation are notifications (``meetups.*`` kinds), the urgent ones
+mailed at once. After the end the host records who came (or people check in with the code
+the host shows); a person's reliability score is on their public profile
+(``meetups_reliability``). Calendars: one meetup's ``.ics``, and a personal feed with a
+revocable token. It exports nothing for other modules.
 """
 
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from core import Base, ModuleInfo, hookimpl
-
-from .demo import seed_demo_items
-from .models import Item
+from core import Base, JobDeclaration, ModuleInfo, hookimpl
+from modules.meetups import service
+from modules.meetups.demo import seed_demo_meetups
+from modules.meetups.models import CalendarFeed, Meetup, Rsvp
 
 MODULE_INFO = ModuleInfo(
     name="meetups",
     version="0.1.0",
-    requires=("users", "skills", "places", "notifications", "matches", "blocks"),
+    requires=("users", "skills", "places", "notifications", "matches"),
 )
 
 __all__ = ["MODULE_INFO"]
@@ -24,19 +38,58 @@ __all__ = ["MODULE_INFO"]
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """The module's tables."""
-    return [Item]
+    """Meetups, their answers, and calendar feeds."""
+    return [Meetup, Rsvp, CalendarFeed]
 
 
 @hookimpl
 def hobbymatch_routers() -> Sequence[APIRouter]:
     """``/meetups``."""
-    from .router import router
+    from modules.meetups.router import router
 
     return [router]
 
 
 @hookimpl
+def hobbymatch_jobs() -> Sequence[JobDeclaration]:
+    """The reminders (``meetups.remind``)."""
+    from modules.meetups.jobs import remind
+
+    return [remind]
+
+
+@hookimpl
+def notifications_kinds() -> Mapping[str, str]:
+    """What the meetups module tells people, and how a mail says it."""
+    return {
+        "meetups.answered": "{actor} answered your meetup",
+        "meetups.promoted": "a place freed up for you at {actor}'s meetup",
+        "meetups.changed": "{actor} changed the time or place of a meetup you answered",
+        "meetups.cancelled": "{actor} cancelled a meetup you answered",
+        "meetups.starts_tomorrow": "{actor}'s meetup is tomorrow",
+        "meetups.starts_soon": "{actor}'s meetup starts within the hour",
+    }
+
+
+@hookimpl
+def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object]:
+    """``meetups_reliability``: ``{score, records}`` (``score`` null for someone new)."""
+    return {"meetups_reliability": service.reliability(db, user_id=user_id)}
+
+
+@hookimpl
+def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
+    """Each leaves the upcoming meetups that the other hosts."""
+    service.separate(db, user_id=user_id, other_user_id=other_user_id)
+
+
+@hookimpl
+def users_user_deleted(db: Session, user_id: uuid.UUID) -> None:
+    """Their answers went with the account: fill the places they freed from the waitlists."""
+    service.refill(db)
+
+
+@hookimpl
 def hobbymatch_seed(db: Session, count: int, seed: int) -> Iterator[int]:
-    """Demo items for ``hobbymatch seed``."""
-    return seed_demo_items(db, count=count, seed=seed)
+    """Demo meetups: past ones with attendance recorded, upcoming ones with waitlists."""
+    return seed_demo_meetups(db, count=count, seed=seed)
