@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from core.config import load_settings
 from core.exceptions import DomainError
+from core.metrics import HttpMetrics
 from core.middleware import (
     BodyReadMiddleware,
     InFlightLimitMiddleware,
@@ -41,7 +42,7 @@ app.add_middleware(
 )
 app.add_middleware(BodyReadMiddleware, max_bytes=1_048_576, timeout=10.0)
 app.add_middleware(RejectNulInQueryMiddleware)
-app.add_middleware(RequestLogMiddleware)
+app.add_middleware(RequestLogMiddleware, metrics=HttpMetrics())
 app.include_router(router)
 
 

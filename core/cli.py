@@ -9,12 +9,14 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import click
 import uvicorn
+import uvicorn.config
+from fastapi import FastAPI
 
 from core import migrations
 from core.config import ModuleSettings, Settings, env_prefix_of, load_settings
@@ -22,14 +24,15 @@ from core.engine import apply_session_defaults, check_database, describe_databas
 from core.exceptions import ModuleLoadError, StartupError
 from core.job_queue import JobNotRetryableError, count_jobs, list_jobs, retry_failed
 from core.jobs import STATUSES, Job, JobDeclaration
+from core.logs import configure_logging
 from core.main import (
-    configure_logging,
     create_app,
     serveable,
     start_jobs,
     start_modules,
     stop_modules,
 )
+from core.metrics import multiprocess_folder, scrape_registry, serve_metrics
 from core.modules import LoadedModule, ModuleRegistry, discover_candidates, load_modules
 from core.platform import Platform, create_platform
 from core.scaffold import ScaffoldError, create_module
@@ -67,27 +70,63 @@ def main() -> None:
     "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes."
 )
 def serve(host: str, port: int, reload: bool, workers: int) -> None:
-    """Serve the API with Uvicorn, after checking the settings, the modules and the database."""
+    """Serve the API with Uvicorn, after checking the settings, the modules and the database.
+
+    With ``HOBBYMATCH_METRICS_PORT`` set, this process also answers Prometheus' scrapes on that
+    port, for every worker it starts.
+    """
     with _startup_errors_reported():
         app = create_app()
         check_database(Platform.of(app).engine)
+    settings = Platform.of(app).settings
     # One process serves the app just checked; reload and workers need an import string,
     # so that every process builds its own.
     single_process = not reload and workers == 1
     # Uvicorn finishes the requests in flight on SIGTERM, then raises the signal again once its
     # own handler is gone; ending there with status 0 tells a supervisor the stop was clean.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
-        serveable(app) if single_process else "core.main:app",
-        host=host,
-        port=port,
-        reload=reload,
-        workers=None if reload else workers,
-        access_log=False,
-        # The app believes forwarded headers from HOBBYMATCH_TRUSTED_PROXIES alone (core.main);
-        # Uvicorn's own default would believe any local peer.
-        proxy_headers=False,
-    )
+    with _metrics_served(app, single_process):
+        uvicorn.run(
+            serveable(app) if single_process else "core.main:app",
+            host=host,
+            port=port,
+            reload=reload,
+            workers=None if reload else workers,
+            access_log=False,
+            # In JSON, Uvicorn's lines go through the app's handler (core.logs) as JSON too.
+            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+            # The app believes forwarded headers from HOBBYMATCH_TRUSTED_PROXIES alone (core.main);
+            # Uvicorn's own default would believe any local peer.
+            proxy_headers=False,
+        )
+
+
+@contextmanager
+def _metrics_served(app: FastAPI, single_process: bool) -> Iterator[None]:
+    # Workers started by Uvicorn write to the files of a folder of this run, which this
+    # process adds up at each scrape; a single process answers from its own registry.
+    settings = Platform.of(app).settings
+    if settings.metrics_port is None:
+        yield
+        return
+    with ExitStack() as stack:
+        folder = None if single_process else stack.enter_context(multiprocess_folder())
+        with _startup_errors_reported():
+            try:
+                stack.enter_context(
+                    serve_metrics(
+                        scrape_registry(app, folder), settings.metrics_host, settings.metrics_port
+                    )
+                )
+            except OSError as error:
+                raise StartupError(
+                    f"cannot answer metrics on {settings.metrics_host}:{settings.metrics_port} "
+                    f"(HOBBYMATCH_METRICS_HOST, HOBBYMATCH_METRICS_PORT): {error.strerror}"
+                ) from None
+        click.echo(
+            f"metrics: http://{settings.metrics_host}:{settings.metrics_port}/metrics", err=True
+        )
+        yield
 
 
 def _exit_cleanly(_signal_number: int, _frame: object) -> None:
@@ -502,7 +541,9 @@ def _settings_or_exit() -> Settings:
 
 def _load_settings() -> Settings:
     settings = load_settings()
-    configure_logging(settings.log_level)  # so that HOBBYMATCH_TRACE_HOOKS shows hook calls too
+    configure_logging(
+        settings.log_level, settings.log_format
+    )  # so that HOBBYMATCH_TRACE_HOOKS shows hook calls too
     return settings
 
 

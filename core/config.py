@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         default="create_all", alias="HOBBYMATCH_SCHEMA"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # text: one readable line each (development); json: one JSON object each (production).
+    log_format: Literal["text", "json"] = "text"
+    # Where `hobbymatch serve` answers Prometheus' scrapes; unset: no metrics endpoint at all.
+    # Never the API's own port: what the metrics tell is for the operator alone.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     cors_origins: CommaSeparated = []
     trusted_proxies: CommaSeparated = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -120,6 +126,11 @@ class Settings(BaseSettings):
             if not folder.is_dir():
                 raise ValueError(f"{folder} is not a folder")
         return [folder.resolve() for folder in value]
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

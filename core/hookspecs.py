@@ -19,6 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
     from fastapi import APIRouter, FastAPI
+    from prometheus_client.registry import Collector
     from sqlalchemy.orm import Session
 
     from core.config import Settings
@@ -82,6 +83,25 @@ def hobbymatch_jobs() -> "Sequence[JobDeclaration]":
     a name.
 
     :return: the declarations, in any order.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hobbymatch_metrics(app: "FastAPI") -> "Sequence[Collector]":
+    """Return the module's Prometheus metrics, each named ``hobbymatch_<module>_<what>``.
+
+    Called once as the app is built, before ``hobbymatch_startup``. Make prometheus-client
+    metrics with ``registry=None`` (``Counter``, ``Gauge`` with a ``multiprocess_mode`` such
+    as ``"livesum"``, ``Histogram``), keep them where your code finds them
+    (``Platform.of(app).keep(...)``) and update them as things happen: with several worker
+    processes, the scrape adds up every worker's values. A collector of your own (an object
+    with ``describe()`` and ``collect()``) is instead run at each scrape by the process that
+    answers, once for all workers: it must read what they share (the database), never one
+    process's memory. A name without the module's prefix stops startup.
+
+    :param app: the application being built.
+    :return: the metrics and collectors, in any order.
     """
     raise NotImplementedError
 

@@ -45,6 +45,8 @@ from core.engine import (
 )
 from core.exceptions import DatabaseUnavailableError, DomainError, StartupError
 from core.jobs import CORE_TABLES
+from core.logs import configure_logging
+from core.metrics import AppMetrics, install_metrics
 from core.middleware import (
     BodyReadMiddleware,
     InFlightLimitMiddleware,
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     :raises StartupError: an invalid setting or a module that cannot load (one line).
     """
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     platform = create_platform(settings)
     if settings.is_default_database:
         logger.info(
@@ -88,7 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # never from a CDN, so that the documentation works on a machine without internet.
     app = FastAPIOffline(title="HobbyMatch", version=__version__, lifespan=_lifespan)
     app.state.platform = platform
-    _add_middleware(app, settings)
+    metrics = install_metrics(app)
+    _add_middleware(app, settings, metrics)
     _add_exception_handlers(app)
     app.include_router(_core_router(), tags=["core"])
     _include_module_routers(app, platform)
@@ -147,13 +150,6 @@ def _document_body_errors(app: FastAPI, max_bytes: int) -> None:
 def _operations(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for path in schema.get("paths", {}).values():
         yield from path.values()
-
-
-def configure_logging(level: str) -> None:
-    """Send HobbyMatch's log lines to stderr at ``level`` (once; later calls only set the level)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("hobbymatch").setLevel(level)
 
 
 def start_modules(app: FastAPI) -> None:
@@ -314,7 +310,7 @@ def _database_answers(engine: Engine) -> bool:
     return True
 
 
-def _add_middleware(app: FastAPI, settings: Settings) -> None:
+def _add_middleware(app: FastAPI, settings: Settings, metrics: AppMetrics) -> None:
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -348,7 +344,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(RejectNulInQueryMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, metrics=metrics.http)
     if settings.trusted_proxies:
         # Outermost, so that the log line and every module see the forwarded client. Only the
         # named proxies are believed: a client's own X-Forwarded-For would otherwise let it

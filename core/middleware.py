@@ -1,4 +1,5 @@
-"""Pure-ASGI middleware: request ids with one access-log line per request, the body read
+"""Pure-ASGI middleware: request ids with one access-log line and the request metrics per
+request, the body read
 whole and bounded in size and time, a deadline and a limit for requests in flight, NUL-free
 query strings, security headers.
 
@@ -18,17 +19,27 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.logs import request_context, route_of
+from core.metrics import UNMATCHED, HttpMetrics
+
 access_logger = logging.getLogger("hobbymatch.access")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestLogMiddleware:
-    """Give every request an id (``X-Request-ID``, kept from the client when it is safe) and
-    log one line: method, path, status, duration, request id."""
+    """Give every request an id (``X-Request-ID``, kept from the client when it is safe), let
+    every line logged while it is answered carry it (:mod:`core.logs`), then log one access
+    line (method, path, status, duration, request id, with the module and route template as
+    fields) and count the answer in ``metrics``, by route template.
 
-    def __init__(self, app: ASGIApp) -> None:
+    A stream of Server-Sent Events leaves the requests in flight as it starts and is counted
+    but not timed: its duration is how long its client listened.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -39,28 +50,53 @@ class RequestLogMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        in_flight = self.metrics.in_flight
+        in_flight.inc()
+        streaming = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, streaming
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                 ]
+                if _starts_event_stream(message):
+                    streaming = True
+                    in_flight.dec()
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with request_context(scope):
+                await self.app(scope, receive, send_with_id)
         finally:
-            duration_ms = (time.perf_counter() - started) * 1000
+            seconds = time.perf_counter() - started
+            if not streaming:
+                in_flight.dec()
+            module, route = route_of(scope)
+            self.metrics.answered(
+                route=route or UNMATCHED,
+                method=scope["method"],
+                status=status,
+                seconds=None if streaming else seconds,
+            )
             access_logger.info(
                 "%s %s %d %.1fms id=%s",
                 scope["method"],
                 scope["path"],
                 status,
-                duration_ms,
+                seconds * 1000,
                 request_id,
+                extra={
+                    "request_id": request_id,
+                    "hobbymatch_module": module,
+                    "route": route,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
             )
 
 

@@ -31,6 +31,7 @@ from datetime import timedelta
 
 import pluggy
 from fastapi import APIRouter, FastAPI
+from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session
 
 from core import Base, ModuleInfo, Platform, Settings, hookimpl
@@ -39,6 +40,7 @@ from modules.matches.connections import are_connected, separate, were_ever_conne
 from modules.matches.demo import seed_demo_requests
 from modules.matches.filtering import MatchFilter
 from modules.matches.freshness import IndexSettings, LiveIndex, record_change
+from modules.matches.metrics import IndexMetrics
 from modules.matches.models import (
     ConnectionRequest,
     MatchChange,
@@ -80,6 +82,15 @@ def hobbymatch_models() -> Sequence[type[Base]]:
 
 
 @hookimpl
+def hobbymatch_metrics(app: FastAPI) -> Sequence[Collector]:
+    """This worker's matching index: ready, size, memory, last build and last sync
+    (:mod:`modules.matches.metrics`)."""
+    metrics = IndexMetrics()
+    Platform.of(app).keep(metrics)
+    return metrics.collectors
+
+
+@hookimpl
 def hobbymatch_startup(app: FastAPI, settings: Settings, db: Session) -> None:
     """Start building this worker's matching index in the background (unless it is off)."""
     platform = Platform.of(app)
@@ -94,6 +105,7 @@ def hobbymatch_startup(app: FastAPI, settings: Settings, db: Session) -> None:
             log_retention=timedelta(minutes=configured.change_log_minutes),
             housekeeping_seconds=30.0,
         ),
+        metrics=platform.find_state(IndexMetrics),
     )
     platform.keep(index)
     index.start()

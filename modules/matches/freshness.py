@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core import utc_now
 from modules.matches.index import Snapshot, build_snapshot, read_overrides
+from modules.matches.metrics import IndexMetrics
 from modules.matches.models import MatchChange
 
 logger = logging.getLogger("hobbymatch.matches")
@@ -70,9 +71,15 @@ class LiveIndex:
     """One app's matching index: built in a background thread, synced before each ranking,
     rebuilt in the background when many users changed since the last build."""
 
-    def __init__(self, open_session: Callable[[], Session], settings: IndexSettings) -> None:
+    def __init__(
+        self,
+        open_session: Callable[[], Session],
+        settings: IndexSettings,
+        metrics: IndexMetrics | None = None,
+    ) -> None:
         self._open_session = open_session
         self._settings = settings
+        self._metrics = metrics
         self._snapshot: Snapshot | None = None
         self._position = LogPosition()
         self._sync_lock = threading.Lock()
@@ -141,6 +148,8 @@ class LiveIndex:
                 self._snapshot = snapshot
             if len(snapshot.overrides) > self._settings.rebuild_after_changes:
                 self._rebuild_wanted.set()
+        if self._metrics is not None:
+            self._metrics.record(self.stats(), built=False)
 
     def stats(self) -> dict[str, object]:
         """What the index holds and costs, for ``GET /matches/index``."""
@@ -179,6 +188,8 @@ class LiveIndex:
             self._snapshot, self._position = snapshot, position
         self.build_seconds = time.perf_counter() - started
         self._ready.set()
+        if self._metrics is not None:
+            self._metrics.record(self.stats(), built=True)
         logger.info(
             "matching index built: %d users, %d entries, %.1f MB in %.2f s",
             snapshot.user_count,

@@ -31,6 +31,7 @@ from functools import partial
 
 import pluggy
 from fastapi import APIRouter, FastAPI
+from prometheus_client.registry import Collector
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ from modules.matches import ConnectionRequest
 from modules.messages import Message
 from modules.notifications import hookspecs, service
 from modules.notifications.demo import seed_demo_notifications
-from modules.notifications.live import StreamHub
+from modules.notifications.live import StreamHub, StreamMetrics
 from modules.notifications.models import Inbox, Kind, MailChoice, Notification, StreamTicket
 from modules.notifications.service import notify_of_module as notify
 from modules.notifications.settings import NotificationsSettings
@@ -86,6 +87,14 @@ def hobbymatch_routers() -> Sequence[APIRouter]:
 
 
 @hookimpl
+def hobbymatch_metrics(app: FastAPI) -> Sequence[Collector]:
+    """The streams open now, over every worker."""
+    metrics = StreamMetrics()
+    Platform.of(app).keep(metrics)
+    return [metrics.open_streams]
+
+
+@hookimpl
 def hobbymatch_startup(app: FastAPI) -> None:
     """Prepare this worker's stream hub; it starts listening when the first stream opens."""
     platform = Platform.of(app)
@@ -104,6 +113,7 @@ def hobbymatch_startup(app: FastAPI) -> None:
             poll_seconds=configured.poll_seconds,
             token_versions=partial(service.current_token_versions, platform.session_factory),
             check_seconds=configured.revocation_check_seconds,
+            metrics=platform.find_state(StreamMetrics),
         )
     )
 

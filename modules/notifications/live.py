@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import psycopg2
 import psycopg2.extensions
+from prometheus_client import Gauge
 from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger("hobbymatch.notifications")
@@ -56,6 +57,19 @@ class Stream:
             self.loop.call_soon_threadsafe(self.wake.set)
 
 
+class StreamMetrics:
+    """The streams open now, for Prometheus (the ``hobbymatch_metrics`` hook): added up over
+    every worker."""
+
+    def __init__(self) -> None:
+        self.open_streams = Gauge(
+            "hobbymatch_notifications_open_streams",
+            "Streams of notifications (GET /notifications/stream) open now.",
+            multiprocess_mode="livesum",
+            registry=None,
+        )
+
+
 class StreamHub:
     """The streams open in this worker, by person, the listener that wakes them, and the
     checker that revokes them.
@@ -64,6 +78,7 @@ class StreamHub:
     :param poll_seconds: how often a stream looks without a wake-up when not listening.
     :param token_versions: reads the current token versions of active accounts.
     :param check_seconds: how often the open streams' credentials are checked.
+    :param metrics: where the streams open now are counted, if anywhere.
     """
 
     def __init__(
@@ -72,7 +87,9 @@ class StreamHub:
         poll_seconds: float,
         token_versions: TokenVersions,
         check_seconds: float,
+        metrics: StreamMetrics | None = None,
     ) -> None:
+        self._open_streams = metrics.open_streams if metrics is not None else None
         self._listen_dsn = listen_dsn
         self._poll_seconds = poll_seconds
         self._token_versions = token_versions
@@ -93,9 +110,13 @@ class StreamHub:
             self._waiters[str(user_id)].add(stream)
             self._start_listening()
             self._start_checking()
+        if self._open_streams is not None:
+            self._open_streams.inc()
         try:
             yield stream
         finally:
+            if self._open_streams is not None:
+                self._open_streams.dec()
             with self._lock:
                 streams = self._waiters[str(user_id)]
                 streams.discard(stream)

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import pluggy
 from fastapi import APIRouter, FastAPI
+from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session
 
 from core import Base, JobDeclaration, ModuleInfo, Platform, hookimpl
@@ -59,6 +60,7 @@ from modules.users.dependencies import (
     verified_user,
 )
 from modules.users.exceptions import UserNotFoundError
+from modules.users.metrics import ThrottleMetrics
 from modules.users.models import (
     LoginAttempt,
     User,
@@ -123,6 +125,14 @@ def hobbymatch_jobs() -> Sequence[JobDeclaration]:
 def hobbymatch_models() -> Sequence[type[Base]]:
     """The users module's tables: accounts and failed login attempts."""
     return [User, LoginAttempt]
+
+
+@hookimpl
+def hobbymatch_metrics(app: FastAPI) -> Sequence[Collector]:
+    """Attempts refused by the module's limits, by limit (:mod:`modules.users.metrics`)."""
+    metrics = ThrottleMetrics()
+    Platform.of(app).keep(metrics)
+    return metrics.collectors
 
 
 @hookimpl

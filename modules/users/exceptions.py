@@ -36,6 +36,8 @@ class ThrottledError(TooManyRequestsError):
     """Too many recent attempts of one kind; retry after ``retry_after`` seconds (429)."""
 
     message: ClassVar[str] = "too many attempts; try again later"
+    # Which limit refused, as hobbymatch_users_throttle_refusals_total counts it.
+    limit: ClassVar[str]
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(self.message, retry_after=retry_after)
@@ -46,12 +48,14 @@ class TooManyLoginAttemptsError(ThrottledError):
     address for any account."""
 
     message = "too many failed login attempts; try again later"
+    limit = "login"
 
 
 class TooManySignUpsError(ThrottledError):
     """Too many accounts created from this address in the last hour."""
 
     message = "too many accounts created from this address; try again later"
+    limit = "sign_up"
 
 
 class InvalidResetTokenError(DomainError):
@@ -64,6 +68,7 @@ class TooManyPasswordResetsError(ThrottledError):
     hour."""
 
     message = "too many password resets asked for; try again later"
+    limit = "password_reset"
 
 
 class InvalidAddressTokenError(DomainError):
@@ -88,3 +93,4 @@ class TooManyAddressMailsError(ThrottledError):
     the last hour."""
 
     message = "too many address checks asked for; try again later"
+    limit = "address_mail"

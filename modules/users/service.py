@@ -43,6 +43,7 @@ from modules.users.mails import (
     address_in_use_mail,
     password_reset_mail,
 )
+from modules.users.metrics import ThrottleMetrics
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
 from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
@@ -542,4 +543,7 @@ def _refuse_over_limit(
         ).one()
         if count >= limit and oldest is not None:
             retry_after = max(1, math.ceil((oldest + window - now).total_seconds()))
+            metrics = Platform.of(db).find_state(ThrottleMetrics)
+            if metrics is not None:
+                metrics.refusals.labels(refusal.limit).inc()
             raise refusal(retry_after)

@@ -1,0 +1,158 @@
+"""``/metrics`` on a port of its own, in Prometheus' text format: requests by route template,
+latency, requests in flight, the database pools, the jobs in the queue, and what the modules
+add through ``hobbymatch_metrics`` (the matching index, open streams, login refusals)."""
+
+import asyncio
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hobbymatch_testkit.accounts import Account
+from prometheus_client.parser import text_string_to_metric_families
+
+from core import Platform, Settings
+from core.exceptions import ModuleLoadError
+from core.main import create_app
+from core.metrics import scrape_registry, serve_metrics
+from modules.matches.freshness import LiveIndex
+from modules.notifications.live import StreamHub
+from tests.throwaway_modules import ModuleFolder
+
+
+@dataclass
+class Scrape:
+    """One scrape's samples: ``(name, labels) -> value``."""
+
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float]
+    content_type: str
+
+    def value(self, name: str, **labels: str) -> float:
+        """The sample of ``name`` with exactly ``labels`` (``KeyError`` when absent)."""
+        return self.samples[(name, frozenset(labels.items()))]
+
+    def label_values(self, name: str, label: str) -> set[str]:
+        """Every value of ``label`` among the samples of ``name``."""
+        return {
+            dict(labels)[label]
+            for sample_name, labels in self.samples
+            if sample_name == name and label in dict(labels)
+        }
+
+
+@pytest.fixture
+def scrape(app: FastAPI) -> Iterator[Callable[[], Scrape]]:
+    """Scrape the test app's metrics port, as Prometheus would."""
+    with serve_metrics(scrape_registry(app), "127.0.0.1", 0) as port:
+
+        def read() -> Scrape:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+                text = answer.read().decode()
+                content_type = answer.headers["Content-Type"]
+            samples = {
+                (sample.name, frozenset(sample.labels.items())): sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+            }
+            return Scrape(samples, content_type)
+
+        yield read
+
+
+def test_a_scrape_counts_requests_by_route_template(
+    client: TestClient, sign_up: Callable[..., Account], scrape: Callable[[], Scrape]
+) -> None:
+    ada = sign_up()
+    assert client.get(f"/users/{ada.id}", headers=ada.headers).status_code == 200
+    assert client.get(f"/users/{ada.id}", headers=ada.headers).status_code == 200
+    assert client.get(f"/users/{uuid.uuid4()}", headers=ada.headers).status_code == 404
+    assert client.get(f"/no/such/{ada.id}").status_code == 404
+    assert client.request("BREW", "/health").status_code == 405
+
+    scraped = scrape()
+
+    assert scraped.content_type.startswith("text/plain; version=0.0.4")
+    requests = "hobbymatch_http_requests_total"
+    profile = {"route": "/users/{user_id}", "method": "GET"}
+    assert scraped.value(requests, **profile, status="200") == 2
+    assert scraped.value(requests, **profile, status="404") == 1
+    assert scraped.value(requests, route="unmatched", method="GET", status="404") == 1
+    assert scraped.value(requests, route="/users", method="POST", status="201") == 1
+    assert scraped.value(requests, route="/health", method="other", status="405") == 1
+    assert not any(str(ada.id) in route for route in scraped.label_values(requests, "route"))
+    latency = "hobbymatch_http_request_duration_seconds"
+    assert scraped.value(f"{latency}_count", **profile) == 3
+    assert scraped.value(f"{latency}_bucket", **profile, le="+Inf") == 3
+    assert scraped.value("hobbymatch_http_requests_in_flight") == 0
+    assert scraped.value("hobbymatch_db_pool_capacity", pool="primary") == 20
+    assert scraped.value("hobbymatch_db_pool_wait_seconds_count", pool="reads") >= 3
+    # The sign-up queued the mail that checks the address; no worker runs in a test app.
+    assert scraped.value("hobbymatch_jobs", module="users", status="queued") == 1
+    assert scraped.value("hobbymatch_jobs", module="users", status="failed") == 0
+    assert scraped.value("hobbymatch_jobs", module="notifications", status="running") == 0
+    assert scraped.value("hobbymatch_process_start_time_seconds") > 0
+
+
+def test_modules_add_their_own_metrics(
+    app: FastAPI,
+    client: TestClient,
+    sign_up: Callable[..., Account],
+    scrape: Callable[[], Scrape],
+) -> None:
+    ada = sign_up()
+    wrong = {"username": ada.email, "password": "not the password"}
+    statuses = [client.post("/auth/token", data=wrong).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    [skill] = client.get("/skills", params={"limit": 1}).json()["items"]
+    listed = [{"skill_id": skill["id"], "intent": "share"}]
+    assert client.put("/users/me/skills", json=listed, headers=ada.headers).status_code == 200
+    platform = Platform.of(app)
+    index = platform.state_of(LiveIndex)
+    assert index.wait_ready(timeout=30)
+    index.rebuild()
+
+    async def scrape_with_a_stream_open() -> Scrape:
+        with platform.state_of(StreamHub).subscription(ada.id, token_version=0):
+            return scrape()
+
+    scraped = asyncio.run(scrape_with_a_stream_open())
+    after = scrape()
+
+    refusals = "hobbymatch_users_throttle_refusals_total"
+    assert scraped.value(refusals, limit="login") == 1
+    assert scraped.value(refusals, limit="sign_up") == 0
+    assert scraped.value("hobbymatch_matches_index_ready") == 1
+    assert scraped.value("hobbymatch_matches_index_users") == 1
+    assert scraped.value("hobbymatch_matches_index_entries") == 1
+    assert scraped.value("hobbymatch_matches_index_last_build_timestamp_seconds") > 0
+    assert scraped.value("hobbymatch_matches_index_last_sync_timestamp_seconds") > 0
+    assert scraped.value("hobbymatch_notifications_open_streams") == 1
+    assert after.value("hobbymatch_notifications_open_streams") == 0
+
+
+def test_a_module_metric_without_its_prefix_stops_startup(
+    settings: Settings, module_folder: ModuleFolder
+) -> None:
+    module_folder.write(
+        "loud_counter",
+        body="""
+            from prometheus_client import Counter
+
+            @hookimpl
+            def hobbymatch_metrics(app):
+                return [Counter("hobbymatch_clicks", "Clicks.", registry=None)]
+        """,
+    )
+    with pytest.raises(ModuleLoadError) as raised:
+        create_app(
+            settings.model_copy(
+                update={"module_paths": [module_folder.root], "modules": ["loud_counter"]}
+            )
+        )
+    assert str(raised.value) == (
+        "module 'loud_counter': metric 'hobbymatch_clicks' must be named "
+        "hobbymatch_loud_counter_...; did you mean 'hobbymatch_loud_counter_clicks'?"
+    )
