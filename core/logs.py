@@ -17,6 +17,8 @@ from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 
+from core.platform import Platform
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The handler configure_logging adds, found again by its name on a later call.
 _HANDLER_NAME = "hobbymatch"
@@ -39,12 +41,23 @@ def request_context(scope: MutableMapping[str, Any]) -> Iterator[None]:
 
 
 def route_of(scope: MutableMapping[str, Any]) -> tuple[str | None, str | None]:
-    """The module (the route's first tag) and the route template that answer ``scope``;
-    ``None`` before routing, or when no route matched."""
+    """The module (``core`` for the core's own routes) and the route template that answer
+    ``scope``; ``None`` before routing, or when no route matched."""
     route = scope.get("route")
-    template = getattr(route, "path", None)
-    tags = getattr(route, "tags", None) or [None]
-    return tags[0], template
+    if route is None:
+        return None, None
+    # The module whose package defines the route's function.
+    defined_in = getattr(getattr(route, "endpoint", None), "__module__", None) or ""
+    owner = None
+    if defined_in.split(".")[0] == "core":
+        owner = "core"
+    elif "app" in scope:
+        for module in Platform.of(scope["app"]).registry.modules:
+            package = module.plugin.__name__
+            if defined_in == package or defined_in.startswith(f"{package}."):
+                owner = module.name
+                break
+    return owner, getattr(route, "path", None)
 
 
 class RequestContextFilter(logging.Filter):

@@ -3,10 +3,15 @@ latency, requests in flight, the database pools, the jobs in the queue, and what
 add through ``hobbymatch_metrics`` (the matching index, open streams, login refusals)."""
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -20,6 +25,7 @@ from core.main import create_app
 from core.metrics import scrape_registry, serve_metrics
 from modules.matches.freshness import LiveIndex
 from modules.notifications.live import StreamHub
+from tests.faults.servers import HOBBYMATCH, free_port, wait_until_healthy
 from tests.throwaway_modules import ModuleFolder
 
 
@@ -43,23 +49,37 @@ class Scrape:
         }
 
 
+def scrape_port(port: int) -> Scrape:
+    """Scrape the metrics on ``port``, as Prometheus would."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+        content_type = answer.headers["Content-Type"]
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    return Scrape(samples, content_type)
+
+
+def scrape_until(port: int, condition: Callable[[Scrape], bool], timeout: float = 60) -> Scrape:
+    """Scrape ``port`` until ``condition`` holds of the scrape (``TimeoutError`` after
+    ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            scraped = scrape_port(port)
+            if condition(scraped):
+                return scraped
+        time.sleep(0.1)
+    raise TimeoutError("the scrapes never showed what was awaited")
+
+
 @pytest.fixture
 def scrape(app: FastAPI) -> Iterator[Callable[[], Scrape]]:
-    """Scrape the test app's metrics port, as Prometheus would."""
+    """Scrape the test app's metrics port."""
     with serve_metrics(scrape_registry(app), "127.0.0.1", 0) as port:
-
-        def read() -> Scrape:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
-                text = answer.read().decode()
-                content_type = answer.headers["Content-Type"]
-            samples = {
-                (sample.name, frozenset(sample.labels.items())): sample.value
-                for family in text_string_to_metric_families(text)
-                for sample in family.samples
-            }
-            return Scrape(samples, content_type)
-
-        yield read
+        yield lambda: scrape_port(port)
 
 
 def test_a_scrape_counts_requests_by_route_template(
@@ -156,3 +176,38 @@ def test_a_module_metric_without_its_prefix_stops_startup(
         "module 'loud_counter': metric 'hobbymatch_clicks' must be named "
         "hobbymatch_loud_counter_...; did you mean 'hobbymatch_loud_counter_clicks'?"
     )
+
+
+def test_two_workers_add_up_in_one_scrape(tmp_path: Path) -> None:
+    port, metrics_port = free_port(), free_port()
+    environment = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("HOBBYMATCH_")},
+        "HOBBYMATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "HOBBYMATCH_MODULES": "users",
+        "HOBBYMATCH_METRICS_PORT": str(metrics_port),
+    }
+    with (tmp_path / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            [HOBBYMATCH, "serve", "--workers", "2", "--port", str(port)],
+            cwd=tmp_path,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, time.monotonic() + 60)
+        workers = "hobbymatch_process_start_time_seconds"
+        scrape_until(metrics_port, lambda scraped: len(scraped.label_values(workers, "pid")) == 2)
+        for _ in range(20):  # each on a connection of its own: either worker may answer
+            with urllib.request.urlopen(f"{base}/", timeout=10) as answer:  # noqa: S310 (loopback)
+                assert answer.status == 200
+        scraped = scrape_port(metrics_port)
+        assert (
+            scraped.value("hobbymatch_http_requests_total", route="/", method="GET", status="200")
+            == 20
+        )
+        assert len(scraped.label_values(workers, "pid")) == 2
+    finally:
+        server.terminate()
+        assert server.wait(timeout=30) == 0
