@@ -41,7 +41,7 @@ def host_meetup(client: TestClient, chess_id: int) -> Host:
     say otherwise) and returns its body."""
 
     def create(account: Account, **overrides: Any) -> dict[str, Any]:
-        body = meetup_body(skill_id=chess_id, **overrides)
+        body = meetup_body(**{"skill_id": chess_id, **overrides})
         response = client.post("/meetups", json=body, headers=account.headers)
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()

@@ -45,3 +45,9 @@ def seen_by(client: TestClient, account: Account, meetup_id: int) -> dict[str, A
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def kinds_of(client: TestClient, account: Account) -> list[str]:
+    """The kinds of ``account``'s notifications, newest first."""
+    items = client.get("/notifications", headers=account.headers).json()["items"]
+    return [item["kind"] for item in items]

@@ -11,15 +11,9 @@ from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
 
 from tests.meetups.conftest import Host
-from tests.meetups.planning import meetup_body, rsvp, seen_by
+from tests.meetups.planning import kinds_of, meetup_body, rsvp, seen_by
 
 SignUp = Callable[..., Account]
-
-
-def notified(client: TestClient, account: Account) -> list[str]:
-    """The kinds of ``account``'s notifications, newest first."""
-    response = client.get("/notifications", headers=account.headers)
-    return [item["kind"] for item in response.json()["items"]]
 
 
 def test_the_host_sees_address_and_code_others_see_the_city_only(
@@ -93,7 +87,7 @@ def test_answers_are_going_then_waitlisted_and_the_waitlist_moves_up_in_order(
     assert rsvp(client, cy, meetup_id) == {"status": "waitlisted", "waitlist_position": 1}
     assert rsvp(client, dee, meetup_id) == {"status": "waitlisted", "waitlist_position": 2}
     assert rsvp(client, cy, meetup_id)["waitlist_position"] == 1  # the same answer again
-    assert notified(client, host) == ["meetups.answered"] * 4
+    assert kinds_of(client, host) == ["meetups.answered"] * 4
     assert seen_by(client, ana, meetup_id)["address"] == "Tiergarten, by the chess tables"
     assert seen_by(client, cy, meetup_id)["address"] is None  # waitlisted: no address yet
     left = client.delete(f"/meetups/{meetup_id}/rsvp", headers=ben.headers)
@@ -102,7 +96,7 @@ def test_answers_are_going_then_waitlisted_and_the_waitlist_moves_up_in_order(
         "status": "going",
         "waitlist_position": None,
     }
-    assert notified(client, cy) == ["meetups.promoted"]
+    assert kinds_of(client, cy) == ["meetups.promoted"]
     assert seen_by(client, dee, meetup_id)["my_rsvp"]["waitlist_position"] == 1
     removed = client.delete(f"/meetups/{meetup_id}/attendees/{ana.id}", headers=host.headers)
     assert removed.status_code == 204
@@ -165,12 +159,12 @@ def test_a_change_of_time_or_place_is_told_and_capacity_keeps_to_the_going(
     assert below.json() == {"detail": "more people are going than this capacity"}
     retitled = client.patch(f"/meetups/{meetup_id}", json={"title": "Blitz"}, headers=host.headers)
     assert retitled.json()["title"] == "Blitz"
-    assert notified(client, ana) == []  # a title is no news
+    assert kinds_of(client, ana) == []  # a title is no news
     moved = client.patch(
         f"/meetups/{meetup_id}", json={"address": "Café Einstein"}, headers=host.headers
     )
     assert moved.status_code == 200
-    assert notified(client, ana) == notified(client, ben) == ["meetups.changed"]
+    assert kinds_of(client, ana) == kinds_of(client, ben) == ["meetups.changed"]
     for body in ({"title": None}, {"ends_at": "2020-01-01T00:00:00+00:00"}):
         refused = client.patch(f"/meetups/{meetup_id}", json=body, headers=host.headers)
         assert refused.status_code == 422, body
@@ -184,7 +178,7 @@ def test_a_cancellation_tells_everyone_and_closes_the_meetup(
     rsvp(client, ana, meetup_id)
     cancelled = client.post(f"/meetups/{meetup_id}/cancel", headers=host.headers)
     assert cancelled.status_code == 204
-    assert notified(client, ana) == ["meetups.cancelled"]
+    assert kinds_of(client, ana) == ["meetups.cancelled"]
     assert seen_by(client, ana, meetup_id)["cancelled"] is True
     assert client.get("/meetups", headers=ben.headers).json()["total"] == 0
     late = client.put(f"/meetups/{meetup_id}/rsvp", headers=ben.headers)
