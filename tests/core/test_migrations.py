@@ -146,8 +146,8 @@ def test_a_module_added_to_a_database_that_knows_disabled_modules_is_stamped(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     start_modules(create_app(make_test_settings(url, modules=IN_TREE)))
-    # matches is stamped in the database but not loaded now; events is new to the database.
-    later = create_app(make_test_settings(url, modules=["users", "skills", "events"]))
+    # matches is stamped in the database but not loaded now; resources is new to the database.
+    later = create_app(make_test_settings(url, modules=["users", "skills", "resources"]))
     start_modules(later)
     platform = Platform.of(later)
     assert migrations.modules_behind(platform.registry, platform.engine) == []
