@@ -4,10 +4,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
-from core import MAX_INTEGER_ID, NO_NUL_PATTERN, Pagination, get_db
+from core import MAX_INTEGER_ID, Pagination, get_db
 from modules.meetups import calendars, service
 from modules.meetups.models import Meetup, RsvpStatus
 from modules.meetups.schemas import (
@@ -21,6 +20,7 @@ from modules.meetups.schemas import (
     MeetupPage,
     MeetupUpdate,
     MyRsvp,
+    QueryMoment,
 )
 from modules.places import checked_within_km
 from modules.users import (
@@ -58,14 +58,18 @@ def list_meetups(
     page: Pagination,
     skill_id: Annotated[int | None, Query(ge=1, le=MAX_INTEGER_ID)] = None,
     within_km: Annotated[
-        str | None,
-        Query(max_length=10, pattern=NO_NUL_PATTERN, description="Whole km from your place"),
+        int | None,
+        Query(
+            ge=1,
+            le=20_038,
+            description="Whole km from your place, at most HOBBYMATCH_PLACES_MAX_WITHIN_KM",
+        ),
     ] = None,
     starting_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Starting at or after")
+        QueryMoment | None, Query(alias="from", description="Starting at or after")
     ] = None,
     starting_until: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Starting at or before")
+        QueryMoment | None, Query(alias="to", description="Starting at or before")
     ] = None,
     for_my_skills: Annotated[
         bool, Query(description="Only meetups of the skills on your own list")
@@ -79,7 +83,7 @@ def list_meetups(
         viewer_id=caller.id,
         page=page,
         skill_id=skill_id,
-        within_km=checked_within_km(db, within_km) if within_km is not None else None,
+        within_km=checked_within_km(db, str(within_km)) if within_km is not None else None,
         starting_from=starting_from,
         starting_until=starting_until,
         for_my_skills=for_my_skills,

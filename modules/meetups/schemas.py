@@ -1,12 +1,21 @@
 """The meetups module's request and response bodies."""
 
+import re
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from core import MAX_INTEGER_ID, Page, StrictBody, TrimmedTo
 from modules.meetups.models import (
@@ -48,6 +57,18 @@ City = Annotated[str, TrimmedTo(MAX_CITY_LENGTH)]
 Address = Annotated[str, TrimmedTo(MAX_ADDRESS_LENGTH)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+def _iso_text(value: object) -> object:
+    # pydantic also reads a number as a Unix time; a query's moment is ISO 8601 text only, as
+    # its schema ("format": "date-time") says.
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]", value):
+        raise ValueError("not a date and time in ISO 8601, such as 2026-12-24T18:00:00+01:00")
+    return value
+
+
+# A moment given in a query string, with its time zone.
+QueryMoment = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 def checked_times(starts_at: datetime | None, ends_at: datetime | None) -> None:

@@ -15,7 +15,16 @@ SCHEMATHESIS_CONFIG = SchemathesisConfig.from_path(Path(__file__).with_name("sch
 @pytest.fixture
 def enabled_modules() -> list[str]:
     """Every in-tree module, so that every endpoint is attacked."""
-    return ["users", "skills", "matches", "blocks", "messages", "notifications", "places"]
+    return [
+        "users",
+        "skills",
+        "matches",
+        "blocks",
+        "messages",
+        "notifications",
+        "places",
+        "meetups",
+    ]
 
 
 @pytest.fixture
