@@ -13,7 +13,12 @@ of time or place and a cancellation are notifications (``meetups.*`` kinds), the
 mailed at once. After the end the host records who came (or people check in with the code
 the host shows); a person's reliability score is on their public profile
 (``meetups_reliability``). Calendars: one meetup's ``.ics``, and a personal feed with a
-revocable token. It exports nothing for other modules.
+revocable token.
+
+Other modules may use what this front door exports:
+
+- ``met_at_a_meetup(db, first, second)``: whether the two were at a meetup together (both
+  came, or one hosted a meetup the other came to), as the host's records and check-ins say.
 """
 
 import uuid
@@ -26,6 +31,7 @@ from core import Base, JobDeclaration, ModuleInfo, hookimpl
 from modules.meetups import service
 from modules.meetups.demo import seed_demo_meetups
 from modules.meetups.models import CalendarFeed, Meetup, Rsvp
+from modules.meetups.service import met_at_a_meetup
 
 MODULE_INFO = ModuleInfo(
     name="meetups",
@@ -33,7 +39,7 @@ MODULE_INFO = ModuleInfo(
     requires=("users", "skills", "places", "notifications", "matches"),
 )
 
-__all__ = ["MODULE_INFO"]
+__all__ = ["MODULE_INFO", "met_at_a_meetup"]
 
 
 @hookimpl

@@ -598,3 +598,26 @@ def _described(
         address=meetup.address if going else None,
         check_in_code=meetup.check_in_code if hosting else None,
     )
+
+
+def met_at_a_meetup(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:
+    """Whether the two were at one meetup together: both recorded as having come, or one
+    hosted a meetup the other came to (cancelled ones count for nothing)."""
+    came = select(Rsvp.meetup_id, Rsvp.user_id).where(Rsvp.attended.is_(True)).subquery()
+    other = came.alias("other")
+    both_came = (
+        select(came.c.meetup_id)
+        .join(other, other.c.meetup_id == came.c.meetup_id)
+        .where(came.c.user_id == first, other.c.user_id == second)
+    )
+    hosted = (
+        select(Meetup.id)
+        .join(came, came.c.meetup_id == Meetup.id)
+        .where(
+            ((Meetup.host_id == first) & (came.c.user_id == second))
+            | ((Meetup.host_id == second) & (came.c.user_id == first))
+        )
+    )
+    together = both_came.union(hosted).subquery()
+    live = select(Meetup.id).where(Meetup.id.in_(select(together)), Meetup.cancelled_at.is_(None))
+    return bool(db.scalar(select(live.exists())))

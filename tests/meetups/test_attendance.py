@@ -14,6 +14,7 @@ from hobbymatch_testkit.jobs import MovableClock
 from hobbymatch_testkit.mail import SmtpServer
 from sqlalchemy.orm import Session
 
+from modules.meetups import met_at_a_meetup
 from tests.mailbox import settings, verify_address  # noqa: F401 (settings: a fixture)
 from tests.meetups.conftest import Host
 from tests.meetups.planning import kinds_of, rsvp
@@ -151,3 +152,22 @@ def test_a_moved_meetup_is_reminded_at_its_new_time_only(
     clock.move(days=2)
     run_jobs()
     assert kinds_of(client, ana) == ["meetups.starts_tomorrow", "meetups.changed"]
+
+
+def test_the_front_door_says_who_met_at_a_meetup(
+    client: TestClient, sign_up: SignUp, host_meetup: Host, db: Session, clock: MovableClock
+) -> None:
+    host, ana, ben, no_show = sign_up(), sign_up(), sign_up(), sign_up()
+    meetup_id = host_meetup(host)["id"]
+    for person in (ana, ben, no_show):
+        rsvp(client, person, meetup_id)
+    assert not met_at_a_meetup(db, ana.id, ben.id)
+    clock.move(days=3, hours=3)
+    for person, came in ((ana, True), (ben, True), (no_show, False)):
+        assert mark(client, host, meetup_id, person, came) == 204
+    db.expire_all()
+    assert met_at_a_meetup(db, ana.id, ben.id)
+    assert met_at_a_meetup(db, host.id, ana.id)
+    assert met_at_a_meetup(db, ben.id, host.id)
+    assert not met_at_a_meetup(db, ana.id, no_show.id)
+    assert not met_at_a_meetup(db, host.id, no_show.id)
