@@ -12,8 +12,9 @@ the other hosts. Reminders go the day and the hour before; an answer, a promotio
 of time or place and a cancellation are notifications (``meetups.*`` kinds), the urgent ones
 mailed at once. After the end the host records who came (or people check in with the code
 the host shows); a person's reliability score is on their public profile
-(``meetups_reliability``). Calendars: one meetup's ``.ics``, and a personal feed with a
-revocable token.
+(``meetups_reliability``), and ranked matches name the meetups both go to (``same_meetups``,
+through the matches module's ``matches_annotate``). Calendars: one meetup's ``.ics``, and a
+personal feed with a revocable token.
 
 Other modules may use what this front door exports:
 
@@ -28,6 +29,7 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from core import Base, JobDeclaration, ModuleInfo, hookimpl
+from modules.matches import Match
 from modules.meetups import service
 from modules.meetups.demo import seed_demo_meetups
 from modules.meetups.models import CalendarFeed, Meetup, Rsvp
@@ -81,6 +83,17 @@ def notifications_kinds() -> Mapping[str, str]:
 def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object]:
     """``meetups_reliability``: ``{score, records}`` (``score`` null for someone new)."""
     return {"meetups_reliability": service.reliability(db, user_id=user_id)}
+
+
+@hookimpl
+def matches_annotate(
+    db: Session, user_id: uuid.UUID, matches: Sequence[Match]
+) -> Mapping[uuid.UUID, Mapping[str, object]]:
+    """``same_meetups``: the ids of the upcoming meetups the caller and each match both go to
+    (or host), when they share any."""
+    others = [match.user.id for match in matches]
+    shared = service.shared_meetups(db, user_id=user_id, others=others)
+    return {other: {"same_meetups": ids} for other, ids in shared.items()}
 
 
 @hookimpl

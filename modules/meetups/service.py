@@ -621,3 +621,31 @@ def met_at_a_meetup(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:
     together = both_came.union(hosted).subquery()
     live = select(Meetup.id).where(Meetup.id.in_(select(together)), Meetup.cancelled_at.is_(None))
     return bool(db.scalar(select(live.exists())))
+
+
+def shared_meetups(
+    db: Session, *, user_id: uuid.UUID, others: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[int]]:
+    """The upcoming meetups (not cancelled) that ``user_id`` and each of ``others`` both go to
+    or host, soonest first, by other person; none for those who share none."""
+    if not others:
+        return {}
+    going = select(Rsvp.meetup_id, Rsvp.user_id).where(Rsvp.status == RsvpStatus.GOING)
+    there = going.union(select(Meetup.id, Meetup.host_id)).subquery()
+    theirs = there.alias("theirs")
+    rows = db.execute(
+        select(theirs.c.user_id, Meetup.id)
+        .join(there, there.c.meetup_id == Meetup.id)
+        .join(theirs, theirs.c.meetup_id == Meetup.id)
+        .where(
+            there.c.user_id == user_id,
+            theirs.c.user_id.in_(others),
+            Meetup.starts_at > now(db),
+            Meetup.cancelled_at.is_(None),
+        )
+        .order_by(Meetup.starts_at, Meetup.id)
+    ).all()
+    shared: dict[uuid.UUID, list[int]] = {}
+    for other, meetup_id in rows:
+        shared.setdefault(other, []).append(meetup_id)
+    return shared

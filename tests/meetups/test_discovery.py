@@ -132,3 +132,21 @@ def test_only_the_host_and_the_people_going_see_who_comes(
     for outsider in (cy, sign_up()):
         refused = client.get(f"/meetups/{meetup_id}/attendees", headers=outsider.headers)
         assert refused.status_code == 403
+
+
+def test_a_match_names_the_meetups_both_go_to(
+    client: TestClient, sign_up: SignUp, host_meetup: Host
+) -> None:
+    ana, ben, cy = sign_up(), sign_up(), sign_up()
+    entries = [{"skill_id": skill_id(client, "Chess"), "intent": "share"}]
+    for person in (ana, ben, cy):
+        client.put("/users/me/skills", json=entries, headers=person.headers)
+    together = host_meetup(ben)["id"]
+    rsvp(client, ana, together)
+    cancelled = host_meetup(cy)["id"]
+    rsvp(client, ana, cancelled)
+    client.post(f"/meetups/{cancelled}/cancel", headers=cy.headers)
+    matches = client.get("/matches", params={"type": "shared"}, headers=ana.headers).json()
+    by_person = {item["user"]["id"]: item for item in matches["items"]}
+    assert by_person[str(ben.id)]["same_meetups"] == [together]
+    assert "same_meetups" not in by_person[str(cy.id)]
