@@ -209,7 +209,10 @@ def test_hobbymatch_modules_lists_hooks_declared_implemented_and_settings(tmp_pa
     )
     assert "HOBBYMATCH_USERS_SECRET_KEY (secret)" in sections["users"]
     assert "HOBBYMATCH_USERS_ACCESS_TOKEN_MINUTES (default 60)" in sections["users"]
-    assert "implements: hobbymatch_addhooks, hobbymatch_models" in sections["matches"]
+    assert (
+        "implements: hobbymatch_addhooks, hobbymatch_metrics, hobbymatch_models"
+        in sections["matches"]
+    )
     assert "matches_connection_removed" in sections["matches"]
 
 
