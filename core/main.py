@@ -63,7 +63,7 @@ from core.migrations import (
     stamp_core,
     stamp_created_modules,
 )
-from core.platform import Platform, create_platform
+from core.platform import Engines, Platform, create_platform
 from core.replicas import ReadRoutingMiddleware
 from core.routing import body_limited_copy
 from core.schemas import MAX_REPORTED_ERRORS
@@ -72,15 +72,19 @@ from core.worker import JobRunner
 logger = logging.getLogger("hobbymatch")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engines: Engines | None = None) -> FastAPI:
     """Build the HobbyMatch app with the modules that ``settings`` enable.
 
     :param settings: the configuration; read from the environment and ``.env`` when omitted.
+    :param engines: engines on the settings' database, made by
+        :func:`~core.platform.create_engines`, for the app to use instead of new ones; it
+        leaves them open when it stops, for their maker to close or to give to the next app
+        (the test kit does, between test apps).
     :raises StartupError: an invalid setting or a module that cannot load (one line).
     """
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    platform = create_platform(settings)
+    platform = create_platform(settings, engines)
     if settings.is_default_database:
         logger.info(
             "HOBBYMATCH_DATABASE_URL is unset: using the embedded %s",
@@ -237,7 +241,7 @@ def start_jobs(app: FastAPI, concurrency: int = 1) -> JobRunner:
 
 def stop_modules(app: FastAPI) -> None:
     """Let the jobs running in this process finish, run the enabled modules' shutdown hooks in
-    load order, then close the database."""
+    load order, then close the database (unless the app was given its engines)."""
     platform = Platform.of(app)
     runner = platform.forget(JobRunner)
     if runner is not None:

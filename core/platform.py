@@ -5,6 +5,11 @@ the FastAPI app (``app.state.platform``) and the CLI builds the same object. Not
 module-level global, so two apps in one process, on different databases with different modules,
 never see each other. Modules reach it from what they hold: ``Platform.of(request)`` in a
 dependency, ``Platform.of(db)`` in a service or a hook.
+
+A platform makes its own :class:`Engines` and closes them with the app, unless it is given
+engines made by :func:`create_engines` (``create_app(settings, engines=...)``): then whoever made
+them closes them, and may hand them to the next app on the same database. The test kit does,
+so that each test's app does not open new connections and compile every statement again.
 """
 
 from collections.abc import Callable
@@ -20,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
 from core.config import ModuleSettings, Settings, load_module_settings
-from core.engine import create_database_engine, utc_now
+from core.engine import create_database_engine, describe_database, utc_now
 from core.jobs import Wakeup
 from core.modules import ModuleRegistry, load_modules
 from core.replicas import Replica, ReplicaSet, create_replica_set
@@ -32,6 +37,22 @@ StateT = TypeVar("StateT")
 _PLATFORM_KEY = "hobbymatch.platform"
 
 
+@dataclass(frozen=True)
+class Engines:
+    """The two engines on one database that an app reads and writes through."""
+
+    # Transactions: a session's writes, and the reads that belong to them.
+    engine: Engine
+    # The same database in autocommit, for reads (core.database.get_db, core.hot_reads): a
+    # read is its statements alone, with no BEGIN before them and no ROLLBACK after.
+    read_engine: Engine
+
+    def dispose(self) -> None:
+        """Close the pooled connections of both engines."""
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+
 @dataclass
 class Platform:
     """One app's state: settings, loaded modules with their hooks, engine and sessions."""
@@ -40,9 +61,10 @@ class Platform:
     registry: ModuleRegistry
     module_settings: dict[str, ModuleSettings]
     engine: Engine
-    # The same database in autocommit, for reads (core.database.get_db, core.hot_reads): a
-    # read is its statements alone, with no BEGIN before them and no ROLLBACK after.
+    # The same database in autocommit, for reads (see Engines).
     read_engine: Engine
+    # Whether close() disposes of the engines: not when they were given (create_platform).
+    owns_engines: bool = True
     session_factory: sessionmaker[Session] = field(init=False)
     # What modules keep for the app's lifetime (a cache, an index), by its class: never a
     # module-level global, so that two apps in one process keep their own (see keep()).
@@ -133,14 +155,17 @@ class Platform:
         """Close the database connections this platform holds, its replicas' too."""
         if self.replicas is not None:
             self.replicas.stop()
-        self.engine.dispose()
-        self.read_engine.dispose()
+        if self.owns_engines:
+            Engines(self.engine, self.read_engine).dispose()
 
 
-def create_platform(settings: Settings) -> Platform:
-    """Load the modules that ``settings`` enable, read their settings, make the engine.
+def create_platform(settings: Settings, engines: Engines | None = None) -> Platform:
+    """Load the modules that ``settings`` enable, read their settings, make the engines.
 
+    :param engines: engines on the settings' database (:func:`create_engines`) to use instead
+        of new ones; the platform then leaves them open when it closes.
     :raises StartupError: an invalid setting or a module that cannot load (one line).
+    :raises ValueError: ``engines`` are on another database than the settings name.
     """
     registry = load_modules(settings)
     module_settings: dict[str, ModuleSettings] = {
@@ -148,14 +173,38 @@ def create_platform(settings: Settings) -> Platform:
         for module in registry.modules
         if module.info.settings is not None
     }
-    url = settings.effective_database_url
+    given = engines is not None
+    if engines is None:
+        engines = create_engines(settings)
+    else:
+        _check_same_database(engines, settings)
     return Platform(
         settings=settings,
         registry=registry,
         module_settings=module_settings,
+        engine=engines.engine,
+        read_engine=engines.read_engine,
+        owns_engines=not given,
+    )
+
+
+def create_engines(settings: Settings) -> Engines:
+    """New engines on the settings' database, with their pool settings."""
+    url = settings.effective_database_url
+    return Engines(
         engine=_create_engine(settings, url),
         read_engine=_create_engine(settings, url, autocommit=True),
     )
+
+
+def _check_same_database(engines: Engines, settings: Settings) -> None:
+    wanted = make_url(settings.effective_database_url)
+    if engines.engine.url != wanted or engines.read_engine.url != wanted:
+        raise ValueError(
+            f"the engines given are on {describe_database(engines.engine.url)}, but the "
+            f"settings name {describe_database(wanted)}: make them with "
+            "create_engines(settings) for these settings"
+        )
 
 
 def _create_engine(settings: Settings, url: str, *, autocommit: bool = False) -> Engine:

@@ -15,7 +15,7 @@ Fixtures:
   modules you name (default: every discovered module).
 - ``module_settings``: override it to set modules' settings, by module name then field.
 - ``app``: the app, its tables created and startup hooks run, every table emptied first; its
-  connections are closed after the test.
+  connections go back to the process's :class:`SharedEngines` after the test.
 - ``client``: a ``TestClient`` for ``app``.
 - ``db``: a ``Session`` of ``app``, closed after the test.
 - ``database_url``: the URL of the current backend's database.
@@ -24,6 +24,8 @@ Fixtures:
 - ``run_jobs``: ``run_jobs()`` runs the app's due jobs in the test's thread until none is
   due, and says how many ran. Test apps run no worker of their own.
 - ``postgres_server``: the session's :class:`~hobbymatch_testkit.postgres.TemporaryPostgres`.
+- ``shared_engines``: the process's :class:`SharedEngines`, which the ``app`` fixture's apps
+  share.
 
 Test apps get every module's :meth:`~core.config.ModuleSettings.test_overrides`; the environment
 and ``.env`` are ignored (:func:`make_test_settings`).
@@ -40,13 +42,13 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, QueuePool, inspect
 from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
 from core.engine import Base, utc_now
 from core.main import create_app, start_modules, stop_modules
-from core.platform import Platform
+from core.platform import Engines, Platform, create_engines
 from core.worker import Worker
 from hobbymatch_testkit.jobs import MovableClock
 from hobbymatch_testkit.postgres import (
@@ -174,15 +176,70 @@ def settings(
     )
 
 
+class SharedEngines:
+    """The engines that the test apps of one process share, a pair per database and pool
+    settings (``create_app(settings, engines=...)``): a test's app opens no connection and
+    compiles no statement that an app before it opened or compiled. The apps stay each the
+    test's own (their modules, settings, sessions and state); only the pools and the
+    statement caches carry over."""
+
+    def __init__(self) -> None:
+        self._engines: dict[tuple[str, int, int, int], Engines] = {}
+
+    def for_settings(self, settings: Settings) -> Engines:
+        """The engines for ``settings``' database and pool settings, made on first use."""
+        # What create_engines reads of the settings.
+        key = (
+            settings.effective_database_url,
+            settings.database_connect_timeout,
+            settings.database_pool_size,
+            settings.database_max_overflow,
+        )
+        if key not in self._engines:
+            self._engines[key] = create_engines(settings)
+        return self._engines[key]
+
+    def release(self, engines: Engines) -> None:
+        """Take ``engines`` back after their app stopped. If a connection is still out (a
+        session the test left open, which may hold a transaction and its locks), they are
+        closed and the next app gets new ones, as it would without sharing."""
+        if not any(_checked_out(engine) for engine in (engines.engine, engines.read_engine)):
+            return
+        for key in [key for key, kept in self._engines.items() if kept is engines]:
+            del self._engines[key]
+        engines.dispose()
+
+    def dispose(self) -> None:
+        """Close every engine kept."""
+        for engines in self._engines.values():
+            engines.dispose()
+        self._engines.clear()
+
+
+def _checked_out(engine: Engine) -> bool:
+    pool = engine.pool
+    return isinstance(pool, QueuePool) and pool.checkedout() > 0
+
+
+@pytest.fixture(scope="session")
+def shared_engines() -> Iterator[SharedEngines]:
+    """The engines that the ``app`` fixture's apps share in this process."""
+    shared = SharedEngines()
+    yield shared
+    shared.dispose()
+
+
 @pytest.fixture
-def app(settings: Settings) -> Iterator[FastAPI]:
-    """The app with the enabled modules: every table emptied, then created and started."""
-    application = create_app(settings)
-    platform = Platform.of(application)
-    empty_all_tables(platform.engine)
+def app(settings: Settings, shared_engines: SharedEngines) -> Iterator[FastAPI]:
+    """The app with the enabled modules: every table emptied, then created and started, on the
+    process's shared engines."""
+    engines = shared_engines.for_settings(settings)
+    application = create_app(settings, engines=engines)
+    empty_all_tables(engines.engine)
     start_modules(application)
     yield application
     stop_modules(application)
+    shared_engines.release(engines)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The app owns its state: two apps live side by side in one process, the core keeps no
-engine, session factory or settings of its own, discovery changes no search path, and the core
-names no module."""
+engine, session factory or settings of its own, engines given to an app outlive it, discovery
+changes no search path, and the core names no module."""
 
 import re
 import sys
@@ -17,8 +17,8 @@ from sqlalchemy.orm import sessionmaker
 import core
 import modules
 from core.config import Settings
-from core.main import create_app, start_modules
-from core.platform import Platform
+from core.main import create_app, start_modules, stop_modules
+from core.platform import Platform, create_engines
 from tests.throwaway_modules import ModuleFolder, module_with_table
 
 REPOSITORY = Path(__file__).parents[2]
@@ -94,6 +94,31 @@ def test_the_core_keeps_no_engine_session_factory_or_settings_of_its_own(
         if isinstance(value, stateful)
     ]
     assert held == []
+
+
+def test_engines_given_to_an_app_serve_it_and_stay_open_after_it_stops(tmp_path: Path) -> None:
+    settings = make_test_settings(f"sqlite:///{tmp_path / 'given.db'}", modules=["users"])
+    engines = create_engines(settings)
+    first = create_app(settings, engines=engines)
+    start_modules(first)
+    with TestClient(first) as client:
+        sign_up(client, "first@example.com")
+    stop_modules(first)
+    assert Platform.of(first).engine is engines.engine
+    assert engines.engine.pool.checkedin() > 0
+    second = create_app(settings, engines=engines)
+    start_modules(second)
+    with TestClient(second) as client:
+        assert client.get("/users", headers=sign_up(client, "again@example.com")).status_code == 200
+    stop_modules(second)
+    engines.dispose()
+
+
+def test_engines_on_another_database_are_refused_naming_both(tmp_path: Path) -> None:
+    engines = create_engines(make_test_settings(f"sqlite:///{tmp_path / 'one.db'}"))
+    with pytest.raises(ValueError, match=r"one\.db, but the settings name .*other\.db"):
+        create_app(make_test_settings(f"sqlite:///{tmp_path / 'other.db'}"), engines=engines)
+    engines.dispose()
 
 
 def test_discovery_leaves_the_search_paths_as_it_found_them(
