@@ -1,7 +1,6 @@
 """Throwaway modules written to temporary folders, and the ``hobbymatch`` command run on them
 (the ``module_folder`` fixture is in ``tests/conftest.py``)."""
 
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -10,13 +9,10 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 from core import Base
-
-HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
+from tests.fresh_processes import HobbymatchProcess
 
 
 @dataclass
@@ -106,12 +102,9 @@ def run_cli(
     pythonpath: Sequence[Path] = (),
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``hobbymatch ARGUMENTS`` in a fresh process with a clean HOBBYMATCH_* environment.
-
-    The process is forked from a server process (multiprocessing's ``forkserver``) that has
-    imported the libraries and the core once and done nothing else: what a run loads, reads
-    and writes is its own, as in a process started from the ``hobbymatch`` script, for a
-    fifth of the time (a start imports for 2-3 s here). ``PYTHONPATH`` is ``pythonpath``.
+    """Run ``hobbymatch ARGUMENTS`` in a fresh process with a clean HOBBYMATCH_* environment,
+    forked from a fork server (:mod:`tests.fresh_processes`). ``PYTHONPATH`` is
+    ``pythonpath``.
     """
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("HOBBYMATCH_")
@@ -123,62 +116,23 @@ def run_cli(
     environment.update(env or {})
     with tempfile.TemporaryDirectory(prefix="hobbymatch-cli-") as folder:
         out, err = Path(folder) / "stdout", Path(folder) / "stderr"
-        process = fresh_processes().Process(
-            target=_cli_in_this_process,
-            args=(list(arguments), cwd, environment, list(pythonpath), out, err),
+        process = HobbymatchProcess(
+            arguments,
+            cwd=cwd,
+            environment=environment,
+            pythonpath=pythonpath,
+            stdout=out,
+            stderr=err,
         )
-        process.start()
-        process.join(CLI_TIMEOUT)
-        if process.exitcode is None:
+        try:
+            exit_code = process.wait(CLI_TIMEOUT)
+        except subprocess.TimeoutExpired:
             process.kill()
-            process.join()
-            raise subprocess.TimeoutExpired([HOBBYMATCH, *arguments], CLI_TIMEOUT)
+            process.wait()
+            raise
         return subprocess.CompletedProcess(
-            [HOBBYMATCH, *arguments], process.exitcode, out.read_text(), err.read_text()
+            process.args, exit_code, out.read_text(), err.read_text()
         )
 
 
 CLI_TIMEOUT = 120
-
-# What the fork server imports before its first fork: the core and the libraries that a run
-# imports anyway, never a module (discovering them is the run's own work).
-_PRELOADED = ["core.cli", "numpy", "argon2", "jwt", "pwdlib", "psycopg2", "sse_starlette"]
-
-
-@cache
-def fresh_processes() -> ForkServerContext:
-    """Where tests start fresh Python processes: multiprocessing's ``forkserver``, whose server
-    has imported the core and the libraries once (``_PRELOADED``) and done nothing else."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOADED)
-    return context
-
-
-def _cli_in_this_process(
-    arguments: list[str],
-    cwd: Path,
-    environment: dict[str, str],
-    pythonpath: list[Path],
-    out: Path,
-    err: Path,
-) -> None:
-    # In the forked process: its environment, folder and path, its output into files (at the
-    # descriptors, so that whatever writes there is caught), then the command, whose exit
-    # (SystemExit) is the process's exit code.
-    os.environ.clear()
-    os.environ.update(environment)
-    os.chdir(cwd)
-    sys.path[:0] = [str(path) for path in pythonpath]
-    for descriptor, path in ((1, out), (2, err)):
-        opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(opened, descriptor)
-        os.close(opened)
-    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-    from core.cli import main
-
-    try:
-        main(args=arguments, prog_name="hobbymatch")
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()

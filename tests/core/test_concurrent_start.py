@@ -7,7 +7,7 @@ import pytest
 from hobbymatch_testkit import make_test_settings
 
 from core.main import create_app, start_modules
-from tests.throwaway_modules import fresh_processes
+from tests.fresh_processes import fresh_processes
 
 WORKERS = 3
 

@@ -13,6 +13,8 @@ from tests.throwaway_modules import ModuleFolder, run_cli
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# The shared test helpers that a project's module tests import.
+HELPERS = ("conftest.py", "fresh_processes.py", "throwaway_modules.py")
 
 
 @pytest.fixture
@@ -22,7 +24,7 @@ def project(tmp_path: Path) -> Path:
         REPOSITORY / "modules", tmp_path / "modules", ignore=shutil.ignore_patterns("__pycache__")
     )
     (tmp_path / "tests").mkdir()
-    for helper in ("conftest.py", "throwaway_modules.py"):
+    for helper in HELPERS:
         shutil.copy(REPOSITORY / "tests" / helper, tmp_path / "tests" / helper)
     return tmp_path
 
@@ -195,10 +197,7 @@ def test_invalid_name_is_refused_and_nothing_written(project: Path, name: str) -
     assert result.returncode == 1
     assert result.stderr.startswith(f"hobbymatch: error: {name!r} is not a valid module name")
     assert not any(name.lower() in path.name.lower() for path in (project / "modules").iterdir())
-    assert sorted(path.name for path in (project / "tests").iterdir()) == [
-        "conftest.py",
-        "throwaway_modules.py",
-    ]
+    assert sorted(path.name for path in (project / "tests").iterdir()) == list(HELPERS)
 
 
 def test_existing_module_is_refused_and_nothing_written(project: Path) -> None:

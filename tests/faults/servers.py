@@ -1,9 +1,8 @@
-"""Running ``hobbymatch serve`` in a real process on a free loopback port, for the fault suite."""
+"""Running ``hobbymatch serve`` in a real process on a free loopback port, for the fault suite:
+a fresh process forked from a fork server (:mod:`tests.fresh_processes`)."""
 
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -13,13 +12,13 @@ from pathlib import Path
 import psycopg2
 from hobbymatch_testkit.postgres import TemporaryPostgres
 
-HOBBYMATCH = str(Path(sys.executable).parent / "hobbymatch")
+from tests.fresh_processes import HobbymatchProcess
 
 
 @contextmanager
 def serving(
     folder: Path, settings: Mapping[str, str] | None = None
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+) -> Iterator[tuple[str, HobbymatchProcess]]:
     """Serve HobbyMatch on SQLite in ``folder``; yield its base URL and process; stop it after.
 
     :param settings: further environment variables (``HOBBYMATCH_...``) for the server.
@@ -33,7 +32,7 @@ def serving(
 @contextmanager
 def serving_many(
     folder: Path, count: int, settings: Mapping[str, str]
-) -> Iterator[list[tuple[str, subprocess.Popen[str]]]]:
+) -> Iterator[list[tuple[str, HobbymatchProcess]]]:
     """Start ``count`` ``hobbymatch serve`` processes at once, each on its own port, as
     separate machines would; yield their base URLs and processes once all are healthy; stop
     them after. Their output goes to ``folder / "server-<n>.log"`` (``server.log`` for one).
@@ -45,20 +44,17 @@ def serving_many(
         key: value for key, value in os.environ.items() if not key.startswith("HOBBYMATCH_")
     }
     environment.update(settings)
-    servers: list[tuple[str, subprocess.Popen[str]]] = []
+    servers: list[tuple[str, HobbymatchProcess]] = []
     try:
         for number in range(count):
             port = free_port()
             name = "server.log" if count == 1 else f"server-{number}.log"
-            with (folder / name).open("w") as log:
-                process = subprocess.Popen(
-                    [HOBBYMATCH, "serve", "--port", str(port)],
-                    cwd=folder,
-                    env=environment,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
+            process = HobbymatchProcess(
+                ["serve", "--port", str(port)],
+                cwd=folder,
+                environment=environment,
+                stdout=folder / name,
+            )
             servers.append((f"http://127.0.0.1:{port}", process))
         deadline = time.monotonic() + 60
         for base, _process in servers:
@@ -66,8 +62,7 @@ def serving_many(
         yield servers
     finally:
         for _base, process in servers:
-            if process.poll() is None:
-                process.kill()
+            process.kill()
             process.wait(timeout=30)
 
 

@@ -9,7 +9,6 @@ waited for a server connection (checked: every request then answered 503 after i
 """
 
 import json
-import subprocess
 import urllib.error
 import urllib.request
 import uuid
@@ -21,7 +20,8 @@ import psycopg2
 from hobbymatch_testkit.postgres import TemporaryPgBouncer, TemporaryPostgres
 
 from modules.users.security import issue_token
-from tests.faults.servers import HOBBYMATCH, serving_many
+from tests.faults.servers import serving_many
+from tests.throwaway_modules import run_cli
 
 PROCESSES = 4
 CLIENTS = 32  # 8 per process: twice each process's requests in flight
@@ -89,13 +89,8 @@ def test_four_processes_behind_a_small_server_pool_answer_every_request(
     }
     earlier = set(user_ids(postgres_server))
     with serving_many(tmp_path, PROCESSES, settings) as servers:
-        subprocess.run(
-            [HOBBYMATCH, "seed", "--users", str(CLIENTS)],
-            env={"PATH": "/usr/bin:/bin", **settings},
-            cwd=tmp_path,
-            check=True,
-            capture_output=True,
-        )
+        seeded = run_cli("seed", "--users", str(CLIENTS), cwd=tmp_path, env=settings)
+        assert seeded.returncode == 0, seeded.stderr
         users, skills = seeded_people(postgres_server, earlier)
         assert len(users) == CLIENTS
         bases = [base for base, _process in servers]

@@ -4,7 +4,6 @@ once, and a periodic job runs once per period whoever asks."""
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -22,8 +21,8 @@ from core.config import Settings
 from core.jobs import RUNNING, Job
 from core.platform import Platform
 from core.worker import Worker
+from tests.fresh_processes import HobbymatchProcess
 from tests.jobs.conftest import DoneKeys
-from tests.throwaway_modules import HOBBYMATCH
 
 RunJobs = Callable[[], int]
 
@@ -109,20 +108,19 @@ def test_the_job_of_a_killed_worker_runs_again_once_its_lease_ends(
     assert db.get(Job, job_id) is None
 
 
-def start_worker_process(settings: dict[str, str], cwd: Path) -> "subprocess.Popen[bytes]":
+def start_worker_process(settings: dict[str, str], cwd: Path) -> HobbymatchProcess:
     environment = {key: value for key, value in os.environ.items() if "HOBBYMATCH" not in key}
     environment.update(settings)
-    return subprocess.Popen(
-        [HOBBYMATCH, "worker"],
+    return HobbymatchProcess(
+        ["worker"],
         cwd=cwd,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        environment=environment,
+        stdout=Path(os.devnull),
+        new_session=True,
     )
 
 
-def wait_for(marker: Path, process: "subprocess.Popen[bytes]") -> None:
+def wait_for(marker: Path, process: HobbymatchProcess) -> None:
     """Wait until ``marker`` exists (the job started), or fail if the process ends first."""
     deadline = time.monotonic() + 60
     while not marker.exists():
