@@ -35,11 +35,12 @@ def secret_key(app: FastAPI) -> str:
 
 @pytest.fixture
 def own_postgres() -> Iterator["TemporaryPostgres"]:
-    """A PostgreSQL server of the test's own, which it may stop and start."""
+    """A PostgreSQL server of the test's own, in memory where there is room, which it may stop
+    and start."""
     from hobbymatch_testkit.postgres import PostgresUnavailableError, TemporaryPostgres
 
     try:
-        server = TemporaryPostgres()
+        server = TemporaryPostgres(in_memory=True)
     except PostgresUnavailableError as error:
         pytest.skip(str(error))
     server.start()

@@ -97,15 +97,16 @@ def hobbymatch_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[TemporaryPostgres]:
-    """A PostgreSQL server for the whole session, in a temporary folder on a loopback port;
-    first, the servers that earlier runs left behind are stopped. The server stops when the
-    session ends, however it ends (see :mod:`hobbymatch_testkit.postgres`)."""
+    """A PostgreSQL server for the whole session, in a temporary folder (in memory where there
+    is room) on a loopback port; first, the servers that earlier runs left behind are stopped.
+    The server stops when the session ends, however it ends (see
+    :mod:`hobbymatch_testkit.postgres`)."""
     try:
         for folder in remove_leftovers():
             warnings.warn(
                 f"stopped a PostgreSQL server left by an earlier run: {folder}", stacklevel=1
             )
-        server = TemporaryPostgres()
+        server = TemporaryPostgres(in_memory=True)
     except PostgresUnavailableError as error:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but PostgreSQL cannot run: {error}")

@@ -3,9 +3,9 @@ replica of one, and a PgBouncer in front of one.
 
 Used by the test kit and the benchmarks.
 
-It lives in a temporary folder, listens on a free loopback port only, and trusts local
-connections. PostgreSQL refuses to run as root, so under root it runs as the ``postgres`` user
-(made by Debian's package) or ``nobody``.
+It lives in a temporary folder (in memory if asked, where there is room), listens on a free
+loopback port only, and trusts local connections. PostgreSQL refuses to run as root, so under
+root it runs as the ``postgres`` user (made by Debian's package) or ``nobody``.
 
 A server never outlives the process that made it, however that process ends: a watchdog
 process holds the reading end of a pipe whose writing end only the owner holds, and when the
@@ -44,6 +44,13 @@ _FAST_UNSAFE_SETTINGS = {
 
 
 _FOLDER_PREFIX = "hobbymatch-pg-"
+
+# Where servers asked to run in memory keep their folders: a RAM-backed file system, if it has
+# room to spare (Docker gives /dev/shm 64 MiB), else the temporary folder. Copying the empty
+# cluster there takes 0.1 s instead of 0.9 s on this machine's disk, and starting and
+# deleting a server get cheaper too.
+_MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 (each server's folder in it comes from mkdtemp)
+_MEMORY_ROOM = 1 << 30
 _OWNER_FILE = "owner.pid"
 
 # Run by the watchdog: stdin reaches its end when the owner's writing end closes.
@@ -88,15 +95,21 @@ class TemporaryPostgres:
 
     :param primary: make this server a hot standby streaming from ``primary`` (a running
         server), copied with ``pg_basebackup -R``, instead of a new, empty one.
+    :param in_memory: keep the server's files in a RAM-backed folder (``/dev/shm``) if it has
+        a GiB to spare: for test servers, whose data is small and thrown away.
     """
 
     def __init__(
-        self, database: str = "hobbymatch", *, primary: "TemporaryPostgres | None" = None
+        self,
+        database: str = "hobbymatch",
+        *,
+        primary: "TemporaryPostgres | None" = None,
+        in_memory: bool = False,
     ) -> None:
         self.bindir = find_postgres_bindir()
         self.database = database
         self.port = _free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX))
+        self.folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX, dir=_folder_root(in_memory)))
         self.data = self.folder / "data"
         self._user = _unprivileged_user()
         if self._user is not None:
@@ -223,7 +236,7 @@ def _empty_cluster(bindir: Path) -> Path:
     with _EMPTY_CLUSTERS_LOCK:
         if bindir in _EMPTY_CLUSTERS:
             return _EMPTY_CLUSTERS[bindir]
-        folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX))
+        folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX, dir=_folder_root(in_memory=True)))
         (folder / _OWNER_FILE).write_text(str(os.getpid()))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         user = _unprivileged_user()
@@ -374,7 +387,8 @@ def remove_leftovers() -> list[Path]:
     :returns: the folders removed.
     """
     removed = []
-    for folder in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*"):
+    roots = {Path(tempfile.gettempdir()), _folder_root(in_memory=True)}
+    for folder in [folder for root in roots for folder in root.glob(f"{_FOLDER_PREFIX}*")]:
         owner = _owner_of(folder)
         if owner is None or _is_running(owner):
             continue
@@ -405,6 +419,21 @@ def _is_running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _folder_root(in_memory: bool) -> Path:
+    """Where a server's folder goes (see ``_MEMORY_FOLDER``)."""
+    if in_memory and _has_room(_MEMORY_FOLDER):
+        return _MEMORY_FOLDER
+    return Path(tempfile.gettempdir())
+
+
+def _has_room(folder: Path) -> bool:
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and stats.f_bavail * stats.f_frsize >= _MEMORY_ROOM
 
 
 def _unprivileged_user() -> pwd.struct_passwd | None:

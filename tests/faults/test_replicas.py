@@ -20,7 +20,7 @@ from tests.faults.servers import run_sql
 @pytest.fixture
 def replica(postgres_server: TemporaryPostgres) -> Iterator[TemporaryPostgres]:
     """A hot standby streaming from the session's PostgreSQL."""
-    standby = TemporaryPostgres(primary=postgres_server)
+    standby = TemporaryPostgres(primary=postgres_server, in_memory=True)
     try:
         standby.start()
         yield standby
