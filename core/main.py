@@ -247,6 +247,9 @@ def stop_modules(app: FastAPI) -> None:
     if runner is not None:
         runner.stop()
     platform.hook.hobbymatch_shutdown(app=app)
+    metrics = platform.find_state(AppMetrics)
+    if metrics is not None:
+        metrics.pools.unwatch()
     platform.close()
     platform.started = False
 

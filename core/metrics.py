@@ -19,10 +19,11 @@ import re
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -32,6 +33,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import Pool
 
 from core.exceptions import ModuleLoadError
 from core.job_queue import count_jobs
@@ -86,10 +88,53 @@ class HttpMetrics:
         return [self.requests, self.duration, self.in_flight]
 
 
+class _PoolWatch:
+    """The one set of hooks on a pool, which tells every app that watches it: test apps share
+    engines, and each must not wrap the pool again."""
+
+    _of_pool: ClassVar["weakref.WeakKeyDictionary[Pool, _PoolWatch]"] = weakref.WeakKeyDictionary()
+
+    def __init__(self, pool: Pool) -> None:
+        self.observers: list[tuple[Any, Any]] = []  # (lent-out gauge, wait histogram) children
+        event.listen(pool, "checkout", self._lent)
+        event.listen(pool, "checkin", self._returned)
+        # The pool has no event before a checkout: time the one call through which the engine
+        # asks its pool for a connection. (The pool is made anew only when the engine is
+        # disposed, which the platform does once, as it closes.)
+        connect = pool.connect
+
+        def timed_connect() -> Any:
+            started = time.perf_counter()
+            try:
+                return connect()
+            finally:
+                for _, wait in self.observers:
+                    wait.observe(time.perf_counter() - started)
+
+        pool.connect = timed_connect  # type: ignore[method-assign]
+
+    @classmethod
+    def of(cls, pool: Pool) -> "_PoolWatch":
+        """The watch of ``pool``, made on first use."""
+        watch = cls._of_pool.get(pool)
+        if watch is None:
+            watch = cls._of_pool[pool] = cls(pool)
+        return watch
+
+    def _lent(self, *_: object) -> None:
+        for checked_out, _ in self.observers:
+            checked_out.inc()
+
+    def _returned(self, *_: object) -> None:
+        for checked_out, _ in self.observers:
+            checked_out.dec()
+
+
 class PoolMetrics:
     """The database pools of one process: connections lent out, and the time to get one."""
 
     def __init__(self) -> None:
+        self._watching: list[tuple[_PoolWatch, tuple[Any, Any]]] = []
         self.checked_out = Gauge(
             "hobbymatch_db_pool_checked_out",
             "Database connections lent out now, by pool (primary, reads).",
@@ -113,25 +158,18 @@ class PoolMetrics:
         )
 
     def watch(self, engine: Engine, name: str, capacity: int) -> None:
-        """Follow ``engine``'s pool under the label ``name``."""
+        """Follow ``engine``'s pool under the label ``name``, until :meth:`unwatch`."""
         self.capacity.labels(name).set(capacity)
-        checked_out = self.checked_out.labels(name)
-        event.listen(engine.pool, "checkout", lambda *_: checked_out.inc())
-        event.listen(engine.pool, "checkin", lambda *_: checked_out.dec())
-        # The pool has no event before a checkout: time the one call through which the engine
-        # asks its pool for a connection. (The pool is made anew only when the engine is
-        # disposed, which the platform does once, as it closes.)
-        wait = self.wait.labels(name)
-        connect = engine.pool.connect
+        watch = _PoolWatch.of(engine.pool)
+        observer = (self.checked_out.labels(name), self.wait.labels(name))
+        watch.observers.append(observer)
+        self._watching.append((watch, observer))
 
-        def timed_connect() -> Any:
-            started = time.perf_counter()
-            try:
-                return connect()
-            finally:
-                wait.observe(time.perf_counter() - started)
-
-        engine.pool.connect = timed_connect  # type: ignore[method-assign]
+    def unwatch(self) -> None:
+        """Stop following the pools (the app stops; its engines may serve another app)."""
+        for watch, observer in self._watching:
+            watch.observers.remove(observer)
+        self._watching.clear()
 
     @property
     def collectors(self) -> list[Collector]:

@@ -16,16 +16,18 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hobbymatch_testkit import SharedEngines
 from hobbymatch_testkit.accounts import Account
 from prometheus_client.parser import text_string_to_metric_families
 
 from core import Platform, Settings
 from core.exceptions import ModuleLoadError
-from core.main import create_app
+from core.main import create_app, start_modules, stop_modules
 from core.metrics import scrape_registry, serve_metrics
 from modules.matches.freshness import LiveIndex
 from modules.notifications.live import StreamHub
-from tests.faults.servers import HOBBYMATCH, free_port, wait_until_healthy
+from tests.faults.servers import free_port, wait_until_healthy
+from tests.fresh_processes import HOBBYMATCH
 from tests.throwaway_modules import ModuleFolder
 
 
@@ -114,6 +116,25 @@ def test_a_scrape_counts_requests_by_route_template(
     assert scraped.value("hobbymatch_jobs", module="users", status="failed") == 0
     assert scraped.value("hobbymatch_jobs", module="notifications", status="running") == 0
     assert scraped.value("hobbymatch_process_start_time_seconds") > 0
+
+
+def test_a_stopped_app_stops_counting_the_pools_it_shared(
+    client: TestClient,
+    settings: Settings,
+    shared_engines: SharedEngines,
+    sign_up: Callable[..., Account],
+) -> None:
+    # Test apps share engines (as the kit's app does): an app that stopped leaves the pools
+    # unwrapped, so that the next apps neither count for it nor pile wrappers on the pool.
+    earlier = create_app(settings, engines=shared_engines.for_settings(settings))
+    start_modules(earlier)
+    stop_modules(earlier)
+    with serve_metrics(scrape_registry(earlier), "127.0.0.1", 0) as port:
+        before = scrape_port(port).value("hobbymatch_db_pool_wait_seconds_count", pool="primary")
+        sign_up()
+        after = scrape_port(port).value("hobbymatch_db_pool_wait_seconds_count", pool="primary")
+    assert after == before
+    assert client.get("/health").status_code == 200
 
 
 def test_modules_add_their_own_metrics(
