@@ -17,6 +17,7 @@ made on any worker ends them within that time.
 import asyncio
 import logging
 import select
+import socket
 import threading
 import uuid
 from collections import defaultdict
@@ -97,6 +98,9 @@ class StreamHub:
         self._waiters: dict[str, set[Stream]] = defaultdict(set)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Written to by stop(), so that the listening thread's select() returns at once
+        # instead of at its next timeout.
+        self._stop_reader, self._stop_writer = socket.socketpair()
         self._listening = threading.Event()
         self._thread: threading.Thread | None = None
         self._checker: threading.Thread | None = None
@@ -137,11 +141,15 @@ class StreamHub:
             return sum(len(streams) for streams in self._waiters.values())
 
     def stop(self) -> None:
-        """Stop listening (the app is stopping)."""
+        """Stop listening (the app is stopping), without waiting for a select() timeout."""
         self._stopping.set()
+        with suppress(OSError):
+            self._stop_writer.send(b"x")
         for thread in (self._thread, self._checker):
             if thread is not None:
                 thread.join(timeout=5)
+        self._stop_reader.close()
+        self._stop_writer.close()
 
     def wake(self, user_id: str) -> None:
         """Wake every stream of ``user_id`` open in this worker."""
@@ -215,9 +223,10 @@ class StreamHub:
             self._listening.set()
             # Whatever committed while nobody listened: every stream looks once.
             self._wake_everyone()
+            watched = [connection.fileno(), self._stop_reader.fileno()]
             while not self._stopping.is_set():
-                readable, _, _ = select.select([connection], [], [], 1.0)
-                if not readable:
+                readable, _, _ = select.select(watched, [], [], 1.0)
+                if watched[0] not in readable:
                     continue
                 connection.poll()
                 people = {notice.payload for notice in connection.notifies}
