@@ -2,6 +2,7 @@
 the meetups they host or go to. Times are in each meetup's own time zone, its VTIMEZONE
 included, so that a calendar app shows them right wherever its user is."""
 
+import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -51,9 +52,10 @@ def _event(meetup: Meetup, *, with_address: bool) -> Event:
 
 
 def new_feed(db: Session, *, user_id: uuid.UUID) -> str:
-    """Make ``user_id``'s calendar feed anew (the old URL stops working); its URL."""
+    """Make ``user_id``'s calendar feed anew (the old URL stops working); its URL, which is
+    shown this once (only the token's hash is kept)."""
     token = secrets.token_urlsafe(32)
-    values = {"token": token, "created_at": now(db)}
+    values = {"token_hash": _hashed(token), "created_at": now(db)}
     db.execute(
         upsert(db, CalendarFeed)
         .values(user_id=user_id, **values)
@@ -77,7 +79,7 @@ def feed(db: Session, *, token: str) -> bytes:
 
     :raises UnknownFeedError: no feed has this token.
     """
-    owner = db.scalar(select(CalendarFeed.user_id).where(CalendarFeed.token == token))
+    owner = db.scalar(select(CalendarFeed.user_id).where(CalendarFeed.token_hash == _hashed(token)))
     if owner is None:
         raise UnknownFeedError("this calendar feed is unknown: it was replaced or deleted")
     going = select(Rsvp.meetup_id).where(Rsvp.user_id == owner, Rsvp.status == RsvpStatus.GOING)
@@ -90,3 +92,7 @@ def feed(db: Session, *, token: str) -> bytes:
         .order_by(Meetup.starts_at, Meetup.id)
     ).all()
     return calendar_of(meetups, address_for={m.id for m in meetups}, name="HobbyMatch meetups")
+
+
+def _hashed(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

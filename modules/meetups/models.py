@@ -17,7 +17,6 @@ MAX_DESCRIPTION_LENGTH = 2000
 MAX_CITY_LENGTH = 100
 MAX_ADDRESS_LENGTH = 300
 CHECK_IN_CODE_LENGTH = 6
-FEED_TOKEN_LENGTH = 43  # 32 random bytes, URL-safe base64
 
 
 class Visibility(StrEnum):
@@ -82,13 +81,14 @@ class Rsvp(Base):
 
 
 class CalendarFeed(Base):
-    """A person's personal iCalendar feed: its URL holds ``token``, which a calendar app
-    fetches without signing in. Making a new one ends the old one; so does deleting it."""
+    """A person's personal iCalendar feed: its URL holds a token, which a calendar app fetches
+    without signing in; only the token's SHA-256 is kept (the feed holds addresses). Making a
+    new one ends the old one; so does deleting it."""
 
     __tablename__ = "meetup_calendar_feeds"
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
     )
-    token: Mapped[str] = mapped_column(String(FEED_TOKEN_LENGTH), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

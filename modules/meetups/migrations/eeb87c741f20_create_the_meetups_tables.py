@@ -31,7 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "meetup_calendar_feeds",
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("token", sa.String(length=43), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -40,7 +40,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_meetup_calendar_feeds")),
-        sa.UniqueConstraint("token", name=op.f("uq_meetup_calendar_feeds_token")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_meetup_calendar_feeds_token_hash")),
     )
     op.create_table(
         "meetups",
