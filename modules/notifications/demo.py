@@ -50,6 +50,8 @@ def _for_requests(db: Session) -> list[dict[str, Any]]:
                 "subject_id": str(request.id),
                 "created_at": request.created_at if pending else request.responded_at,
                 "read_at": None,
+                # History, not news: no digest mails the demo's past to its people.
+                "mailed_at": request.created_at if pending else request.responded_at,
             }
         )
     return rows
@@ -78,6 +80,7 @@ def _for_unread_messages(db: Session) -> list[dict[str, Any]]:
             "subject_id": str(message_id),
             "created_at": sent_at,
             "read_at": None,
+            "mailed_at": sent_at,
         }
         for recipient, sender, message_id, sent_at in db.execute(first_unread)
         if (recipient, sender) not in already

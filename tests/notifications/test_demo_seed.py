@@ -1,5 +1,6 @@
 """``hobbymatch seed`` with every module: demo connections, messages only between connected
-people, places around real cities, blocks, and notifications that agree with them all."""
+people, places around real cities, blocks, and notifications that agree with them all (and
+that no digest mails: they are the demo's past)."""
 
 from pathlib import Path
 
@@ -22,6 +23,7 @@ QUERIES = {
     "request notifications": "SELECT count(*) FROM notifications WHERE kind = 'request_received'",
     "pending": "SELECT count(*) FROM match_requests WHERE status = 'pending'",
     "message notifications": "SELECT count(*) FROM notifications WHERE kind = 'message_received'",
+    "not mailed": "SELECT count(*) FROM notifications WHERE mailed_at IS NULL",
     "unread conversations": """
         SELECT count(*) FROM (SELECT DISTINCT recipient_id, sender_id FROM messages
                               WHERE read_at IS NULL) unread""",
@@ -48,3 +50,4 @@ def test_seed_fills_every_social_module_consistently(
     assert count["blocks"] >= 1
     assert count["request notifications"] == count["pending"]
     assert count["message notifications"] == count["unread conversations"]
+    assert count["not mailed"] == 0  # the demo's past is no news: no digest mails it
