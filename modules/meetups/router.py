@@ -155,9 +155,9 @@ def meetup_calendar(
 ) -> Response:
     """One meetup as an iCalendar file (its address if you host it or go)."""
     meetup = service.visible_meetup(db, meetup_id=meetup_id, viewer_id=caller.id)
-    shown = _one(db, meetup, caller.id)
+    known = service.knows_address(meetup, caller.id, service.rsvp_of(db, meetup, caller.id))
     body = calendars.calendar_of(
-        [meetup], address_for={meetup.id} if shown.address else set(), name=meetup.title
+        [meetup], address_for={meetup.id} if known else set(), name=meetup.title
     )
     return Response(body, media_type="text/calendar")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core import PageParams, Platform, defer, serialize_on
 from modules.matches import are_connected
@@ -83,17 +83,9 @@ def visible_meetup(db: Session, *, meetup_id: int, viewer_id: uuid.UUID) -> Meet
     """
     meetup = db.get(Meetup, meetup_id)
     hidden = hidden_from(db, viewer_id)
-    if meetup is None or meetup.host_id in hidden or not _may_see(db, meetup, viewer_id):
+    if meetup is None or meetup.host_id in hidden or not _visible_among(db, [meetup], viewer_id):
         raise MeetupNotFoundError("meetup not found")
     return meetup
-
-
-def _may_see(db: Session, meetup: Meetup, viewer_id: uuid.UUID) -> bool:
-    if meetup.visibility == Visibility.PUBLIC or meetup.host_id == viewer_id:
-        return True
-    return (
-        are_connected(db, viewer_id, meetup.host_id) or rsvp_of(db, meetup, viewer_id) is not None
-    )
 
 
 def hosted_meetup(db: Session, *, meetup_id: int, host_id: uuid.UUID) -> Meetup:
@@ -144,26 +136,63 @@ def list_meetups(
     candidates = db.scalars(
         select(Meetup).where(*conditions).order_by(Meetup.starts_at, Meetup.id).limit(CANDIDATES)
     ).all()
-    found = [meetup for meetup in candidates if _may_see(db, meetup, viewer_id)]
+    found = _visible_among(db, candidates, viewer_id)
     if within_km is not None:
         found = _within(db, found, viewer_id, within_km)
     return found[page.offset : page.offset + page.limit], len(found)
 
 
+def _visible_among(db: Session, meetups: Sequence[Meetup], viewer_id: uuid.UUID) -> list[Meetup]:
+    # Those of ``meetups`` the viewer may see: public ones, their own, and those of the host's
+    # connections when connected (each host asked once) or already answered (one query).
+    restricted = {
+        m.id for m in meetups if m.visibility != Visibility.PUBLIC and m.host_id != viewer_id
+    }
+    answered: set[int] = set()
+    if restricted:
+        answered = set(
+            db.scalars(
+                select(Rsvp.meetup_id).where(
+                    Rsvp.user_id == viewer_id, Rsvp.meetup_id.in_(restricted)
+                )
+            )
+        )
+    connected: dict[uuid.UUID, bool] = {}
+
+    def may_see(meetup: Meetup) -> bool:
+        if meetup.id not in restricted or meetup.id in answered:
+            return True
+        if meetup.host_id not in connected:
+            connected[meetup.host_id] = are_connected(db, viewer_id, meetup.host_id)
+        return connected[meetup.host_id]
+
+    return [meetup for meetup in meetups if may_see(meetup)]
+
+
 def _within(db: Session, meetups: Sequence[Meetup], viewer_id: uuid.UUID, km: int) -> list[Meetup]:
-    near = []
+    distances = _distances(db, meetups, viewer_id)
+    if distances is None:
+        raise MeetupRuleError(
+            "within_km needs a place of your own: PUT /users/me/place",
+            loc=("query", "within_km"),
+        )
+    return [meetup for meetup in meetups if distances[meetup.id] <= km]
+
+
+def _distances(
+    db: Session, meetups: Sequence[Meetup], viewer_id: uuid.UUID
+) -> dict[int, int] | None:
+    # How far each meetup is from the viewer, as shown; None when the viewer has no place
+    # (asked once, not once per meetup).
+    distances: dict[int, int] = {}
     for meetup in meetups:
         distance = km_from(
             db, user_id=viewer_id, latitude=meetup.latitude, longitude=meetup.longitude
         )
         if distance is None:
-            raise MeetupRuleError(
-                "within_km needs a place of your own: PUT /users/me/place",
-                loc=("query", "within_km"),
-            )
-        if distance <= km:
-            near.append(meetup)
-    return near
+            return None
+        distances[meetup.id] = distance
+    return distances
 
 
 def meetups_of(db: Session, *, user_id: uuid.UUID, page: PageParams) -> tuple[list[Meetup], int]:
@@ -399,14 +428,26 @@ def _with_positions(rsvps: Iterable[Rsvp]) -> Iterable[tuple[Rsvp, int | None]]:
 
 def waitlist_position(db: Session, rsvp: Rsvp) -> int | None:
     """Where ``rsvp`` stands in its waitlist (1 is promoted next), or ``None`` when going."""
-    if rsvp.status == RsvpStatus.GOING:
-        return None
-    ahead = select(func.count()).where(
-        Rsvp.meetup_id == rsvp.meetup_id,
-        Rsvp.status == RsvpStatus.WAITLISTED,
-        Rsvp.id < rsvp.id,
+    return _waitlist_positions(db, [rsvp]).get(rsvp.id)
+
+
+def _waitlist_positions(db: Session, rsvps: Sequence[Rsvp]) -> dict[int, int]:
+    # The place in line of each waitlisted answer among ``rsvps``, by answer id, in one query.
+    waiting = [rsvp.id for rsvp in rsvps if rsvp.status == RsvpStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    ahead = aliased(Rsvp)
+    earlier = (
+        select(func.count())
+        .where(
+            ahead.meetup_id == Rsvp.meetup_id,
+            ahead.status == RsvpStatus.WAITLISTED,
+            ahead.id < Rsvp.id,
+        )
+        .scalar_subquery()
     )
-    return (db.scalar(ahead) or 0) + 1
+    rows = db.execute(select(Rsvp.id, earlier).where(Rsvp.id.in_(waiting)))
+    return {rsvp_id: count + 1 for rsvp_id, count in rows}
 
 
 def mark_attendance(
@@ -557,23 +598,41 @@ def describe(db: Session, meetups: Sequence[Meetup], *, viewer_id: uuid.UUID) ->
             select(Rsvp).where(Rsvp.meetup_id.in_(ids), Rsvp.user_id == viewer_id)
         )
     }
+    positions = _waitlist_positions(db, list(mine.values()))
+    distances = _distances(db, meetups, viewer_id) or {}
     return [
-        _described(db, meetup, viewer_id, hosts, skills, counts, mine.get(meetup.id))
+        _described(
+            meetup,
+            viewer_id,
+            hosts=hosts,
+            skills=skills,
+            counts=counts,
+            mine=mine.get(meetup.id),
+            positions=positions,
+            distance_km=distances.get(meetup.id),
+        )
         for meetup in meetups
     ]
 
 
+def knows_address(meetup: Meetup, viewer_id: uuid.UUID, rsvp: Rsvp | None) -> bool:
+    """Whether ``viewer_id`` (whose answer is ``rsvp``) may know the meetup's address: the
+    host, and the people going."""
+    going = rsvp is not None and rsvp.status == RsvpStatus.GOING
+    return meetup.host_id == viewer_id or going
+
+
 def _described(
-    db: Session,
     meetup: Meetup,
     viewer_id: uuid.UUID,
+    *,
     hosts: Mapping[uuid.UUID, User],
     skills: Mapping[int, Skill],
     counts: Mapping[tuple[int, str], int],
     mine: Rsvp | None,
+    positions: Mapping[int, int],
+    distance_km: int | None,
 ) -> MeetupOut:
-    hosting = meetup.host_id == viewer_id
-    going = hosting or (mine is not None and mine.status == RsvpStatus.GOING)
     return MeetupOut(
         id=meetup.id,
         host=UserPublic.model_validate(hosts[meetup.host_id]),
@@ -587,16 +646,14 @@ def _described(
         going=counts.get((meetup.id, RsvpStatus.GOING), 0),
         waitlisted=counts.get((meetup.id, RsvpStatus.WAITLISTED), 0),
         city=meetup.city,
-        distance_km=km_from(
-            db, user_id=viewer_id, latitude=meetup.latitude, longitude=meetup.longitude
-        ),
+        distance_km=distance_km,
         visibility=Visibility(meetup.visibility),
         cancelled=meetup.cancelled_at is not None,
         my_rsvp=None
         if mine is None
-        else MyRsvp(status=RsvpStatus(mine.status), waitlist_position=waitlist_position(db, mine)),
-        address=meetup.address if going else None,
-        check_in_code=meetup.check_in_code if hosting else None,
+        else MyRsvp(status=RsvpStatus(mine.status), waitlist_position=positions.get(mine.id)),
+        address=meetup.address if knows_address(meetup, viewer_id, mine) else None,
+        check_in_code=meetup.check_in_code if meetup.host_id == viewer_id else None,
     )
 
 
