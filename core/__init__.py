@@ -45,7 +45,7 @@ from core.pagination import (
     Pagination,
     fetch_page,
 )
-from core.platform import Platform, hooks
+from core.platform import Platform, hooks, now
 from core.replicas import ReadsFromReplica
 from core.schemas import BLANK_CHARACTERS, NO_NUL_PATTERN, StrictBody, TrimmedTo
 
@@ -88,6 +88,7 @@ __all__ = [
     "html_page",
     "insert_ignoring_duplicates",
     "job",
+    "now",
     "send_mail",
     "serialize_on",
     "upsert",

@@ -217,6 +217,12 @@ def _create_engine(settings: Settings, url: str, *, autocommit: bool = False) ->
     )
 
 
+def now(db: Session) -> datetime:
+    """The current time of the app that opened ``db``: its clock, which deferrals and workers
+    read too, and which the test kit's ``clock`` fixture moves (``clock.move(days=14)``)."""
+    return Platform.of(db).clock()
+
+
 def hooks(db: Session) -> Any:
     """The hooks of the app that opened ``db``: ``hooks(db).<module>_<event>(db=db, ...)``.
 

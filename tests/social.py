@@ -26,3 +26,9 @@ def block(client: TestClient, blocker: Account, blocked: Account) -> None:
     """``blocker`` blocks ``blocked`` through ``POST /blocks``."""
     response = client.post("/blocks", json={"user_id": str(blocked.id)}, headers=blocker.headers)
     assert response.status_code == 201, response.text
+
+
+def skill_id(client: TestClient, name: str) -> int:
+    """The catalog's id of the skill called ``name`` (ids differ between backends and runs)."""
+    items = client.get("/skills", params={"q": name}).json()["items"]
+    return next(int(skill["id"]) for skill in items if skill["name"] == name)

@@ -13,10 +13,9 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import Platform, upsert
+from core import Platform, now, upsert
 from modules.meetups.exceptions import UnknownFeedError
 from modules.meetups.models import CalendarFeed, Meetup, Rsvp, RsvpStatus
-from modules.meetups.service import now
 
 PRODUCT_ID = "-//HobbyMatch//Meetups//EN"
 # How far back a feed reaches: recent meetups stay in the calendar for a while.

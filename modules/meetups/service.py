@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from core import PageParams, Platform, defer, serialize_on
+from core import PageParams, defer, now, serialize_on
 from modules.matches import are_connected
 from modules.meetups.exceptions import (
     AlreadyHostingError,
@@ -47,11 +47,6 @@ CANDIDATES = 2_000
 # The reliability score reads a person's last records; with fewer than this, they are new.
 RELIABILITY_RECORDS = 10
 MIN_RECORDS = 3
-
-
-def now(db: Session) -> datetime:
-    """The platform's current time (what tests move)."""
-    return Platform.of(db).clock()
 
 
 def create_meetup(db: Session, *, host_id: uuid.UUID, data: MeetupCreate) -> Meetup:

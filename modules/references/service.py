@@ -6,13 +6,13 @@ in answer to what they read; once revealed, it is fixed. "Now" is the platform's
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import PageParams, Platform, defer
+from core import PageParams, defer, now
 from modules.matches import were_ever_connected
 from modules.meetups import met_at_a_meetup
 from modules.messages import Message
@@ -32,11 +32,6 @@ BLIND_FOR = timedelta(days=14)
 # Below this many revealed references, the share who would meet again is not shown (it would
 # tell what each author answered).
 MIN_FOR_SHARE = 3
-
-
-def now(db: Session) -> datetime:
-    """The platform's current time (what tests move)."""
-    return Platform.of(db).clock()
 
 
 def have_met(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
 
 from tests.meetups.planning import meetup_body
+from tests.social import skill_id
 
 Host = Callable[..., dict[str, Any]]
 
@@ -30,9 +31,8 @@ def enabled_modules() -> list[str]:
 
 @pytest.fixture
 def chess_id(client: TestClient) -> int:
-    """The catalog's id of chess (ids differ between backends and runs)."""
-    [chess] = client.get("/skills", params={"q": "chess"}).json()["items"]
-    return int(chess["id"])
+    """The catalog's id of chess."""
+    return skill_id(client, "Chess")
 
 
 @pytest.fixture

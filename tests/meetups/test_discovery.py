@@ -12,7 +12,7 @@ from hobbymatch_testkit.accounts import Account
 from core import utc_now
 from tests.meetups.conftest import Host
 from tests.meetups.planning import BERLIN, POTSDAM, rsvp, seen_by
-from tests.social import block, connect
+from tests.social import block, connect, skill_id
 
 SignUp = Callable[..., Account]
 
@@ -31,12 +31,6 @@ def in_days(days: float) -> dict[str, str]:
         "starts_at": starts_at.isoformat(),
         "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
     }
-
-
-def skill_id(client: TestClient, name: str) -> int:
-    """The catalog's id of the skill called ``name``."""
-    items = client.get("/skills", params={"q": name}).json()["items"]
-    return next(int(skill["id"]) for skill in items if skill["name"] == name)
 
 
 def test_soonest_first_filtered_by_skill_and_dates(

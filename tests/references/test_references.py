@@ -11,7 +11,7 @@ from hobbymatch_testkit.accounts import Account
 from hobbymatch_testkit.jobs import MovableClock
 
 from tests.meetups.planning import meetup_body, rsvp
-from tests.social import block, connect
+from tests.social import block, connect, skill_id
 
 SignUp = Callable[..., Account]
 RunJobs = Callable[[], Any]
@@ -20,8 +20,7 @@ RunJobs = Callable[[], Any]
 @pytest.fixture
 def chess_id(client: TestClient) -> int:
     """The catalog's id of chess."""
-    items = client.get("/skills", params={"q": "chess"}).json()["items"]
-    return next(int(skill["id"]) for skill in items if skill["name"] == "Chess")
+    return skill_id(client, "Chess")
 
 
 def talk(client: TestClient, first: Account, second: Account) -> None:
