@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.servers import serving
+from tests.faults.servers import serving_many
 from tests.notifications.streams import (
     assert_password_change_ends_stream_on_other_server,
     assert_request_reaches_stream_on_other_server,
@@ -20,15 +20,10 @@ def two_workers(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """Two ``hobbymatch serve`` processes on the tests' database (they create its tables),
-    serving both tests of this file on a backend; their base URLs."""
+    started at once and serving both tests of this file on a backend; their base URLs."""
     shared = {"HOBBYMATCH_DATABASE_URL": database_url, "HOBBYMATCH_USERS_SECRET_KEY": SECRET}
     folder = tmp_path_factory.mktemp("two-workers")
-    (folder / "a").mkdir()
-    (folder / "b").mkdir()
-    with (
-        serving(folder / "a", shared) as (first_worker, _),
-        serving(folder / "b", shared) as (second_worker, _),
-    ):
+    with serving_many(folder, 2, shared) as [(first_worker, _), (second_worker, _)]:
         yield first_worker, second_worker
 
 

@@ -79,10 +79,16 @@ def test_an_open_stream_ends_within_a_second_of_a_revocation(
 def test_a_stream_of_someone_else_stays_open(
     client: TestClient, base: str, sign_up: SignUp, ticket_for: TicketFor
 ) -> None:
-    ana, ben = sign_up(), sign_up()
-    reader = EventReader(base, f"/notifications/stream?ticket={ticket_for(ben)}")
+    ana, ben, cleo = sign_up(), sign_up(), sign_up()
+    anas = EventReader(base, f"/notifications/stream?ticket={ticket_for(ana)}")
+    bens = EventReader(base, f"/notifications/stream?ticket={ticket_for(ben)}")
     try:
         change_password(client, ana)
-        assert not reader.ended.wait(1.5)
+        anas.wait_until_ended(timeout=5)  # the revocation was checked, Ben's stream with it
+        sent = client.post("/matches/requests", json={"user_id": str(ben.id)}, headers=cleo.headers)
+        assert sent.status_code == 201, sent.text
+        assert bens.next_event(timeout=5).data["subject_id"] == sent.json()["id"]
+        assert not bens.ended.is_set()
     finally:
-        reader.close()
+        anas.close()
+        bens.close()
