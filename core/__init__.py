@@ -11,6 +11,7 @@ core never imports a feature module. Modules plug in through the hooks in :mod:`
 
 __version__ = "0.1.0"
 
+from core.commands import command_session
 from core.config import ModuleSettings, Settings
 from core.database import get_db
 from core.engine import (
@@ -78,6 +79,7 @@ __all__ = [
     "UnknownJobError",
     "UtcDateTime",
     "__version__",
+    "command_session",
     "defer",
     "fetch_page",
     "get_db",

@@ -7,7 +7,6 @@ problem ends the command with one line on stderr and exit status 1.
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
@@ -19,9 +18,10 @@ import uvicorn.config
 from fastapi import FastAPI
 
 from core import migrations
+from core.commands import startup_errors_reported
 from core.config import ModuleSettings, Settings, env_prefix_of, load_settings
 from core.engine import apply_session_defaults, check_database, describe_database
-from core.exceptions import ModuleLoadError, StartupError
+from core.exceptions import StartupError
 from core.job_queue import JobNotRetryableError, count_jobs, list_jobs, retry_failed
 from core.jobs import STATUSES, Job, JobDeclaration
 from core.logs import configure_logging
@@ -75,7 +75,7 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     With ``HOBBYMATCH_METRICS_PORT`` set, this process also answers Prometheus' scrapes on that
     port, for every worker it starts.
     """
-    with _startup_errors_reported():
+    with startup_errors_reported():
         app = create_app()
         check_database(Platform.of(app).engine)
     settings = Platform.of(app).settings
@@ -111,7 +111,7 @@ def _metrics_served(app: FastAPI, single_process: bool) -> Iterator[None]:
         return
     with ExitStack() as stack:
         folder = None if single_process else stack.enter_context(multiprocess_folder())
-        with _startup_errors_reported():
+        with startup_errors_reported():
             try:
                 stack.enter_context(
                     serve_metrics(
@@ -147,7 +147,7 @@ def worker(concurrency: int) -> None:
     Start as many as you like, on any machine: each job runs on one worker at a time, and each
     period of a periodic job on one worker of all.
     """
-    with _startup_errors_reported():
+    with startup_errors_reported():
         app = create_app()
         start_modules(app)
     stopping = threading.Event()
@@ -176,7 +176,7 @@ def jobs(context: click.Context, statuses: tuple[str, ...], limit: int) -> None:
     if context.invoked_subcommand is not None:
         return
     platform = _platform_or_exit()
-    with _startup_errors_reported():
+    with startup_errors_reported():
         migrations.require_core_head(platform.registry, platform.engine)
     with platform.session_factory() as db:
         counts = count_jobs(db)
@@ -298,7 +298,7 @@ def seed(count: int, seed: int) -> None:
     Every module contributes its own data through the ``hobbymatch_seed`` hook, in bulk; the
     modules' own settings say how demo accounts sign in (see ``hobbymatch modules``).
     """
-    with _startup_errors_reported():
+    with startup_errors_reported():
         app = create_app()
         start_modules(app)
     platform = Platform.of(app)
@@ -345,7 +345,7 @@ def new_module(name: str, folder: Path | None, requires: str) -> None:
             settings = settings.model_copy(
                 update={"module_paths": [*settings.module_paths, folder]}
             )
-    with _startup_errors_reported():
+    with startup_errors_reported():
         registry = load_modules(settings)
         taken = {c.name: c.origin for c in discover_candidates(settings.module_paths)}
     required = _parse_names(requires)
@@ -436,7 +436,7 @@ def db() -> None:
 @db.command("init")
 def db_init() -> None:
     """Create the enabled modules' missing tables and load their reference data."""
-    with _startup_errors_reported():
+    with startup_errors_reported():
         app = create_app()
         start_modules(app)
     platform = Platform.of(app)
@@ -524,18 +524,18 @@ def _known(platform: Platform, name: str) -> LoadedModule:
 
 def _platform_or_exit() -> Platform:
     """The same state an app builds (modules, hooks, settings, engine), without the app."""
-    with _startup_errors_reported():
+    with startup_errors_reported():
         return create_platform(_load_settings())
 
 
 def _registry_or_exit() -> ModuleRegistry:
     """The enabled modules and their hooks, for commands that need no database."""
-    with _startup_errors_reported():
+    with startup_errors_reported():
         return _load_registry()
 
 
 def _settings_or_exit() -> Settings:
-    with _startup_errors_reported():
+    with startup_errors_reported():
         return _load_settings()
 
 
@@ -558,21 +558,6 @@ def _module_commands(registry: ModuleRegistry) -> dict[str, click.Command]:
             if command.name:
                 commands[command.name] = command
     return commands
-
-
-@contextmanager
-def _startup_errors_reported() -> Iterator[None]:
-    """Turn a ``StartupError`` into one line on stderr and exit status 1.
-
-    The traceback of a module's own import error follows its line, to help fix the module.
-    """
-    try:
-        yield
-    except StartupError as error:
-        click.echo(f"hobbymatch: error: {error}", err=True)
-        if isinstance(error, ModuleLoadError) and error.__cause__ is not None:
-            click.echo("".join(traceback.format_exception(error.__cause__)), err=True)
-        raise SystemExit(1) from None
 
 
 def _format_table(rows: Sequence[Sequence[str]]) -> str:

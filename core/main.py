@@ -157,11 +157,8 @@ def _operations(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def start_modules(app: FastAPI) -> None:
-    """Prepare the schema, then run the enabled modules' startup hooks in load order; an app
-    started already is left as it is.
-
-    By default missing tables are created (and stamped at their modules' migration heads);
-    with ``HOBBYMATCH_SCHEMA=migrations`` the database must already be at every head.
+    """Prepare the schema (:func:`prepare_database`), then run the enabled modules' startup
+    hooks in load order; an app started already is left as it is.
 
     :raises DatabaseUnavailableError: the database does not answer.
     :raises MigrationError: in migrations mode, a module is not at its head.
@@ -171,6 +168,23 @@ def start_modules(app: FastAPI) -> None:
         # Started already (a test app, then a TestClient's lifespan): a second start would
         # run every startup hook again, and leave the first one's background threads behind.
         return
+    prepare_database(platform)
+    with platform.session_factory() as db:
+        platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
+        db.commit()
+    if platform.replicas is not None:
+        platform.replicas.start()
+    platform.started = True
+
+
+def prepare_database(platform: Platform) -> None:
+    """Check that the database answers, then prepare its schema: create the missing tables
+    (stamped at their modules' migration heads), or with ``HOBBYMATCH_SCHEMA=migrations``
+    require every head. No module's startup hook runs (a command's session needs none).
+
+    :raises DatabaseUnavailableError: the database does not answer.
+    :raises MigrationError: in migrations mode, a module is not at its head.
+    """
     check_database(platform.engine)
     timeout = platform.settings.database_statement_timeout
     if platform.settings.schema_mode == "migrations":
@@ -193,12 +207,6 @@ def start_modules(app: FastAPI) -> None:
             stamp_created_modules(platform.registry, platform.engine, created)
             if core_created:
                 stamp_core(platform.registry, platform.engine)
-    with platform.session_factory() as db:
-        platform.hook.hobbymatch_startup(app=app, settings=platform.settings, db=db)
-        db.commit()
-    if platform.replicas is not None:
-        platform.replicas.start()
-    platform.started = True
 
 
 # Threads per process for `def` routes and sync dependencies: HOBBYMATCH_WORKER_THREADS, 4 by
