@@ -4,7 +4,9 @@ Its settings are ``HOBBYMATCH_USERS_*`` (:class:`UsersSettings`); its hooks, for
 to implement, are in :mod:`modules.users.hookspecs`: the events ``users_user_deleted``,
 ``users_user_deactivated``, ``users_user_reactivated`` and ``users_hidden_pair``, and the
 extension points ``users_hidden_from`` (who is hidden from whom), ``users_gone_for`` (who
-must look deleted to whom) and ``users_profile_extras`` (what a public profile shows). Other
+must look deleted to whom), ``users_profile_extras`` (what a public profile shows) and
+``users_permissions`` (the permissions a module checks, and the roles that hold them; roles
+are given with ``hobbymatch users grant EMAIL ROLE``). Other
 modules may use what this front door exports, and nothing else of the module:
 
 - ``User``: the model, to point foreign keys at ``users.id`` (use ``ondelete="CASCADE"``, so that
@@ -15,6 +17,9 @@ modules may use what this front door exports, and nothing else of the module:
   their address when ``HOBBYMATCH_USERS_REQUIRE_VERIFIED_EMAIL`` is on (403 otherwise), for
   what reaches other people (a connection request, a message); ``UNVERIFIED``, its 401 and
   403 for a route's ``responses``.
+- ``permitted(permission)``: a dependency giving the signed-in caller, who must hold a role
+  with ``permission``, read from the database on each request (403 otherwise);
+  ``NOT_PERMITTED``, its 401 and 403 for a route's ``responses``.
 - ``current_user_or_none`` / ``MaybeCurrentUser``: the same, or ``None`` without a token, for
   routes anyone may read (an invalid token is still 401).
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
@@ -34,6 +39,10 @@ modules may use what this front door exports, and nothing else of the module:
   deactivated account's; cheap over many rows (a NOT EXISTS against a small index).
 - ``has_verified_address(column)``: a SQL condition, true when the user id in ``column`` is an
   active account with a verified address: one that may be sent mail it did not ask for.
+- ``restrict_user(db, user_id=, restriction=, reason=, until=)``: suspend (``until``), ban
+  or hold in review (``Restriction``) an account, in the caller's transaction: hidden and
+  signed out at once, sign-in refused with the reason, which is mailed to its owner;
+  ``lift_restriction(db, user_id=)`` ends it. For a moderating module.
 - ``inactive_user_ids()``: a select of the deactivated accounts' ids, for
   ``column.not_in(inactive_user_ids())`` where a query ranks or counts very many rows.
 """
@@ -41,6 +50,7 @@ modules may use what this front door exports, and nothing else of the module:
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import click
 import pluggy
 from fastapi import APIRouter, FastAPI
 from prometheus_client.registry import Collector
@@ -50,6 +60,7 @@ from core import Base, JobDeclaration, ModuleInfo, Platform, hookimpl
 from modules.users import hookspecs
 from modules.users.demo import seed_demo_users
 from modules.users.dependencies import (
+    NOT_PERMITTED,
     UNAUTHENTICATED,
     UNVERIFIED,
     CurrentUser,
@@ -57,6 +68,7 @@ from modules.users.dependencies import (
     VerifiedUser,
     current_user,
     current_user_or_none,
+    permitted,
     verified_user,
 )
 from modules.users.exceptions import UserNotFoundError
@@ -64,10 +76,12 @@ from modules.users.metrics import ThrottleMetrics
 from modules.users.models import (
     LoginAttempt,
     User,
+    UserRole,
     has_verified_address,
     inactive_user_ids,
     is_active_user,
 )
+from modules.users.restrictions import Restriction, lift_restriction, restrict_user
 from modules.users.schemas import UserPublic
 from modules.users.service import (
     get_user,
@@ -82,10 +96,12 @@ MODULE_INFO = ModuleInfo(name="users", version="0.1.0", settings=UsersSettings)
 
 __all__ = [
     "MODULE_INFO",
+    "NOT_PERMITTED",
     "UNAUTHENTICATED",
     "UNVERIFIED",
     "CurrentUser",
     "MaybeCurrentUser",
+    "Restriction",
     "User",
     "UserNotFoundError",
     "UserPublic",
@@ -100,6 +116,9 @@ __all__ = [
     "hide_from_each_other",
     "inactive_user_ids",
     "is_active_user",
+    "lift_restriction",
+    "permitted",
+    "restrict_user",
     "users_by_id",
     "verified_user",
 ]
@@ -116,15 +135,20 @@ def hobbymatch_jobs() -> Sequence[JobDeclaration]:
     """The users module's mails: a password-reset link (``users.send_password_reset``), a link
     that verifies an address (``users.send_address_check``), and the notice of a change to the
     old address (``users.tell_old_address``)."""
-    from modules.users.jobs import send_address_check, send_password_reset, tell_old_address
+    from modules.users import jobs
 
-    return [send_password_reset, send_address_check, tell_old_address]
+    return [
+        jobs.send_password_reset,
+        jobs.send_address_check,
+        jobs.tell_old_address,
+        jobs.tell_restriction,
+    ]
 
 
 @hookimpl
 def hobbymatch_models() -> Sequence[type[Base]]:
-    """The users module's tables: accounts and failed login attempts."""
-    return [User, LoginAttempt]
+    """The users module's tables: accounts, failed login attempts and roles."""
+    return [User, LoginAttempt, UserRole]
 
 
 @hookimpl
@@ -133,6 +157,14 @@ def hobbymatch_metrics(app: FastAPI) -> Sequence[Collector]:
     metrics = ThrottleMetrics()
     Platform.of(app).keep(metrics)
     return metrics.collectors
+
+
+@hookimpl
+def hobbymatch_cli_commands() -> Sequence[click.Command]:
+    """``hobbymatch users grant|revoke|roles``: the roles of accounts."""
+    from modules.users.commands import users_command
+
+    return [users_command]
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """FastAPI dependencies of the users module; ``current_user`` is exported to other modules."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -7,8 +8,12 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from core import Platform, get_db
-from modules.users import service
-from modules.users.exceptions import EmailNotVerifiedError, NotAuthenticatedError
+from modules.users import roles, service
+from modules.users.exceptions import (
+    EmailNotVerifiedError,
+    MissingPermissionError,
+    NotAuthenticatedError,
+)
 from modules.users.models import User
 from modules.users.settings import UsersSettings
 
@@ -89,3 +94,23 @@ def current_user_or_none(
 
 
 MaybeCurrentUser = Annotated[User | None, Depends(current_user_or_none)]
+
+
+# The 403 that every route guarded by ``permitted`` may answer, with UNAUTHENTICATED's 401.
+NOT_PERMITTED: dict[int | str, dict[str, Any]] = {
+    **UNAUTHENTICATED,
+    403: {"description": "The caller holds no role with the permission this needs"},
+}
+
+
+def permitted(permission: str) -> Callable[..., User]:
+    """A dependency giving the signed-in caller, who must hold a role with ``permission``
+    (403 otherwise), read from the database on each request: ``Depends(permitted("x.y"))``.
+    Declare the permission with the ``users_permissions`` hook."""
+
+    def caller_with_permission(caller: CurrentUser, db: Session = Depends(get_db)) -> User:
+        if not roles.holds_permission(db, user_id=caller.id, permission=permission):
+            raise MissingPermissionError(f"this needs the permission {permission!r}")
+        return caller
+
+    return caller_with_permission

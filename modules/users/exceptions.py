@@ -94,3 +94,15 @@ class TooManyAddressMailsError(ThrottledError):
 
     message = "too many address checks asked for; try again later"
     limit = "address_mail"
+
+
+class UnknownRoleError(RuleViolationError):
+    """No enabled module's permission names this role."""
+
+
+class MissingPermissionError(PermissionDeniedError):
+    """The caller holds no role with the permission this needs."""
+
+
+class AccountRestrictedError(PermissionDeniedError):
+    """The account is suspended, banned, or in review after reports: it cannot sign in."""

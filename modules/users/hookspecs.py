@@ -103,3 +103,17 @@ def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object
     :param user_id: whose profile is read.
     :return: the fields, or ``None``.
     """
+
+
+# --- Who may do what ---
+
+
+@hookspec
+def users_permissions() -> Mapping[str, Collection[str]] | None:
+    """The permissions your module checks (an extension point), named after it, each with the
+    roles that hold it: ``{"moderation.review": ["moderator"]}``. A role exists once some
+    permission names it; ``hobbymatch users grant EMAIL ROLE`` gives it to an account. Guard
+    a route with :func:`modules.users.permitted`.
+
+    :return: each permission and the roles that hold it, or ``None``.
+    """

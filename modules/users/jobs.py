@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from core import Platform, job
-from modules.users import service
+from modules.users import restrictions, service
 from modules.users.settings import UsersSettings
 
 
@@ -38,3 +38,10 @@ def tell_old_address(db: Session, user_id: str, old_address: str, new_address: s
     service.tell_old_address(
         db, user_id=uuid.UUID(user_id), old_address=old_address, new_address=new_address
     )
+
+
+@job("tell_restriction")
+def tell_restriction(db: Session, user_id: str) -> None:
+    """Mail the account's owner that a moderator suspended or banned it, and why (deferred by
+    a moderator's action)."""
+    restrictions.tell_restriction(db, user_id=uuid.UUID(user_id))

@@ -73,3 +73,14 @@ def address_change_notice(*, to: str, name: str, new_address: str) -> Mail:
         "as it is.</p>"
     )
     return Mail(to=to, subject="Your HobbyMatch address is being changed", text=text, html=html)
+
+
+def restriction_mail(*, to: str, name: str, notice: str) -> Mail:
+    """Told to an account's owner when a moderator suspends or bans it, with the reason (a
+    mail about the account: no unsubscribing)."""
+    text = (
+        f"Hello {name},\n\n{notice}.\n\n"
+        "Until then you cannot sign in, and others do not see your profile or what you "
+        "wrote. If you think this is a mistake, answer this mail.\n"
+    )
+    return Mail(to=to, subject="Your HobbyMatch account is restricted", text=text)

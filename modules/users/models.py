@@ -1,12 +1,24 @@
-"""The users module's tables: accounts and failed login attempts."""
+"""The users module's tables: accounts, failed login attempts and roles."""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Index, Select, String, Text, exists, select, text
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Text,
+    exists,
+    select,
+    text,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
 from core import Base, UtcDateTime, utc_now
+
+RESTRICTION_REASON_LENGTH = 500
 
 
 class User(Base):
@@ -36,6 +48,12 @@ class User(Base):
     # Raised on every password change; a token carries the value it was issued under.
     token_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # A moderator's restriction (see :mod:`modules.users.restrictions`): "suspended" until
+    # ``restricted_until``, "banned", or "in_review" (hidden after reports, until a moderator
+    # decides); None for none. A restricted account is inactive and cannot sign in.
+    restriction: Mapped[str | None] = mapped_column(String(12))
+    restricted_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    restriction_reason: Mapped[str | None] = mapped_column(String(RESTRICTION_REASON_LENGTH))
 
     @property
     def email_verified(self) -> bool:
@@ -92,3 +110,20 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(THROTTLE_KEY_LENGTH))
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+ROLE_NAME_LENGTH = 50
+
+
+class UserRole(Base):
+    """A role given to an account (``hobbymatch users grant``), read on every request that
+    needs one of its permissions: a revoked role stops working at once. Deleted with the
+    account."""
+
+    __tablename__ = "users_roles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(ROLE_NAME_LENGTH), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)

@@ -45,6 +45,7 @@ from modules.users.mails import (
 )
 from modules.users.metrics import ThrottleMetrics
 from modules.users.models import THROTTLE_KEY_LENGTH, LoginAttempt, User
+from modules.users.restrictions import refuse_restricted
 from modules.users.schemas import Token, UserCreate, UserUpdate, normalize_email
 from modules.users.security import (
     InvalidTokenError,
@@ -137,6 +138,7 @@ def log_in(
         verify_against_dummy(password, cost=settings.password_hash_cost)
     if user is None or not verify_password(password, user.password_hash):
         raise NotAuthenticatedError(BAD_CREDENTIALS)
+    refuse_restricted(db, user)
     db.execute(
         delete(LoginAttempt).where((LoginAttempt.key == pair_key) | LoginAttempt.id.in_(attempts))
     )

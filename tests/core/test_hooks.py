@@ -204,8 +204,8 @@ def test_hobbymatch_modules_lists_hooks_declared_implemented_and_settings(tmp_pa
     assert result.returncode == 0, result.stderr
     sections = {section.splitlines()[0]: section for section in result.stdout.split("\n\n")[1:]}
     assert (
-        "declares:   users_gone_for, users_hidden_from, users_hidden_pair, users_profile_extras, "
-        "users_user_deactivated" in sections["users"]
+        "declares:   users_gone_for, users_hidden_from, users_hidden_pair, users_permissions, "
+        "users_profile_extras, users_user_deactivated" in sections["users"]
     )
     assert "HOBBYMATCH_USERS_SECRET_KEY (secret)" in sections["users"]
     assert "HOBBYMATCH_USERS_ACCESS_TOKEN_MINUTES (default 60)" in sections["users"]
