@@ -20,6 +20,10 @@ Other modules may use what this front door exports:
 
 - ``met_at_a_meetup(db, first, second)``: whether the two were at a meetup together (both
   came, or one hosted a meetup the other came to), as the host's records and check-ins say.
+- ``reported_meetup(db, meetup_id=, reporter_id=)``: for a moderating module, the host of a
+  meetup the reporter may see and its evidence (what it says), or ``MeetupNotFoundError``
+  (404); ``set_meetup_hidden(db, meetup_id=, hidden=)`` hides it from everyone, its host
+  included (or shows it again).
 """
 
 import uuid
@@ -32,7 +36,9 @@ from core import Base, JobDeclaration, ModuleInfo, hookimpl
 from modules.matches import Match
 from modules.meetups import service
 from modules.meetups.demo import seed_demo_meetups
+from modules.meetups.exceptions import MeetupNotFoundError
 from modules.meetups.models import CalendarFeed, Meetup, Rsvp
+from modules.meetups.reporting import reported_meetup, set_meetup_hidden
 from modules.meetups.service import met_at_a_meetup
 
 MODULE_INFO = ModuleInfo(
@@ -41,7 +47,13 @@ MODULE_INFO = ModuleInfo(
     requires=("users", "skills", "places", "notifications", "matches"),
 )
 
-__all__ = ["MODULE_INFO", "met_at_a_meetup"]
+__all__ = [
+    "MODULE_INFO",
+    "MeetupNotFoundError",
+    "met_at_a_meetup",
+    "reported_meetup",
+    "set_meetup_hidden",
+]
 
 
 @hookimpl

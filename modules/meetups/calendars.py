@@ -87,6 +87,7 @@ def feed(db: Session, *, token: str) -> bytes:
         .where(
             (Meetup.host_id == owner) | Meetup.id.in_(going),
             Meetup.ends_at > now(db) - FEED_PAST,
+            Meetup.hidden_at.is_(None),
         )
         .order_by(Meetup.starts_at, Meetup.id)
     ).all()

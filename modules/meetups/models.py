@@ -59,6 +59,9 @@ class Meetup(Base):
     check_in_code: Mapped[str] = mapped_column(String(CHECK_IN_CODE_LENGTH))
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # Set when a moderator hides the meetup: from then on it is gone for everyone, its host
+    # included (reports keep what it said).
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Rsvp(Base):

@@ -78,7 +78,12 @@ def visible_meetup(db: Session, *, meetup_id: int, viewer_id: uuid.UUID) -> Meet
     """
     meetup = db.get(Meetup, meetup_id)
     hidden = hidden_from(db, viewer_id)
-    if meetup is None or meetup.host_id in hidden or not _visible_among(db, [meetup], viewer_id):
+    if (
+        meetup is None
+        or meetup.hidden_at is not None
+        or meetup.host_id in hidden
+        or not _visible_among(db, [meetup], viewer_id)
+    ):
         raise MeetupNotFoundError("meetup not found")
     return meetup
 
@@ -113,6 +118,7 @@ def list_meetups(
     """
     conditions = [
         Meetup.cancelled_at.is_(None),
+        Meetup.hidden_at.is_(None),
         Meetup.ends_at > now(db),
         is_active_user(Meetup.host_id),
     ]
@@ -199,6 +205,7 @@ def meetups_of(db: Session, *, user_id: uuid.UUID, page: PageParams) -> tuple[li
         .where(
             (Meetup.host_id == user_id) | Meetup.id.in_(answered),
             Meetup.ends_at > now(db),
+            Meetup.hidden_at.is_(None),
         )
         .order_by(Meetup.starts_at, Meetup.id)
     )
@@ -511,7 +518,7 @@ def remind(db: Session, *, meetup_id: int, starts_at: str, kind: str) -> None:
     """Remind everyone going that the meetup starts soon (at once: notification and mail);
     nothing if it was cancelled or moved since the reminder was queued."""
     meetup = db.get(Meetup, meetup_id)
-    if meetup is None or meetup.cancelled_at is not None:
+    if meetup is None or meetup.cancelled_at is not None or meetup.hidden_at is not None:
         return
     if meetup.starts_at != datetime.fromisoformat(starts_at):
         return
@@ -694,6 +701,7 @@ def shared_meetups(
             theirs.c.user_id.in_(others),
             Meetup.starts_at > now(db),
             Meetup.cancelled_at.is_(None),
+            Meetup.hidden_at.is_(None),
         )
         .order_by(Meetup.starts_at, Meetup.id)
     ).all()

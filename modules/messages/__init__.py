@@ -10,7 +10,11 @@ Its events, for other modules to implement, are in :mod:`modules.messages.hooksp
 door exports:
 
 - ``Message``: the model the events carry (``id``, ``sender_id``, ``recipient_id``, ``text``,
-  ``sent_at``, ``read_at``), for read-only queries.
+  ``sent_at``, ``read_at``, ``hidden_at``), for read-only queries.
+- ``reported_message(db, message_id=, reporter_id=)``: for a moderating module, the sender
+  of a message the reporter sent or received and its evidence (the message and the
+  conversation's last 20), or ``MessageNotFoundError`` (404); ``set_message_hidden(db,
+  message_id=, hidden=)`` hides it from everyone (or shows it again).
 """
 
 from collections.abc import Iterator, Sequence
@@ -22,14 +26,22 @@ from sqlalchemy.orm import Session
 from core import Base, ModuleInfo, hookimpl
 from modules.messages import hookspecs
 from modules.messages.demo import seed_demo_messages
+from modules.messages.exceptions import MessageNotFoundError
 from modules.messages.models import Message
+from modules.messages.reporting import reported_message, set_message_hidden
 from modules.messages.settings import MessagesSettings
 
 MODULE_INFO = ModuleInfo(
     name="messages", version="0.1.0", requires=("users", "matches"), settings=MessagesSettings
 )
 
-__all__ = ["MODULE_INFO", "Message"]
+__all__ = [
+    "MODULE_INFO",
+    "Message",
+    "MessageNotFoundError",
+    "reported_message",
+    "set_message_hidden",
+]
 
 
 @hookimpl

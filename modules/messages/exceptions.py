@@ -31,3 +31,7 @@ class TooManyMessagesError(TooManyRequestsError):
 
     def __init__(self) -> None:
         super().__init__("you are sending messages too fast; try again in a minute", retry_after=60)
+
+
+class MessageNotFoundError(NotFoundError):
+    """No such message between the caller and someone else (or one hidden from them)."""

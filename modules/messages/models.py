@@ -37,3 +37,5 @@ class Message(Base):
     text: Mapped[str] = mapped_column(String(MAX_TEXT_LENGTH))
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when a moderator hides the message: from then on nobody reads it (reports keep it).
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

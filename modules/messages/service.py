@@ -80,7 +80,7 @@ def history(
     if other_user_id == user_id:
         raise NoConversationWithYourselfError()
     get_user(db, user_id=other_user_id, as_seen_by=user_id)
-    conditions = [_between(user_id, other_user_id)]
+    conditions = [between(user_id, other_user_id), Message.hidden_at.is_(None)]
     if before is not None:
         conditions.append(Message.id < before)
     rows = list(
@@ -117,7 +117,9 @@ def conversations(
     how many there are; without the people gone for ``user_id`` (who blocked them)."""
     other = case((Message.sender_id == user_id, Message.recipient_id), else_=Message.sender_id)
     unread = case((and_(Message.recipient_id == user_id, Message.read_at.is_(None)), 1), else_=0)
-    mine = or_(Message.sender_id == user_id, Message.recipient_id == user_id)
+    mine = or_(Message.sender_id == user_id, Message.recipient_id == user_id) & (
+        Message.hidden_at.is_(None)
+    )
     grouped = (
         select(
             other.label("other_id"),
@@ -152,7 +154,8 @@ def conversations(
     return items, total
 
 
-def _between(first: uuid.UUID, second: uuid.UUID) -> ColumnElement[bool]:
+def between(first: uuid.UUID, second: uuid.UUID) -> ColumnElement[bool]:
+    """A condition true for the messages of the two's conversation, either way."""
     return or_(
         and_(Message.sender_id == first, Message.recipient_id == second),
         and_(Message.sender_id == second, Message.recipient_id == first),

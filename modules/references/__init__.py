@@ -8,7 +8,12 @@ the skill it was about. It stays hidden until both wrote one or 14 days passed (
 ``references.reveal``), and cannot change once revealed, so that nobody writes in answer to
 what they read. A block hides the references between the two; deleting an account deletes
 the references it wrote and those about it. Profiles show the count and the average
-(``references``). It exports nothing for other modules.
+(``references``). Other modules may use what this front door exports:
+
+- ``reported_reference(db, reference_id=, reporter_id=)``: for a moderating module, the
+  author of a revealed reference the reporter may read and its evidence, or
+  ``ReferenceNotFoundError`` (404); ``set_reference_hidden(db, reference_id=, hidden=)``
+  hides it from everyone, and from the counts (or shows it again).
 """
 
 import uuid
@@ -20,7 +25,9 @@ from sqlalchemy.orm import Session
 from core import Base, JobDeclaration, ModuleInfo, hookimpl
 from modules.references import service
 from modules.references.demo import seed_demo_references
+from modules.references.exceptions import ReferenceNotFoundError
 from modules.references.models import Reference
+from modules.references.reporting import reported_reference, set_reference_hidden
 
 MODULE_INFO = ModuleInfo(
     name="references",
@@ -28,7 +35,12 @@ MODULE_INFO = ModuleInfo(
     requires=("users", "skills", "matches", "messages", "meetups"),
 )
 
-__all__ = ["MODULE_INFO"]
+__all__ = [
+    "MODULE_INFO",
+    "ReferenceNotFoundError",
+    "reported_reference",
+    "set_reference_hidden",
+]
 
 
 @hookimpl

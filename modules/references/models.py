@@ -35,3 +35,5 @@ class Reference(Base):
     text: Mapped[str] = mapped_column(String(MAX_TEXT_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when a moderator hides the reference: from then on nobody reads it, nor counts it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -83,7 +83,7 @@ def references_about(
 def my_references(
     caller: CurrentUser, page: Pagination, db: Session = Depends(get_db)
 ) -> ReferencePage:
-    """The references you wrote, hidden ones included, newest first."""
+    """The references you wrote, newest first, those not yet revealed included."""
     found, total = service.written_by(db, author_id=caller.id, page=page)
     return ReferencePage(
         items=_out(db, found),

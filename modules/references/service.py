@@ -102,7 +102,7 @@ def change(
     :raises RevealedError: it is revealed.
     """
     reference = db.get(Reference, reference_id)
-    if reference is None or reference.author_id != author_id:
+    if reference is None or reference.author_id != author_id or reference.hidden_at is not None:
         raise ReferenceNotFoundError("reference not found")
     if reference.revealed_at is not None:
         raise RevealedError("a revealed reference cannot change")
@@ -163,8 +163,9 @@ def summary(db: Session, *, subject_id: uuid.UUID) -> dict[str, float | int | No
 def written_by(
     db: Session, *, author_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Reference], int]:
-    """One page of the references ``author_id`` wrote, hidden ones included, newest first."""
-    mine = Reference.author_id == author_id
+    """One page of the references ``author_id`` wrote, newest first: those still blind
+    included, those a moderator hid not."""
+    mine = (Reference.author_id == author_id) & Reference.hidden_at.is_(None)
     total = db.scalar(select(func.count()).where(mine)) or 0
     found = db.scalars(
         select(Reference)
@@ -180,6 +181,7 @@ def _revealed_about(subject_id: uuid.UUID, hidden: frozenset[uuid.UUID]) -> Colu
     condition = and_(
         Reference.subject_id == subject_id,
         Reference.revealed_at.is_not(None),
+        Reference.hidden_at.is_(None),
         is_active_user(Reference.author_id),
     )
     return and_(condition, Reference.author_id.not_in(hidden)) if hidden else condition
