@@ -24,6 +24,8 @@ def enabled_modules() -> list[str]:
         "notifications",
         "places",
         "meetups",
+        "references",
+        "moderation",
     ]
 
 

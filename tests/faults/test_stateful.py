@@ -92,7 +92,7 @@ def test_linked_workflows_answer_without_5xx_as_documented(
 
 def link_new_people_to_connection_requests(schema: OpenApiSchema) -> None:
     """Feed the id of a person just created into the operations that address a person
-    (``POST /matches/requests``, ``/messages``, ``/blocks``), and the sender of an accepted
+    (``POST /matches/requests``, ``/messages``, ``/blocks``, ``/reports``), and the sender of an accepted
     request into ``POST /messages``: the inferred links reach those operations from nowhere, so
     without these links no scenario would send a request, write or block."""
     paths = schema.raw_schema["paths"]
@@ -108,6 +108,10 @@ def link_new_people_to_connection_requests(schema: OpenApiSchema) -> None:
     created["BlockThem"] = {
         "operationRef": "#/paths/~1blocks/post",
         "requestBody": {"user_id": "$response.body#/id"},
+    }
+    created["ReportThem"] = {
+        "operationRef": "#/paths/~1reports/post",
+        "requestBody": {"subject": "user", "id": "$response.body#/id", "reason": "spam"},
     }
     answered = paths["/matches/requests/{request_id}/{answer}"]["post"]["responses"]["200"]
     answered.setdefault("links", {})["WriteToTheSender"] = {
