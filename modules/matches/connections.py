@@ -28,7 +28,7 @@ from modules.matches.models import (
     pair_key,
 )
 from modules.matches.settings import MatchesSettings
-from modules.users import User, get_user, gone_for, users_by_id
+from modules.users import User, get_user, gone_for, is_active_user, users_by_id
 
 # The window of HOBBYMATCH_MATCHES_REQUESTS_PER_DAY.
 REQUEST_WINDOW = timedelta(days=1)
@@ -257,10 +257,13 @@ def separate(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> No
 def list_connections(
     db: Session, *, user_id: uuid.UUID, page: PageParams
 ) -> tuple[list[tuple[User, datetime]], int]:
-    """One page of the people the caller is connected with, newest connection first."""
+    """One page of the people the caller is connected with, newest connection first; not
+    those whose accounts are inactive (deactivated, or restricted by a moderator)."""
     conditions = [
         ConnectionRequest.status == RequestStatus.ACCEPTED,
         or_(ConnectionRequest.sender_id == user_id, ConnectionRequest.recipient_id == user_id),
+        is_active_user(ConnectionRequest.sender_id),
+        is_active_user(ConnectionRequest.recipient_id),
     ]
     statement = (
         select(ConnectionRequest)

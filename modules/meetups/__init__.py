@@ -86,6 +86,7 @@ def notifications_kinds() -> Mapping[str, str]:
         "meetups.promoted": "a place freed up for you at {actor}'s meetup",
         "meetups.changed": "{actor} changed the time or place of a meetup you answered",
         "meetups.cancelled": "{actor} cancelled a meetup you answered",
+        "meetups.taken_down": "moderators took down {actor}'s meetup you answered",
         "meetups.starts_tomorrow": "{actor}'s meetup is tomorrow",
         "meetups.starts_soon": "{actor}'s meetup starts within the hour",
     }
@@ -112,6 +113,13 @@ def matches_annotate(
 def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:
     """Each leaves the upcoming meetups that the other hosts."""
     service.separate(db, user_id=user_id, other_user_id=other_user_id)
+
+
+@hookimpl
+def users_user_deactivated(db: Session, user_id: uuid.UUID) -> None:
+    """The meetups they host are cancelled (everyone told), they leave those they answered,
+    and the waitlists move up."""
+    service.step_away(db, user_id=user_id)
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import Platform, now, upsert
 from modules.meetups.exceptions import UnknownFeedError
 from modules.meetups.models import CalendarFeed, Meetup, Rsvp, RsvpStatus
+from modules.users import is_active_user
 
 PRODUCT_ID = "-//HobbyMatch//Meetups//EN"
 # How far back a feed reaches: recent meetups stay in the calendar for a while.
@@ -78,7 +79,11 @@ def feed(db: Session, *, token: str) -> bytes:
 
     :raises UnknownFeedError: no feed has this token.
     """
-    owner = db.scalar(select(CalendarFeed.user_id).where(CalendarFeed.token_hash == _hashed(token)))
+    owner = db.scalar(
+        select(CalendarFeed.user_id).where(
+            CalendarFeed.token_hash == _hashed(token), is_active_user(CalendarFeed.user_id)
+        )
+    )
     if owner is None:
         raise UnknownFeedError("this calendar feed is unknown: it was replaced or deleted")
     going = select(Rsvp.meetup_id).where(Rsvp.user_id == owner, Rsvp.status == RsvpStatus.GOING)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import now
 from modules.meetups.models import Meetup
-from modules.meetups.service import visible_meetup
+from modules.meetups.service import tell_taken_down, visible_meetup
 
 
 def reported_meetup(
@@ -33,6 +33,10 @@ def reported_meetup(
 
 
 def set_meetup_hidden(db: Session, *, meetup_id: int, hidden: bool) -> None:
-    """Hide the meetup from everyone, or show it again, in the caller's transaction."""
+    """Hide the meetup from everyone, or show it again, in the caller's transaction. Hiding
+    an upcoming one tells everyone who answered it that it was taken down."""
     hidden_at: datetime | None = now(db) if hidden else None
     db.execute(update(Meetup).where(Meetup.id == meetup_id).values(hidden_at=hidden_at))
+    meetup = db.get(Meetup, meetup_id)
+    if hidden and meetup is not None:
+        tell_taken_down(db, meetup)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import PageParams, defer, now, serialize_on
@@ -82,10 +82,15 @@ def visible_meetup(db: Session, *, meetup_id: int, viewer_id: uuid.UUID) -> Meet
         meetup is None
         or meetup.hidden_at is not None
         or meetup.host_id in hidden
+        or not _host_is_active(db, meetup)
         or not _visible_among(db, [meetup], viewer_id)
     ):
         raise MeetupNotFoundError("meetup not found")
     return meetup
+
+
+def _host_is_active(db: Session, meetup: Meetup) -> bool:
+    return bool(db.scalar(select(is_active_user(Meetup.host_id)).where(Meetup.id == meetup.id)))
 
 
 def hosted_meetup(db: Session, *, meetup_id: int, host_id: uuid.UUID) -> Meetup:
@@ -206,6 +211,7 @@ def meetups_of(db: Session, *, user_id: uuid.UUID, page: PageParams) -> tuple[li
             (Meetup.host_id == user_id) | Meetup.id.in_(answered),
             Meetup.ends_at > now(db),
             Meetup.hidden_at.is_(None),
+            is_active_user(Meetup.host_id),
         )
         .order_by(Meetup.starts_at, Meetup.id)
     )
@@ -557,6 +563,31 @@ def separate(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> No
                 db.delete(rsvp)
                 db.flush()
                 _promote(db, meetup)
+
+
+def step_away(db: Session, *, user_id: uuid.UUID) -> None:
+    """An account went inactive (deactivated, or restricted by a moderator): the meetups it
+    hosts that have not started are cancelled (everyone who answered is told), it leaves
+    those it answered, and their waitlists move up (in the caller's transaction)."""
+    hosting = db.scalars(
+        select(Meetup).where(
+            Meetup.host_id == user_id, Meetup.starts_at > now(db), Meetup.cancelled_at.is_(None)
+        )
+    ).all()
+    for meetup in hosting:
+        serialize_on(db, f"meetups.meetup:{meetup.id}")
+        meetup.cancelled_at = now(db)
+        _tell_everyone(db, meetup, kind="meetups.cancelled")
+    upcoming = select(Meetup.id).where(Meetup.starts_at > now(db))
+    db.execute(delete(Rsvp).where(Rsvp.user_id == user_id, Rsvp.meetup_id.in_(upcoming)))
+    refill(db)
+
+
+def tell_taken_down(db: Session, meetup: Meetup) -> None:
+    """Tell everyone who answered ``meetup`` that moderators took it down (at once, by
+    notification and mail), unless it ended or was cancelled already."""
+    if meetup.cancelled_at is None and meetup.ends_at > now(db):
+        _tell_everyone(db, meetup, kind="meetups.taken_down")
 
 
 def refill(db: Session) -> None:
