@@ -23,7 +23,7 @@ def reported_message(
     db: Session, *, message_id: int, reporter_id: uuid.UUID
 ) -> tuple[uuid.UUID, dict[str, object]]:
     """The sender of a message ``reporter_id`` received or sent, and the evidence: the message
-    and its conversation's last :data:`EVIDENCE_MESSAGES` messages, oldest first.
+    and the :data:`EVIDENCE_MESSAGES` messages of its conversation up to it, oldest first.
 
     :raises MessageNotFoundError: no such message of theirs (or a hidden one, or one with
         someone gone for them).
@@ -44,7 +44,7 @@ def reported_message(
         raise MessageNotFoundError("message not found")
     latest = db.scalars(
         select(Message)
-        .where(between(message.sender_id, message.recipient_id))
+        .where(between(message.sender_id, message.recipient_id), Message.id <= message.id)
         .order_by(Message.id.desc())
         .limit(EVIDENCE_MESSAGES)
     ).all()

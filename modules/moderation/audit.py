@@ -2,11 +2,11 @@
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import PageParams, now
-from modules.moderation.models import Action, AuditEntry, Report
+from core import PageParams, fetch_page, now
+from modules.moderation.models import Action, AuditEntry, SubjectKind
 
 
 def record_action(
@@ -14,32 +14,30 @@ def record_action(
     *,
     moderator_id: uuid.UUID | None,
     action: Action,
-    reports: list[Report],
+    kind: SubjectKind,
+    subject_id: str,
+    owner_id: uuid.UUID,
+    report_ids: list[int],
     days: int | None = None,
     note: str = "",
-) -> None:
-    """Append the action taken on the subject of ``reports`` (``moderator_id`` ``None`` when
-    the platform acted on its own), in the caller's transaction."""
-    first = reports[0]
-    db.add(
-        AuditEntry(
-            at=now(db),
-            moderator_id=moderator_id,
-            action=action,
-            subject_kind=first.subject_kind,
-            subject_id=first.subject_id,
-            owner_id=first.owner_id,
-            report_ids=[report.id for report in reports],
-            days=days,
-            note=note,
-        )
+) -> AuditEntry:
+    """Append an action taken on a subject (``moderator_id`` ``None`` when the platform acted
+    on its own, after reports), in the caller's transaction; the entry."""
+    entry = AuditEntry(
+        at=now(db),
+        moderator_id=moderator_id,
+        action=action,
+        subject_kind=kind,
+        subject_id=subject_id,
+        owner_id=owner_id,
+        report_ids=report_ids,
+        days=days,
+        note=note,
     )
+    db.add(entry)
+    return entry
 
 
 def audit_log(db: Session, *, page: PageParams) -> tuple[list[AuditEntry], int]:
     """One page of the audit log, newest first, and how many entries it has."""
-    total = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    found = db.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).offset(page.offset).limit(page.limit)
-    ).all()
-    return list(found), total
+    return fetch_page(db, select(AuditEntry).order_by(AuditEntry.id.desc()), page)

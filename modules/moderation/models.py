@@ -47,12 +47,14 @@ class ReportStatus(StrEnum):
 
 
 class Action(StrEnum):
-    """What a moderator decides, or the platform did on its own (``auto_hide``)."""
+    """What a moderator decides about a report (the first four), lifts (``lift``), or the
+    platform did on its own after reports (``auto_hide``)."""
 
     DISMISS = "dismiss"
     HIDE = "hide"
     SUSPEND = "suspend"
     BAN = "ban"
+    LIFT = "lift"
     AUTO_HIDE = "auto_hide"
 
 
@@ -88,8 +90,8 @@ class Report(Base):
 
 
 class AuditEntry(Base):
-    """One moderation action, as it was taken: never changed nor deleted (the database
-    refuses both), and kept when the accounts it names are deleted (no foreign keys)."""
+    """One moderation action, as it was taken: never changed (the database refuses it), and
+    kept when the accounts it names are deleted (no foreign keys)."""
 
     __tablename__ = "moderation_audit"
 

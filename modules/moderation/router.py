@@ -1,5 +1,6 @@
 """``/reports`` and ``/moderation``: a thin layer over the reports and the decisions."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
@@ -11,6 +12,7 @@ from modules.moderation.models import ReportStatus
 from modules.moderation.schemas import (
     AuditEntryOut,
     AuditPage,
+    Lifting,
     ReceiptPage,
     ReportCreate,
     ReportOut,
@@ -18,7 +20,15 @@ from modules.moderation.schemas import (
     ReportReceipt,
     Resolution,
 )
-from modules.users import NOT_PERMITTED, UNAUTHENTICATED, CurrentUser, User, permitted
+from modules.users import (
+    NOT_PERMITTED,
+    UNAUTHENTICATED,
+    UNVERIFIED,
+    CurrentUser,
+    User,
+    VerifiedUser,
+    permitted,
+)
 
 router = APIRouter()
 
@@ -32,13 +42,14 @@ ReportId = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
     status_code=status.HTTP_201_CREATED,
     response_model=ReportReceipt,
     responses={
-        **UNAUTHENTICATED,
+        **UNVERIFIED,
         404: {"description": "No such subject, or one you cannot see"},
         409: {"description": "You reported it already, and it is still open"},
+        429: {"description": "As many reports in a day as allowed"},
     },
 )
 def file_report(
-    body: ReportCreate, caller: CurrentUser, db: Session = Depends(get_db)
+    body: ReportCreate, caller: VerifiedUser, db: Session = Depends(get_db)
 ) -> ReportReceipt:
     """Report a person, a message, a meetup or a reference to the moderators. They never
     tell the person who reported; what it showed is kept as evidence."""
@@ -72,6 +83,7 @@ def report_queue(
     response_model=ReportOut,
     responses={
         **NOT_PERMITTED,
+        403: {"description": "Not a moderator, or a report about you or filed by you"},
         404: {"description": "No such report"},
         409: {"description": "It was resolved already"},
     },
@@ -91,3 +103,20 @@ def audit_log(moderator: Moderator, page: Pagination, db: Session = Depends(get_
     found, total = audit.audit_log(db, page=page)
     items = [AuditEntryOut.model_validate(entry) for entry in found]
     return AuditPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/moderation/users/{user_id}/lift",
+    response_model=AuditEntryOut,
+    responses={
+        **NOT_PERMITTED,
+        404: {"description": "No suspended, banned or reviewed account has this id"},
+    },
+)
+def lift_restriction(
+    user_id: uuid.UUID, body: Lifting, moderator: Moderator, db: Session = Depends(get_db)
+) -> AuditEntryOut:
+    """End an account's suspension, ban or review (an appeal upheld): it may sign in again
+    (moderators only). Logged in the audit log."""
+    entry = decisions.lift(db, moderator_id=moderator.id, user_id=user_id, note=body.note or "")
+    return AuditEntryOut.model_validate(entry)

@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from core import Page, StrictBody, TrimmedTo
+from core import MAX_INTEGER_ID, Page, StrictBody, TrimmedTo
 from modules.moderation.models import (
     MAX_DETAILS_LENGTH,
     MAX_NOTE_LENGTH,
@@ -23,7 +23,10 @@ class ReportCreate(StrictBody):
     message's, meetup's or reference's number."""
 
     subject: SubjectKind
-    id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Fa-f-]{1,40}$")]
+    id: (
+        Annotated[int, Field(ge=1, le=MAX_INTEGER_ID)]
+        | Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Fa-f-]{1,40}$")]
+    )
     reason: Reason
     details: Annotated[str, TrimmedTo(MAX_DETAILS_LENGTH)] | None = None
 
@@ -60,21 +63,35 @@ class ReportPage(Page[ReportOut]):
     """A page of reports, oldest first (the queue's order)."""
 
 
+Decision = Literal["dismiss", "hide", "suspend", "ban"]
+
+
 class Resolution(StrictBody):
     """``POST /moderation/reports/{id}/resolve``: what to do about the subject. ``dismiss``
-    (nothing wrong: an automatic hiding is undone), ``hide`` (the content, or for a user the
-    account, is gone for everyone), ``suspend`` (the content hidden, its owner's account
-    suspended for ``days``), ``ban`` (the content hidden, the account banned)."""
+    (nothing wrong: a hiding by reports is undone), ``hide`` (content only: it is gone for
+    everyone), ``suspend`` (the content hidden, its owner's account suspended for ``days``),
+    ``ban`` (the content hidden, the account banned). ``note`` is told to the owner of a
+    suspended or banned account, with the report's reason."""
 
-    action: Literal[Action.DISMISS, Action.HIDE, Action.SUSPEND, Action.BAN]
-    days: Annotated[int, Field(ge=1, le=MAX_SUSPENSION_DAYS)] | None = None
+    action: Decision
+    days: Annotated[int, Field(ge=1, le=MAX_SUSPENSION_DAYS)] | None = Field(
+        default=None, validate_default=True
+    )
     note: Annotated[str, TrimmedTo(MAX_NOTE_LENGTH)] | None = None
 
-    @model_validator(mode="after")
-    def _days_with_suspend_only(self) -> "Resolution":
-        if (self.action == Action.SUSPEND) != (self.days is not None):
+    @field_validator("days")
+    @classmethod
+    def _days_with_suspend_only(cls, days: int | None, info: ValidationInfo) -> int | None:
+        action = info.data.get("action")
+        if action is not None and (action == Action.SUSPEND) != (days is not None):
             raise ValueError("days is required with suspend, and only with it")
-        return self
+        return days
+
+
+class Lifting(StrictBody):
+    """``POST /moderation/users/{id}/lift``: why the restriction ends (an appeal upheld)."""
+
+    note: Annotated[str, TrimmedTo(MAX_NOTE_LENGTH)] | None = None
 
 
 class AuditEntryOut(BaseModel):

@@ -1,8 +1,9 @@
 """What can be reported, through the front doors of the modules that own it: a subject's
 owner and evidence, as the reporter may see it, and hiding it (or showing it again).
 
-A user is "hidden" by holding the account in review (hidden and signed out until a
-moderator decides); content is hidden from everyone, its owner included.
+Reports hide a person by holding the account in review (hidden and signed out until a
+moderator decides; a dismissal ends the review, never a ban decided since); content is
+hidden from everyone, its owner included.
 """
 
 import uuid
@@ -60,7 +61,8 @@ def reported(
     :raises NotFoundError: (the owning module's) no such subject, or one hidden from them.
     """
     if kind == SubjectKind.USER:
-        user = get_user(db, user_id=uuid.UUID(subject_id), viewer_id=reporter_id)
+        # Only those who blocked the reporter are missing: one reports the person one blocked.
+        user = get_user(db, user_id=uuid.UUID(subject_id), as_seen_by=reporter_id)
         profile = UserPublic.model_validate(user).model_dump(mode="json")
         return Reported(user.id, {"profile": profile})
     finders = {
@@ -87,7 +89,7 @@ def set_hidden(db: Session, *, kind: SubjectKind, subject_id: str, hidden: bool)
                 db, user_id=user_id, restriction=Restriction.IN_REVIEW, reason=IN_REVIEW_REASON
             )
         else:
-            lift_restriction(db, user_id=user_id)
+            lift_restriction(db, user_id=user_id, only=Restriction.IN_REVIEW)
         return
     number = int(subject_id)
     if kind == SubjectKind.MESSAGE:

@@ -4,13 +4,13 @@ it (from its page, the profile's count and average, and its author's list)."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import now
 from modules.references.exceptions import ReferenceNotFoundError
 from modules.references.models import Reference
-from modules.users import hidden_from
+from modules.users import hidden_from, is_active_user
 
 
 def reported_reference(
@@ -19,15 +19,20 @@ def reported_reference(
     """The author of a revealed reference ``reporter_id`` may read, and the evidence: what it
     says.
 
-    :raises ReferenceNotFoundError: no such reference, one not revealed or hidden, or one by
-        someone hidden from the reporter.
+    :raises ReferenceNotFoundError: no such reference, one not revealed or hidden, or one
+        between people of whom one is inactive or hidden from the reporter.
     """
-    reference = db.get(Reference, reference_id)
-    if (
-        reference is None
-        or reference.revealed_at is None
-        or reference.hidden_at is not None
-        or {reference.author_id, reference.subject_id} & hidden_from(db, reporter_id)
+    reference = db.scalar(
+        select(Reference).where(
+            Reference.id == reference_id,
+            Reference.revealed_at.is_not(None),
+            Reference.hidden_at.is_(None),
+            is_active_user(Reference.author_id),
+            is_active_user(Reference.subject_id),
+        )
+    )
+    if reference is None or {reference.author_id, reference.subject_id} & hidden_from(
+        db, reporter_id
     ):
         raise ReferenceNotFoundError("reference not found")
     return reference.author_id, {

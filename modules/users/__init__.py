@@ -19,7 +19,8 @@ modules may use what this front door exports, and nothing else of the module:
   403 for a route's ``responses``.
 - ``permitted(permission)``: a dependency giving the signed-in caller, who must hold a role
   with ``permission``, read from the database on each request (403 otherwise);
-  ``NOT_PERMITTED``, its 401 and 403 for a route's ``responses``.
+  ``NOT_PERMITTED``, its 401 and 403 for a route's ``responses``; ``holds_permission(db,
+  user_id=, permission=)``, the same check as a ``bool``.
 - ``current_user_or_none`` / ``MaybeCurrentUser``: the same, or ``None`` without a token, for
   routes anyone may read (an invalid token is still 401).
 - ``UserPublic``: the public-profile schema (never an email or a password hash).
@@ -41,8 +42,9 @@ modules may use what this front door exports, and nothing else of the module:
   active account with a verified address: one that may be sent mail it did not ask for.
 - ``restrict_user(db, user_id=, restriction=, reason=, until=)``: suspend (``until``), ban
   or hold in review (``Restriction``) an account, in the caller's transaction: hidden and
-  signed out at once, sign-in refused with the reason, which is mailed to its owner;
-  ``lift_restriction(db, user_id=)`` ends it. For a moderating module.
+  signed out at once, sign-in refused with the reason, which is mailed to its owner; never
+  milder than one it has. ``lift_restriction(db, user_id=, only=None)`` ends it (``only``
+  that kind). For a moderating module.
 - ``inactive_user_ids()``: a select of the deactivated accounts' ids, for
   ``column.not_in(inactive_user_ids())`` where a query ranks or counts very many rows.
 """
@@ -82,6 +84,7 @@ from modules.users.models import (
     is_active_user,
 )
 from modules.users.restrictions import Restriction, lift_restriction, restrict_user
+from modules.users.roles import holds_permission
 from modules.users.schemas import UserPublic
 from modules.users.service import (
     get_user,
@@ -114,6 +117,7 @@ __all__ = [
     "has_verified_address",
     "hidden_from",
     "hide_from_each_other",
+    "holds_permission",
     "inactive_user_ids",
     "is_active_user",
     "lift_restriction",
@@ -161,7 +165,7 @@ def hobbymatch_metrics(app: FastAPI) -> Sequence[Collector]:
 
 @hookimpl
 def hobbymatch_cli_commands() -> Sequence[click.Command]:
-    """``hobbymatch users grant|revoke|roles``: the roles of accounts."""
+    """``hobbymatch users grant|revoke|roles|lift``: the roles and restrictions of accounts."""
     from modules.users.commands import users_command
 
     return [users_command]

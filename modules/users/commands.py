@@ -7,11 +7,12 @@ import click
 
 from core import DomainError, command_session
 from modules.users import roles
+from modules.users.restrictions import lift_restriction
 
 
 @click.group("users")
 def users_command() -> None:
-    """Accounts' roles: ``grant``, ``revoke``, ``roles``."""
+    """Accounts' roles (``grant``, ``revoke``, ``roles``) and restrictions (``lift``)."""
 
 
 @users_command.command("grant")
@@ -33,6 +34,17 @@ def revoke(email: str, role: str) -> None:
     with command_session() as db, _errors_reported():
         had = roles.revoke_role(db, email=email, role=role)
     click.echo(f"{email} is no longer {role}" if had else f"{email} was not {role}")
+
+
+@users_command.command("lift")
+@click.argument("email")
+def lift(email: str) -> None:
+    """End the suspension, ban or review of the account at EMAIL: it may sign in again (an
+    appeal upheld; the moderation module's audit log records its own actions only)."""
+    with command_session() as db, _errors_reported():
+        lifted = lift_restriction(db, user_id=roles.account_at(db, email).id)
+        db.commit()
+    click.echo(f"{email} may sign in again" if lifted else f"{email} was not restricted")
 
 
 @users_command.command("roles")

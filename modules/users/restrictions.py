@@ -19,11 +19,15 @@ from modules.users.models import User
 
 
 class Restriction(StrEnum):
-    """A restriction of an account, as ``User.restriction`` stores it."""
+    """A restriction of an account, as ``User.restriction`` stores it, mildest first."""
 
+    IN_REVIEW = "in_review"
     SUSPENDED = "suspended"
     BANNED = "banned"
-    IN_REVIEW = "in_review"
+
+
+# A restriction never gives way to a milder one: a ban outlives a later suspension.
+SEVERITY = {restriction: rank for rank, restriction in enumerate(Restriction)}
 
 
 def restrict_user(
@@ -35,13 +39,17 @@ def restrict_user(
     until: datetime | None = None,
 ) -> None:
     """Restrict the account in the caller's transaction (not committed here): suspended
-    ``until`` a time, banned, or in review; its tokens end and it is hidden at once. Nothing
-    for an account that is gone.
+    ``until`` a time, banned, or in review; its tokens end and it is hidden at once. A
+    restriction it has already stays when it is harsher (a ban beats a suspension, which
+    beats a review; of two suspensions the later end stays). Nothing for an account that is
+    gone.
 
     :param reason: what its owner is told, when mailed and when refused at sign-in.
     """
     user = db.get(User, user_id, with_for_update=True)
     if user is None:
+        return
+    if _harsher_or_same(user, restriction, until):
         return
     user.restriction = restriction
     user.restricted_until = until if restriction == Restriction.SUSPENDED else None
@@ -54,15 +62,33 @@ def restrict_user(
         defer(db, "users.tell_restriction", {"user_id": str(user.id)})
 
 
-def lift_restriction(db: Session, *, user_id: uuid.UUID) -> None:
+def lift_restriction(db: Session, *, user_id: uuid.UUID, only: Restriction | None = None) -> bool:
     """End the account's restriction in the caller's transaction: it is active again (its
-    owner signs in anew). Nothing for an account that is gone or not restricted."""
+    owner signs in anew); whether it had one to end. Nothing for an account that is gone or
+    not restricted, nor, given ``only``, restricted otherwise (dismissed reports end a
+    review, never a later ban)."""
     user = db.get(User, user_id, with_for_update=True)
     if user is None or user.restriction is None:
-        return
+        return False
+    if only is not None and user.restriction != only:
+        return False
     _clear(user)
     user.is_active = True
     hooks(db).users_user_reactivated(db=db, user_id=user.id)
+    return True
+
+
+def _harsher_or_same(user: User, restriction: Restriction, until: datetime | None) -> bool:
+    if user.restriction is None:
+        return False
+    current = Restriction(user.restriction)
+    if current == restriction == Restriction.SUSPENDED:
+        return (
+            user.restricted_until is not None
+            and until is not None
+            and user.restricted_until >= until
+        )
+    return SEVERITY[current] >= SEVERITY[restriction]
 
 
 def refuse_restricted(db: Session, user: User) -> None:
@@ -73,9 +99,8 @@ def refuse_restricted(db: Session, user: User) -> None:
     """
     if user.restriction is None:
         return
-    if user.restriction == Restriction.SUSPENDED and (
-        user.restricted_until is None or user.restricted_until <= now(db)
-    ):
+    ended = user.restricted_until is None or user.restricted_until <= now(db)
+    if user.restriction == Restriction.SUSPENDED and ended:
         _clear(user)
         return
     raise AccountRestrictedError(describe(user))
@@ -94,9 +119,10 @@ def describe(user: User) -> str:
 
 def tell_restriction(db: Session, *, user_id: uuid.UUID) -> None:
     """Mail the account's owner its restriction and the reason (the deferred job); nothing if
-    the account is gone or no longer restricted."""
+    the account is gone or no longer restricted, nor to an address it never verified (whose
+    reader may not be its owner)."""
     user = db.get(User, user_id)
-    if user is None or user.restriction is None:
+    if user is None or user.restriction is None or not user.email_verified:
         return
     send_mail(db, restriction_mail(to=user.email, name=user.display_name, notice=describe(user)))
 

@@ -42,7 +42,7 @@ def roles_of(db: Session, *, email: str) -> list[str]:
 
     :raises UserNotFoundError: no account has this address.
     """
-    user = _account(db, email)
+    user = account_at(db, email)
     statement = select(UserRole.role).where(UserRole.user_id == user.id).order_by(UserRole.role)
     return list(db.scalars(statement))
 
@@ -54,7 +54,7 @@ def grant_role(db: Session, *, email: str, role: str) -> None:
     :raises UnknownRoleError: no enabled module's permission names ``role``.
     """
     _check_declared(db, role)
-    user = _account(db, email)
+    user = account_at(db, email)
     insert_ignoring_duplicates(
         db, UserRole, [{"user_id": user.id, "role": role}], unique=["user_id", "role"]
     )
@@ -66,13 +66,17 @@ def revoke_role(db: Session, *, email: str, role: str) -> bool:
 
     :raises UserNotFoundError: no account has this address.
     """
-    user = _account(db, email)
+    user = account_at(db, email)
     removed = db.execute(delete(UserRole).where(UserRole.user_id == user.id, UserRole.role == role))
     db.commit()
     return bool(cast(CursorResult[Any], removed).rowcount)
 
 
-def _account(db: Session, email: str) -> User:
+def account_at(db: Session, email: str) -> User:
+    """The account at ``email`` (any case), for the command line.
+
+    :raises UserNotFoundError: no account has this address.
+    """
     user = db.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         raise UserNotFoundError(f"no account has the address {email}")

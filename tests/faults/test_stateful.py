@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from core.main import start_modules
 from core.platform import Platform
+from modules.users.roles import grant_role
 from tests.faults.test_fuzz import CHECKS
 
 SCENARIOS = 40
@@ -69,7 +70,10 @@ def test_linked_workflows_answer_without_5xx_as_documented(
             # answered, and Hypothesis requires a replayed scenario to draw the same steps.
             empty_all_tables(Platform.of(app).engine)
             start_modules(app)
-            self.headers = sign_up(display_name="Stateful").headers
+            person = sign_up(display_name="Stateful")
+            with Platform.of(app).session_factory() as db:
+                grant_role(db, email=person.email, role="moderator")  # reach /moderation too
+            self.headers = person.headers
 
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
             return {"headers": self.headers}
@@ -92,9 +96,10 @@ def test_linked_workflows_answer_without_5xx_as_documented(
 
 def link_new_people_to_connection_requests(schema: OpenApiSchema) -> None:
     """Feed the id of a person just created into the operations that address a person
-    (``POST /matches/requests``, ``/messages``, ``/blocks``, ``/reports``), and the sender of an accepted
-    request into ``POST /messages``: the inferred links reach those operations from nowhere, so
-    without these links no scenario would send a request, write or block."""
+    (``POST /matches/requests``, ``/messages``, ``/blocks``, ``/reports``), and the sender of
+    an accepted request into ``POST /messages``: the inferred links reach those operations
+    from nowhere, so without these links no scenario would send a request, write, block or
+    report."""
     paths = schema.raw_schema["paths"]
     created = paths["/users"]["post"]["responses"]["201"].setdefault("links", {})
     created["SendConnectionRequest"] = {

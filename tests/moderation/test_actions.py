@@ -15,7 +15,7 @@ from hobbymatch_testkit.mail import SmtpServer
 from sqlalchemy.orm import Session
 
 from modules.messages import Message
-from tests.mailbox import mails, settings, text_of
+from tests.mailbox import mails, settings, text_of, verify_address
 from tests.meetups.planning import meetup_body, rsvp
 from tests.moderation.reporting import filed, log_in, resolve, send, talk
 from tests.social import skill_id
@@ -122,8 +122,11 @@ def test_a_suspension_hides_the_account_everywhere_until_its_days_are_over(
     clock: MovableClock,
     run_jobs: Callable[[], Any],
     smtp_server: SmtpServer,
+    db: Session,
 ) -> None:
-    ana, ben = sign_up(), sign_up(display_name="Ben")
+    ana, ben, cleo = sign_up(), sign_up(display_name="Ben"), sign_up()
+    for account in (ben, cleo):
+        verify_address(db, account)
     for account in (ben, ana):  # both want to learn chess: a shared match
         listed = client.put(
             "/users/me/skills",
@@ -133,6 +136,7 @@ def test_a_suspension_hides_the_account_everywhere_until_its_days_are_over(
         assert listed.status_code == 200, listed.text
     assert matched_ids(client, ana) == [str(ben.id)]
     meetup = host(client, ben, chess_id)
+    rsvp(client, cleo, meetup["id"])
     report_id = filed(client, ana, "user", ben.id)
     done = resolve(client, moderator, report_id, action="suspend", days=2, note="Insults")
     assert done.status_code == 200, done.text
@@ -145,13 +149,15 @@ def test_a_suspension_hides_the_account_everywhere_until_its_days_are_over(
     run_jobs()
     [mail] = mails(smtp_server, ben.email, RESTRICTED)
     assert "reported for spam: Insults" in text_of(mail)
+    told = "Ben cancelled a meetup you answered on HobbyMatch"
+    assert len(mails(smtp_server, cleo.email, told)) == 1  # his meetup is off: she is told
     clock.move(days=2, seconds=1)
     again = log_in(client, ben)
     assert again.status_code == 200, again.text
     back = replace(ben, token=again.json()["access_token"])
     assert client.get(f"/users/{ben.id}", headers=ana.headers).status_code == 200
-    assert meetup["id"] in ids_of(client, ana, "/meetups")
     assert matched_ids(client, ana) == [str(ben.id)]
+    assert client.get(f"/meetups/{meetup['id']}", headers=back.headers).json()["cancelled"]
     assert client.get("/users/me", headers=back.headers).status_code == 200
 
 
@@ -183,6 +189,7 @@ def test_a_ban_over_a_message_hides_it_and_bans_its_sender_for_good(
     db: Session,
 ) -> None:
     ana, ben = sign_up(), sign_up()
+    verify_address(db, ben)
     talk(client, ana, ben)
     scam = send(client, ben, ana, "Send me money")
     report_id = filed(client, ana, "message", scam)

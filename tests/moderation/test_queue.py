@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session
 
 from modules.moderation.models import AuditEntry
 from modules.users.roles import grant_role
+from tests.mailbox import verify_address
 from tests.meetups.planning import meetup_body
-from tests.moderation.reporting import filed, log_in, report, resolve
+from tests.moderation.reporting import filed, log_in, report, resolve, send, talk
 from tests.notifications.streams import EventReader, live_server
 from tests.social import skill_id
 
 SignUp = Callable[..., Account]
+REPORTS_PER_DAY = 3
+
+
+@pytest.fixture
+def module_settings() -> dict[str, dict[str, object]]:
+    """A daily limit of reports small enough to reach."""
+    return {"moderation": {"reports_per_day": REPORTS_PER_DAY}}
 
 
 def public_meetup(client: TestClient, host: Account) -> int:
@@ -32,17 +40,29 @@ def public_meetup(client: TestClient, host: Account) -> int:
     return int(response.json()["id"])
 
 
-def test_three_reports_within_a_day_hide_a_meetup_until_a_dismissal(
-    client: TestClient, sign_up: SignUp, moderator: Account, clock: MovableClock
+def established(sign_up: SignUp, db: Session, count: int) -> list[Account]:
+    """``count`` people with verified addresses (who count towards hiding, once their
+    accounts are a week old)."""
+    people = [sign_up() for _ in range(count)]
+    for person in people:
+        verify_address(db, person)
+    return people
+
+
+def test_three_established_reporters_within_a_day_hide_a_meetup_until_a_dismissal(
+    client: TestClient, sign_up: SignUp, moderator: Account, clock: MovableClock, db: Session
 ) -> None:
-    ben, ana, cleo, dan = sign_up(), sign_up(), sign_up(), sign_up()
+    ben = sign_up()
     meetup_id = public_meetup(client, ben)
+    ana, cleo, dan, eve = established(sign_up, db, 4)
+    newcomers = [sign_up() for _ in range(3)]  # unverified: they never count
+    clock.move(days=8)  # a week on: the accounts are old enough to count
     first = filed(client, ana, "meetup", meetup_id)
-    clock.move(hours=25)  # out of the window: it no longer counts towards hiding
-    filed(client, cleo, "meetup", meetup_id)
-    filed(client, dan, "meetup", meetup_id)
+    clock.move(hours=25)  # out of the window: Ana's report no longer counts
+    for reporter in (cleo, dan, *newcomers):
+        filed(client, reporter, "meetup", meetup_id)
     assert client.get(f"/meetups/{meetup_id}", headers=ana.headers).status_code == 200
-    filed(client, sign_up(), "meetup", meetup_id)
+    filed(client, eve, "meetup", meetup_id)
     for viewer in (ana, ben):
         assert client.get(f"/meetups/{meetup_id}", headers=viewer.headers).status_code == 404
     [hidden] = client.get("/moderation/audit", headers=moderator.headers).json()["items"]
@@ -58,18 +78,55 @@ def test_three_reports_within_a_day_hide_a_meetup_until_a_dismissal(
     assert [entry["action"] for entry in actions] == ["dismiss", "auto_hide"]
 
 
-def test_three_reports_of_a_person_hold_the_account_in_review(
-    client: TestClient, sign_up: SignUp, moderator: Account
+def test_new_accounts_hide_nobody_and_reports_are_limited_per_day(
+    client: TestClient, sign_up: SignUp, db: Session
 ) -> None:
     ben = sign_up()
-    reports = [filed(client, sign_up(), "user", ben.id) for _ in range(3)]
+    for reporter in established(sign_up, db, 3):  # verified, but a day old, not a week
+        filed(client, reporter, "user", ben.id)
+    assert client.get("/users/me", headers=ben.headers).status_code == 200
+    spammer = sign_up()
+    for _ in range(REPORTS_PER_DAY):
+        filed(client, spammer, "user", sign_up().id)
+    refused = report(client, spammer, "user", sign_up().id)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 24 * 3600
+
+
+def test_three_reports_of_a_person_hold_the_account_in_review_never_past_a_ban(
+    client: TestClient, sign_up: SignUp, moderator: Account, clock: MovableClock, db: Session
+) -> None:
+    ben, ana = sign_up(), sign_up()
+    reporters = established(sign_up, db, 3)
+    talk(client, ana, ben)
+    spam = send(client, ben, ana, "Buy now")
+    clock.move(days=8)
+    reports = [filed(client, reporter, "user", ben.id) for reporter in reporters]
     assert client.get("/users/me", headers=ben.headers).status_code == 401
     held = log_in(client, ben)
     assert (held.status_code, held.json()["detail"]) == (
         403,
         "this account is hidden while moderators review reports about it",
     )
+    about_the_message = filed(client, ana, "message", spam)
+    assert resolve(client, moderator, about_the_message, action="ban").status_code == 200
     assert resolve(client, moderator, reports[1], action="dismiss").status_code == 200
+    still = log_in(client, ben)  # the dismissal ended the review, not the ban decided since
+    assert (still.status_code, still.json()["detail"]) == (
+        403,
+        "this account is banned: reported for spam",
+    )
+
+
+def test_a_dismissed_review_lets_the_person_back(
+    client: TestClient, sign_up: SignUp, moderator: Account, clock: MovableClock, db: Session
+) -> None:
+    ben = sign_up()
+    reporters = established(sign_up, db, 3)
+    clock.move(days=8)
+    reports = [filed(client, reporter, "user", ben.id) for reporter in reporters]
+    assert log_in(client, ben).status_code == 403
+    assert resolve(client, moderator, reports[0], action="dismiss").status_code == 200
     assert log_in(client, ben).status_code == 200
 
 

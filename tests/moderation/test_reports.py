@@ -5,6 +5,7 @@ gone; and the reported person never learns who reported."""
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
 from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
 from hobbymatch_testkit.jobs import MovableClock
@@ -13,6 +14,12 @@ from tests.moderation.reporting import filed, log_in, report, resolve, send, tal
 from tests.social import block
 
 SignUp = Callable[..., Account]
+
+
+@pytest.fixture
+def module_settings() -> dict[str, dict[str, object]]:
+    """Room for a long conversation in a minute."""
+    return {"messages": {"per_minute": 100}}
 
 
 def queue(client: TestClient, moderator: Account) -> list[dict[str, object]]:
@@ -78,6 +85,9 @@ def test_what_the_reporter_cannot_see_is_not_found_and_oneself_is_refused(
     assert unknown_reason.status_code == 422
     block(client, cleo, ana)
     assert report(client, ana, "user", cleo.id).status_code == 404  # Cleo is gone for Ana
+    dan = sign_up()
+    block(client, ana, dan)
+    assert report(client, ana, "user", dan.id).status_code == 201  # block, then report
 
 
 def test_a_reported_message_keeps_its_conversation_as_evidence_after_deletion(
@@ -87,8 +97,16 @@ def test_a_reported_message_keeps_its_conversation_as_evidence_after_deletion(
     talk(client, ana, ben)
     for number in range(25):
         send(client, ben, ana, f"message {number}")
-    last = send(client, ben, ana, "You will regret this")
-    report_id = filed(client, ana, "message", last)
+    nasty = send(client, ben, ana, "You will regret this")
+    for number in range(25, 50):
+        send(client, ben, ana, f"message {number}")
+    response = client.post(
+        "/reports",
+        json={"subject": "message", "id": nasty, "reason": "harassment"},  # a number, too
+        headers=ana.headers,
+    )
+    assert response.status_code == 201, response.text
+    report_id = response.json()["id"]
     assert client.delete("/users/me", headers=ben.headers).status_code == 204
     [item] = queue(client, moderator)
     assert item["id"] == report_id
@@ -110,7 +128,7 @@ def test_the_reported_person_never_learns_who_reported(
     back = replace(ben, token=log_in(client, ben).json()["access_token"])
     told = client.get("/notifications", headers=back.headers).json()["items"]
     assert [item["kind"] for item in told] == ["moderation.suspended"]
-    assert told[0]["actor"]["id"] == str(ben.id)
+    assert (told[0]["actor"]["id"], told[0]["subject_id"]) == (str(ben.id), str(ben.id))
     for path in ("/notifications", "/reports", f"/users/{ben.id}", "/users/me"):
         assert str(ana.id) not in client.get(path, headers=back.headers).text
 

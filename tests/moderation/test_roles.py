@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account
 
+from tests.moderation.reporting import filed, log_in, resolve
 from tests.throwaway_modules import run_cli
 
 SignUp = Callable[..., Account]
@@ -84,3 +85,19 @@ def test_the_cli_refuses_in_one_line(
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == f"hobbymatch: error: {error}"
+
+
+def test_the_cli_lifts_a_ban(
+    client: TestClient, sign_up: SignUp, moderator: Account, database_url: str, tmp_path: Path
+) -> None:
+    ana, ben = sign_up(), sign_up()
+    assert (
+        resolve(client, moderator, filed(client, ana, "user", ben.id), action="ban").status_code
+        == 200
+    )
+    settings = {"HOBBYMATCH_DATABASE_URL": database_url, **SECRET}
+    lifted = run_cli("users", "lift", ben.email, cwd=tmp_path, env=settings)
+    assert (lifted.returncode, lifted.stdout.strip()) == (0, f"{ben.email} may sign in again")
+    assert log_in(client, ben).status_code == 200
+    again = run_cli("users", "lift", ben.email, cwd=tmp_path, env=settings)
+    assert again.stdout.strip() == f"{ben.email} was not restricted"
