@@ -101,6 +101,11 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, help="a checkout of earlier code, served as the app 'before'"
     )
+    parser.add_argument(
+        "--endpoints",
+        help="comma-separated endpoint names to measure (e.g. 'GET /health,GET /users/{id}'); "
+        "all by default",
+    )
     arguments = parser.parse_args()
     if arguments.before is not None:
         global BASELINES  # this run's baselines, read by every function below
@@ -114,6 +119,7 @@ def main() -> None:
         rounds=1 if arguments.quick else arguments.rounds,
         workers=(1,) if arguments.quick else (1, 2),
         reuse_servers=arguments.quick,
+        endpoints=tuple(name.strip() for name in (arguments.endpoints or "").split(",") if name),
     )
     if shutil.which("wrk") is None:
         install_wrk()
@@ -146,6 +152,8 @@ class Plan:
     rounds: int
     workers: tuple[int, ...]
     reuse_servers: bool
+    # The names of the endpoints to measure; empty: every one.
+    endpoints: tuple[str, ...] = ()
 
 
 class Servers:
@@ -213,7 +221,11 @@ def run(server: TemporaryPostgres, plan: Plan) -> list[Figures]:
     seed = [str(BIN / "hobbymatch"), "seed", "--users", str(plan.users)]
     subprocess.run(seed, env=environment, check=True, capture_output=True)
     print(f"seeded {plan.users} users x 10 skills in {time.perf_counter() - started:.0f} s")
-    endpoints = endpoints_for(server.url)
+    endpoints = [
+        endpoint
+        for endpoint in endpoints_for(server.url)
+        if not plan.endpoints or endpoint.name in plan.endpoints
+    ]
     servers = Servers(environment, reuse=plan.reuse_servers)
     try:
         return measure_rounds(servers, endpoints, plan)
@@ -242,8 +254,8 @@ def measure_rounds(servers: Servers, endpoints: list[Endpoint], plan: Plan) -> l
                 results += row
                 print_rows(row)
         servers.stop_all()
-    if plan.burst_seconds:
-        burst = endpoints[1]
+    burst = next((e for e in endpoints if e.name == "GET /users/{id}"), None)
+    if plan.burst_seconds and burst is not None:
         print(f"\nburst: {burst.name}, 256 connections, {plan.burst_seconds} s, 2 workers")
         print_header()
         row = [measure(servers, "hobbymatch", burst, 2, 256, plan.burst_seconds)]

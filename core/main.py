@@ -13,7 +13,7 @@ import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anyio.to_thread import current_default_thread_limiter
 from fastapi import APIRouter, FastAPI, Request
@@ -67,12 +67,21 @@ from core.platform import Engines, Platform, create_platform
 from core.replicas import ReadRoutingMiddleware
 from core.routing import body_limited_copy
 from core.schemas import MAX_REPORTED_ERRORS
+from core.tracing import install_tracing, stop_tracing
 from core.worker import JobRunner
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 logger = logging.getLogger("hobbymatch")
 
 
-def create_app(settings: Settings | None = None, *, engines: Engines | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engines: Engines | None = None,
+    span_exporter: "SpanExporter | None" = None,
+) -> FastAPI:
     """Build the HobbyMatch app with the modules that ``settings`` enable.
 
     :param settings: the configuration; read from the environment and ``.env`` when omitted.
@@ -80,6 +89,8 @@ def create_app(settings: Settings | None = None, *, engines: Engines | None = No
         :func:`~core.platform.create_engines`, for the app to use instead of new ones; it
         leaves them open when it stops, for their maker to close or to give to the next app
         (the test kit does, between test apps).
+    :param span_exporter: trace the app into this OpenTelemetry exporter, span by span,
+        whatever ``HOBBYMATCH_TRACING`` says (tests give an in-memory one; core.tracing).
     :raises StartupError: an invalid setting or a module that cannot load (one line).
     """
     settings = settings or load_settings()
@@ -94,6 +105,7 @@ def create_app(settings: Settings | None = None, *, engines: Engines | None = No
     # never from a CDN, so that the documentation works on a machine without internet.
     app = FastAPIOffline(title="HobbyMatch", version=__version__, lifespan=_lifespan)
     app.state.platform = platform
+    install_tracing(app, span_exporter)
     metrics = install_metrics(app)
     _add_middleware(app, settings, metrics)
     _add_exception_handlers(app)
@@ -250,6 +262,7 @@ def stop_modules(app: FastAPI) -> None:
     metrics = platform.find_state(AppMetrics)
     if metrics is not None:
         metrics.pools.unwatch()
+    stop_tracing(platform)
     platform.close()
     platform.started = False
 
