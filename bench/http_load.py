@@ -1,4 +1,4 @@
-"""Benchmark: HobbyMatch's endpoints over HTTP beside three baselines measured in the same run.
+"""Benchmark: HobbyMatch's endpoints over HTTP beside four baselines measured in the same run.
 
 Starts a throwaway PostgreSQL, seeds it (``hobbymatch seed``), then, in rounds (three by
 default), for 1 and 2 Uvicorn workers serves each app in turn on the same data and drives it
@@ -8,13 +8,16 @@ moment of the machine does not always fall on the same app:
 - floor (bench/floor_app.py): bare Starlette, one raw psycopg query, async pool;
 - single-file (bench/single_file_app.py): our endpoint code without the module system;
 - plain (bench/plain_app.py): the endpoint as a first FastAPI tutorial writes it;
+- users-only: ``hobbymatch serve`` with the users module alone (``HOBBYMATCH_MODULES=users``),
+  the modules of the single-file app: beside it, the module system's own cost; beside
+  hobbymatch, what the other modules add to the endpoint (their hooks' queries);
 - hobbymatch: ``hobbymatch serve``, every endpoint of the table;
 - before (with ``--before DIR``): the same, from the code in DIR (a checkout of an earlier
   commit, put first on ``PYTHONPATH``), to compare a change with the code before it.
 
 Prints each round's requests/s, p50 and p99 latency and errors, then for every endpoint the
-median over the rounds of HobbyMatch's requests/s as a ratio to each baseline measured in the
-same round, with the spread (lowest and highest round), and a 256-connection run; writes
+median over the rounds of HobbyMatch's requests/s and p99 as ratios to each baseline measured
+in the same round, with the spread (lowest and highest round), and a 256-connection run; writes
 bench/results/http-load-<time>.json and .png. ``--quick`` runs one short round on one worker,
 each app served once for all its endpoints, into a temporary folder, in well under a minute.
 
@@ -46,12 +49,13 @@ from sqlalchemy import create_engine, text
 
 from modules.users.security import issue_token
 
-BASELINES: tuple[str, ...] = ("floor", "single-file", "plain")
+BASELINES: tuple[str, ...] = ("floor", "single-file", "plain", "users-only")
 UVICORN = [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning"]
 COMMANDS = {
     "floor": [*UVICORN, "floor_app:app"],
     "single-file": [*UVICORN, "single_file_app:app"],
     "plain": [*UVICORN, "plain_app:app"],
+    "users-only": [str(BIN / "hobbymatch"), "serve"],
     "hobbymatch": [str(BIN / "hobbymatch"), "serve"],
 }
 # The checkout that the app "before" is served from (--before), if any.
@@ -101,6 +105,11 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, help="a checkout of earlier code, served as the app 'before'"
     )
+    parser.add_argument(
+        "--endpoints",
+        help="comma-separated endpoint names to measure (e.g. 'GET /health,GET /users/{id}'); "
+        "all by default",
+    )
     arguments = parser.parse_args()
     if arguments.before is not None:
         global BASELINES  # this run's baselines, read by every function below
@@ -114,6 +123,7 @@ def main() -> None:
         rounds=1 if arguments.quick else arguments.rounds,
         workers=(1,) if arguments.quick else (1, 2),
         reuse_servers=arguments.quick,
+        endpoints=tuple(name.strip() for name in (arguments.endpoints or "").split(",") if name),
     )
     if shutil.which("wrk") is None:
         install_wrk()
@@ -146,6 +156,8 @@ class Plan:
     rounds: int
     workers: tuple[int, ...]
     reuse_servers: bool
+    # The names of the endpoints to measure; empty: every one.
+    endpoints: tuple[str, ...] = ()
 
 
 class Servers:
@@ -166,6 +178,8 @@ class Servers:
         environment = self.environment
         if app == "before":
             environment = {**environment, "PYTHONPATH": BEFORE_PATH[0]}
+        if app == "users-only":
+            environment = {**environment, "HOBBYMATCH_MODULES": "users"}
         process = subprocess.Popen(
             [*COMMANDS[app], "--port", str(port), "--workers", str(workers)],
             env=environment,
@@ -213,7 +227,11 @@ def run(server: TemporaryPostgres, plan: Plan) -> list[Figures]:
     seed = [str(BIN / "hobbymatch"), "seed", "--users", str(plan.users)]
     subprocess.run(seed, env=environment, check=True, capture_output=True)
     print(f"seeded {plan.users} users x 10 skills in {time.perf_counter() - started:.0f} s")
-    endpoints = endpoints_for(server.url)
+    endpoints = [
+        endpoint
+        for endpoint in endpoints_for(server.url)
+        if not plan.endpoints or endpoint.name in plan.endpoints
+    ]
     servers = Servers(environment, reuse=plan.reuse_servers)
     try:
         return measure_rounds(servers, endpoints, plan)
@@ -242,8 +260,8 @@ def measure_rounds(servers: Servers, endpoints: list[Endpoint], plan: Plan) -> l
                 results += row
                 print_rows(row)
         servers.stop_all()
-    if plan.burst_seconds:
-        burst = endpoints[1]
+    burst = next((e for e in endpoints if e.name == "GET /users/{id}"), None)
+    if plan.burst_seconds and burst is not None:
         print(f"\nburst: {burst.name}, 256 connections, {plan.burst_seconds} s, 2 workers")
         print_header()
         row = [measure(servers, "hobbymatch", burst, 2, 256, plan.burst_seconds)]
@@ -254,42 +272,55 @@ def measure_rounds(servers: Servers, endpoints: list[Endpoint], plan: Plan) -> l
 
 def summarize(results: list[Figures]) -> list[dict[str, object]]:
     """For each endpoint and worker count: HobbyMatch's requests/s over each baseline's in the
-    same round, as the median over the rounds and the spread (lowest, highest); printed."""
+    same round, and its p99 over theirs, each as the median over the rounds and the spread
+    (lowest, highest); printed."""
     summary: list[dict[str, object]] = []
     groups = dict.fromkeys((r.endpoint, r.workers, r.connections) for r in results)
-    print("\nHobbyMatch's req/s over each baseline's, same round: median (lowest-highest)")
+    lines: dict[str, list[str]] = {"rps": [], "p99_ms": []}
     for endpoint, workers, connections in groups:
         runs = [
             r
             for r in results
             if (r.endpoint, r.workers, r.connections) == (endpoint, workers, connections)
         ]
-        ratios: dict[str, list[float]] = {}
-        for base in BASELINES:
-            for round_number in {r.round for r in runs}:
-                ours = [r for r in runs if r.round == round_number and r.app == "hobbymatch"]
-                theirs = [r for r in runs if r.round == round_number and r.app == base]
-                if ours and theirs and theirs[0].rps:
-                    ratios.setdefault(base, []).append(ours[0].rps / theirs[0].rps)
         row: dict[str, object] = {
             "endpoint": endpoint,
             "workers": workers,
             "connections": connections,
         }
-        described = []
-        for base, values in ratios.items():
-            row[base] = {
-                "median": statistics.median(values),
-                "low": min(values),
-                "high": max(values),
-            }
-            described.append(
-                f"/{base} {statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
-            )
+        for measure, line in lines.items():
+            described = []
+            for base, values in _ratios(runs, measure).items():
+                spread = {
+                    "median": statistics.median(values),
+                    "low": min(values),
+                    "high": max(values),
+                }
+                row[base if measure == "rps" else f"{base} p99"] = spread
+                described.append(
+                    f"/{base} {spread['median']:.2f} ({spread['low']:.2f}-{spread['high']:.2f})"
+                )
+            if described:
+                line.append(f"{endpoint:<21} {workers} wk  " + "   ".join(described))
         summary.append(row)
-        if described:
-            print(f"{endpoint:<21} {workers} wk  " + "   ".join(described))
+    print("\nHobbyMatch's req/s over each baseline's, same round: median (lowest-highest)")
+    print("\n".join(lines["rps"]))
+    print("\nHobbyMatch's p99 over each baseline's, same round: median (lowest-highest)")
+    print("\n".join(lines["p99_ms"]))
     return summary
+
+
+def _ratios(runs: list[Figures], measure: str) -> dict[str, list[float]]:
+    """HobbyMatch's ``measure`` (``rps`` or ``p99_ms``) over each baseline's, round by round."""
+    ratios: dict[str, list[float]] = {}
+    for base in BASELINES:
+        for round_number in sorted({r.round for r in runs}):
+            ours = [r for r in runs if r.round == round_number and r.app == "hobbymatch"]
+            theirs = [r for r in runs if r.round == round_number and r.app == base]
+            if ours and theirs and getattr(theirs[0], measure):
+                value = getattr(ours[0], measure) / getattr(theirs[0], measure)
+                ratios.setdefault(base, []).append(value)
+    return ratios
 
 
 def tokens_of(user_ids: list[str]) -> list[str]:
@@ -425,13 +456,14 @@ def print_header() -> None:
             "/floor",
             "/single",
             "/plain",
+            "/users",
             "/before",
         )
     )
 
 
-ROW = "{:<21} {:<12} {:>2} {:>5} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>6} {:>7}"
-RATIO_COLUMNS = ("floor", "single-file", "plain", "before")
+ROW = "{:<21} {:<12} {:>2} {:>5} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>6} {:>6} {:>7}"
+RATIO_COLUMNS = ("floor", "single-file", "plain", "users-only", "before")
 
 
 def print_rows(row: list[Figures]) -> None:

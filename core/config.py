@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     replica_urls: CommaSeparated = []
     replica_max_lag: float = Field(default=5.0, gt=0)
     trace_hooks: bool = False
+    # OpenTelemetry traces (the tracing extra): off, to the OTLP endpoint of the standard
+    # OTEL_EXPORTER_OTLP_* variables, or printed to stdout.
+    tracing: Literal["off", "otlp", "console"] = "off"
     # Where links in mails point: the address people reach this API at.
     public_url: str = "http://127.0.0.1:8000"
     mail_backend: Literal["console", "file", "smtp"] = "console"
@@ -127,7 +130,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{folder} is not a folder")
         return [folder.resolve() for folder in value]
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "tracing", mode="before")
     @classmethod
     def _lower_case_format(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

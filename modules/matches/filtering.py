@@ -19,11 +19,13 @@ class MatchFilter:
 
     @staticmethod
     def combined(filters: Iterable["MatchFilter | None"]) -> "MatchFilter | None":
-        """One filter doing what all of ``filters`` do; ``None`` when none filters anything."""
+        """One filter doing what all of ``filters`` do; ``None`` when none filters anything
+        (the people hidden from the caller make a filter for every caller, mostly empty: the
+        SQL ranking then reads its page alone, instead of every candidate to filter them)."""
         given = [each for each in filters if each is not None]
-        if not given:
-            return None
         hidden = frozenset().union(*(each.hidden for each in given))
         limits = [each.only for each in given if each.only is not None]
         only = frozenset.intersection(*limits) if limits else None
+        if not hidden and only is None:
+            return None
         return MatchFilter(hidden=hidden, only=only)

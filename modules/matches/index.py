@@ -13,15 +13,16 @@ Scores follow :mod:`modules.matches.rule`, as the SQL reference
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ClauseElement, String, select, type_coerce
+from sqlalchemy import BigInteger, Integer, SmallInteger, case, cast, select
 from sqlalchemy.orm import Session
 
+from modules.matches.bulk_read import read_columns
 from modules.matches.filtering import MatchFilter
 from modules.matches.rule import CATEGORY_BONUS, TWO_WAY_FACTOR, MatchType, pair_points, weight
 from modules.matches.scoring import ListEntry
@@ -32,7 +33,7 @@ INTENT_CODES: dict[str, int] = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 
 _LEARN = INTENT_CODES[Intent.LEARN]
 _TEACH = INTENT_CODES[Intent.TEACH]
 _EMPTY = np.zeros(0, dtype=np.int32)
-_BATCH = 50_000
+_INTENT_CODES_BY_NAME = {str(intent): code for intent, code in INTENT_CODES.items()}
 
 Listed = tuple[int, int, int]  # skill id, intent code, rank
 Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
@@ -316,63 +317,37 @@ def trade_points(mine: Sequence[ListEntry], theirs: Sequence[Listed]) -> int:
 def build_snapshot(db: Session) -> Snapshot:
     """Read every list, profile and inactive account into a new snapshot.
 
-    Rows come through the Core connection in batches, ordered by user id, and each batch is
-    turned into arrays at once: at a million users, per-row Python work is most of a build.
+    Rows come as columns in batches, ordered by user id (on PostgreSQL from a binary
+    ``COPY``: ``bulk_read``), and each batch is turned into arrays at once: at a million users,
+    per-row Python work would be most of a build.
     """
     listed = select(
-        type_coerce(UserSkill.user_id, String), UserSkill.skill_id, UserSkill.intent, UserSkill.rank
+        UserSkill.user_id,
+        cast(UserSkill.skill_id, Integer),
+        cast(case(_INTENT_CODES_BY_NAME, value=UserSkill.intent, else_=-1), SmallInteger),
+        cast(UserSkill.rank, SmallInteger),
     ).order_by(UserSkill.user_id)
     parts: dict[str, list[npt.NDArray[Any]]] = defaultdict(list)
-    previous: object = None
+    previous: tuple[int, int] | None = None
     users = 0
-    for batch in _batches(db, listed):
-        raw_ids, skills, intents, ranks = zip(*batch, strict=True)
-        ids = np.array(raw_ids, dtype=object)
-        new_user = np.empty(len(ids), dtype=np.bool_)
-        new_user[0] = ids[0] != previous
-        new_user[1:] = ids[1:] != ids[:-1]
-        previous = ids[-1]
-        halves = [_halves(_as_uuid(raw)) for raw in ids[new_user]]
-        parts["high"].append(np.array([high for high, _ in halves], dtype=np.uint64))
-        parts["low"].append(np.array([low for _, low in halves], dtype=np.uint64))
+    for batch in read_columns(db, listed, [("skill", 4), ("intent", 2), ("rank", 2)]):
+        high, low = batch["high"], batch["low"]
+        new_user = np.empty(len(high), dtype=np.bool_)
+        new_user[0] = (int(high[0]), int(low[0])) != previous
+        new_user[1:] = (high[1:] != high[:-1]) | (low[1:] != low[:-1])
+        previous = int(high[-1]), int(low[-1])
+        parts["high"].append(high[new_user])
+        parts["low"].append(low[new_user])
         parts["user"].append((users + np.cumsum(new_user) - 1).astype(np.int32))
-        users += len(halves)
-        parts["skill"].append(np.array(skills, dtype=np.int64))
-        parts["intent"].append(_intent_codes(np.array(intents, dtype=object)))
-        parts["weight"].append(weight(np.array(ranks, dtype=np.int32)))
+        users += int(np.count_nonzero(new_user))
+        parts["skill"].append(batch["skill"].astype(np.int64))
+        parts["intent"].append(batch["intent"].astype(np.int64))
+        parts["weight"].append(weight(batch["rank"].astype(np.int32)))
     return _assemble(db, {name: _joined(part) for name, part in parts.items()})
-
-
-def _batches(db: Session, statement: ClauseElement) -> Iterator[Sequence[Any]]:
-    """The rows of ``statement`` (which binds no parameter), as plain tuples in batches.
-
-    Straight from the driver's cursor, skipping SQLAlchemy's row objects, which cost more than
-    the rest of a build; on PostgreSQL a named (server-side) cursor streams them, so that ten
-    million rows never sit in memory at once.
-    """
-    connection = db.connection()
-    sql = str(statement.compile(dialect=connection.dialect))
-    driver = connection.connection.dbapi_connection
-    assert driver is not None  # the session's connection is checked out
-    streaming = connection.dialect.name == "postgresql"
-    cursor = driver.cursor("matches_index_build") if streaming else driver.cursor()
-    try:
-        cursor.execute(sql)
-        while batch := cursor.fetchmany(_BATCH):
-            yield batch
-    finally:
-        cursor.close()
 
 
 def _joined(parts: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _intent_codes(intents: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-    codes = np.zeros(len(intents), dtype=np.int64)
-    for intent, code in INTENT_CODES.items():
-        codes[intents == intent] = code
-    return codes
 
 
 def _assemble(db: Session, columns: dict[str, npt.NDArray[Any]]) -> Snapshot:
@@ -410,12 +385,9 @@ def _read_flags_and_masks(db: Session, snapshot: Snapshot) -> None:
         position = snapshot.position_of(user_id)
         if position is not None:
             snapshot.active[position] = False
-    profiles = select(type_coerce(SkillProfile.user_id, String), SkillProfile.category_mask)
-    for batch in _batches(db, profiles):
-        halves = [_halves(_as_uuid(raw)) for raw, _ in batch]
-        high = np.array([high for high, _ in halves], dtype=np.uint64)
-        low = np.array([low for _, low in halves], dtype=np.uint64)
-        masks = np.array([mask for _, mask in batch], dtype=np.int64)
+    profiles = select(SkillProfile.user_id, cast(SkillProfile.category_mask, BigInteger))
+    for batch in read_columns(db, profiles, [("mask", 8)]):
+        high, low, masks = batch["high"], batch["low"], batch["mask"]
         at = np.minimum(np.searchsorted(snapshot.high, high), max(snapshot.user_count - 1, 0))
         if snapshot.user_count:
             found = (snapshot.high[at] == high) & (snapshot.low[at] == low)
@@ -458,12 +430,6 @@ def _skills_by_category(mine: Sequence[ListEntry]) -> dict[str, int]:
     for entry in mine:
         skills[entry.category] = skills.get(entry.category, 0) | 1 << (entry.rank - 1)
     return skills
-
-
-def _as_uuid(raw: str | uuid.UUID) -> uuid.UUID:
-    # Read without the column type's conversion, for speed: SQLite gives 32 hex digits, and
-    # psycopg2 a UUID already.
-    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
 
 
 def _halves(user: uuid.UUID) -> tuple[int, int]:
