@@ -12,8 +12,15 @@ Afterwards it checks the database for every acknowledged write: each 201 registr
 account, each 201 connection request, and each client's list as its last acknowledged PUT
 left it (a client whose last PUT went unanswered is not judged).
 
+It also checks what an operator gets: the server logs in JSON (``HOBBYMATCH_LOG_FORMAT=json``)
+and answers Prometheus on a port of its own (``HOBBYMATCH_METRICS_PORT``). Halfway through the
+load one scrape must show every metric of EXPECTED_METRICS, and a start time for each worker;
+afterwards every line the server logged must be one JSON object, every access line must carry
+its request id, and no line may hold a secret (the signing key, a password sent, a token).
+
 The verdict fails (exit status 1) on any 5xx, timeout or transport error, on any lost
-acknowledged write, on memory growing by more than MAX_RSS_GROWTH_MIB from the second window
+acknowledged write, on a metric missing from the scrape or a log line failing its checks, on
+memory growing by more than MAX_RSS_GROWTH_MIB from the second window
 (the first one warms caches up) to the last, on file descriptors or PostgreSQL connections
 growing by more than MAX_LEAKED_HANDLES, or on the last window's p99 exceeding MAX_P99_DRIFT
 times the second's. It writes bench/results/soak-<time>.json and .txt.
@@ -27,10 +34,12 @@ import http.client
 import json
 import os
 import random
+import re
 import subprocess
 import threading
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -38,6 +47,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hobbymatch_testkit.postgres import TemporaryPostgres
+from prometheus_client.parser import text_string_to_metric_families
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
 from sqlalchemy import Engine, create_engine, text
 
@@ -51,6 +61,31 @@ SLOW_UPLOAD_SECONDS = 2.0
 CLIENT_TIMEOUT = 30
 DEMO_PASSWORD = "hobbymatch-demo"  # noqa: S105 (hobbymatch seed's documented demo password)
 SEARCHES = ("ch", "gu", "pa", "sw", "ro", "da", "yo", "co", "te", "ca", "pi", "ru")
+REGISTRATION_PASSWORD = "soak password"  # noqa: S105 (the soak's own registrations)
+# Every metric docs/operations.md lists (counters without their _total), which one scrape
+# during the load must show.
+EXPECTED_METRICS = (
+    "hobbymatch_http_requests",
+    "hobbymatch_http_request_duration_seconds",
+    "hobbymatch_http_requests_in_flight",
+    "hobbymatch_db_pool_checked_out",
+    "hobbymatch_db_pool_capacity",
+    "hobbymatch_db_pool_wait_seconds",
+    "hobbymatch_jobs",
+    "hobbymatch_process_start_time_seconds",
+    "hobbymatch_matches_index_ready",
+    "hobbymatch_matches_index_users",
+    "hobbymatch_matches_index_entries",
+    "hobbymatch_matches_index_memory_bytes",
+    "hobbymatch_matches_index_changed_since_build",
+    "hobbymatch_matches_index_build_duration_seconds",
+    "hobbymatch_matches_index_last_build_timestamp_seconds",
+    "hobbymatch_matches_index_last_sync_timestamp_seconds",
+    "hobbymatch_notifications_open_streams",
+    "hobbymatch_users_throttle_refusals",
+)
+# An access token (a JWT: its header, base64url of '{"'), wherever it would appear in a line.
+_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
 @dataclass(frozen=True)
@@ -124,24 +159,29 @@ def main() -> None:
     database = TemporaryPostgres()
     database.start()
     try:
-        windows, lost = soak(database, arguments)
+        windows, problems, notes = soak(database, arguments)
     finally:
         database.cleanup()
-    failures = verdict(windows) + lost
-    write_results(windows, failures, arguments)
+    failures = verdict(windows) + problems
+    write_results(windows, failures, notes, arguments)
     raise SystemExit(1 if failures else 0)
 
 
 def soak(
     database: TemporaryPostgres, arguments: argparse.Namespace
-) -> tuple[list[Window], list[str]]:
-    """Seed, serve, load for ``arguments.seconds``; return the sampled windows and the lost
-    acknowledged writes, one line each."""
+) -> tuple[list[Window], list[str], list[str]]:
+    """Seed, serve, load for ``arguments.seconds``; return the sampled windows, the problems
+    (lost acknowledged writes, metrics missing, log lines failing), one line each, and what the
+    scrape and the logs showed."""
+    metrics_port = free_port()
     environment = {
         **os.environ,
         "HOBBYMATCH_DATABASE_URL": database.url,
         "HOBBYMATCH_USERS_SECRET_KEY": SECRET,
-        "HOBBYMATCH_LOG_LEVEL": "WARNING",
+        # Every request's access line, as production writes it: checked afterwards.
+        "HOBBYMATCH_LOG_LEVEL": "INFO",
+        "HOBBYMATCH_LOG_FORMAT": "json",
+        "HOBBYMATCH_METRICS_PORT": str(metrics_port),
         # Every client signs up from this machine's one address: the soak measures the
         # server, not the per-address sign-up limit.
         "HOBBYMATCH_USERS_MAX_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000000",
@@ -152,17 +192,20 @@ def soak(
     fixture = load_fixture(engine, arguments.clients)
     port = free_port()
     serve = ["serve", "--port", str(port), "--workers", str(arguments.workers)]
-    with (database.folder / "hobbymatch.log").open("wb") as log:
+    log_path = database.folder / "hobbymatch.log"
+    with log_path.open("wb") as log:
         server = subprocess.Popen([str(BIN / "hobbymatch"), *serve], env=environment, stderr=log)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", server)
         load = Load()
-        windows = drive(port, server.pid, engine, fixture, load, arguments)
-        return windows, lost_writes(engine, load.acknowledged)
+        windows, scraped = drive(port, server.pid, engine, fixture, load, arguments, metrics_port)
+        problems = scraped[1] + lost_writes(engine, load.acknowledged)
     finally:
         server.terminate()
         server.wait(timeout=30)
         engine.dispose()
+    logged = check_logs(log_path, [SECRET, DEMO_PASSWORD, REGISTRATION_PASSWORD])
+    return windows, problems + logged[1], [scraped[0], logged[0]]
 
 
 def load_fixture(engine: Engine, clients: int) -> Fixture:
@@ -193,9 +236,11 @@ def drive(
     fixture: Fixture,
     load: Load,
     arguments: argparse.Namespace,
-) -> list[Window]:
+    metrics_port: int,
+) -> tuple[list[Window], tuple[str, list[str]]]:
     """Run one client thread per connection for ``arguments.seconds``, sampling the server
-    every window."""
+    every window and scraping its metrics once halfway; the windows, and the scrape's
+    :func:`check_scrape`."""
     threads = [
         threading.Thread(target=client, args=(port, fixture, load, number))
         for number in range(arguments.clients)
@@ -203,6 +248,7 @@ def drive(
     for thread in threads:
         thread.start()
     windows: list[Window] = []
+    scraped = ("scrape: none (the load ended before its middle)", ["the metrics were not scraped"])
     print(HEADER, flush=True)
     started = time.monotonic()
     try:
@@ -210,11 +256,67 @@ def drive(
             time.sleep(max(0.0, started + end - time.monotonic()))
             windows.append(sample(end, started, load, pid, engine))
             print(format_window(windows[-1]), flush=True)
+            if end == arguments.seconds // 2 // WINDOW_SECONDS * WINDOW_SECONDS:
+                scraped = check_scrape(metrics_port, arguments.workers)
     finally:
         load.stop.set()
         for thread in threads:
             thread.join()
-    return windows
+    return windows, scraped
+
+
+def check_scrape(metrics_port: int, workers: int) -> tuple[str, list[str]]:
+    """Scrape the metrics port as Prometheus would: a line saying what it showed, and what is
+    missing from it, one line each."""
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        families = list(text_string_to_metric_families(answer.read().decode()))
+    shown = {family.name: family for family in families if family.samples}
+    missing = [
+        f"metric {name} missing from the scrape" for name in EXPECTED_METRICS if name not in shown
+    ]
+    started = shown.get("hobbymatch_process_start_time_seconds")
+    if started is not None and len(started.samples) != workers:
+        missing.append(f"{len(started.samples)} workers' start times in the scrape, not {workers}")
+    expected = [name for name in EXPECTED_METRICS if name in shown]
+    workers_seen = len(started.samples) if started is not None else 0
+    summary = (
+        f"scrape halfway: {len(shown)} metrics with samples, {len(expected)} of the "
+        f"{len(EXPECTED_METRICS)} expected, start times of {workers_seen} workers"
+    )
+    print(summary, flush=True)
+    return summary, missing
+
+
+def check_logs(path: Path, secrets: list[str]) -> tuple[str, list[str]]:
+    """Every line of the server's log is a JSON object, every access line has its request
+    id, and none holds one of ``secrets`` or a token: a line saying what the log held, and
+    what fails, one line each (the first 20)."""
+    lines = path.read_text(errors="replace").splitlines()
+    failures: list[str] = []
+    access = with_id = 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            failures.append(f"log line {number} is not JSON: {line[:80]!r}")
+            continue
+        if record.get("logger") == "hobbymatch.access":
+            access += 1
+            with_id += bool(record.get("request_id"))
+        if any(secret in line for secret in secrets) or _TOKEN.search(line):
+            failures.append(f"log line {number} holds a secret or a token")
+    if with_id < access:
+        failures.append(f"{access - with_id} of {access} access lines have no request id")
+    if not access:
+        failures.append("the server logged no access line")
+    summary = (
+        f"logs: {len(lines)} lines, {len(lines) - sum('is not JSON' in f for f in failures)} "
+        f"of them JSON, {access} access lines, {with_id} with a request id, "
+        f"{sum('secret' in f for f in failures)} holding a secret or a token"
+    )
+    print(summary, flush=True)
+    return summary, failures[:20]
 
 
 def client(port: int, fixture: Fixture, load: Load, number: int) -> None:
@@ -369,7 +471,7 @@ def mix(fixture: Fixture, draw: random.Random, number: int) -> list[Callable[[],
 
     def slow_registration() -> Request:
         email = f"soak-{number}-{next(registrations)}@example.com"
-        body = {"email": email, "password": "soak password", "display_name": "Soak"}
+        body = {"email": email, "password": REGISTRATION_PASSWORD, "display_name": "Soak"}
         return Request("POST", "/users", json.dumps(body), slow=True)
 
     return (
@@ -479,20 +581,22 @@ def format_window(window: Window) -> str:
 
 
 def write_results(
-    windows: list[Window], failures: list[str], arguments: argparse.Namespace
+    windows: list[Window], failures: list[str], notes: list[str], arguments: argparse.Namespace
 ) -> None:
-    """Print the verdict; write the windows and verdict as JSON and as the printed table."""
+    """Print the verdict; write the windows, what the scrape and the logs showed (``notes``)
+    and the verdict as JSON and as the printed table."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     title = (
         f"soak: {arguments.seconds} s, {arguments.clients} connections, {arguments.users} users, "
         f"{arguments.workers} workers, PostgreSQL on loopback, {os.cpu_count()} cores"
     )
     outcome = ["verdict: pass"] if not failures else ["verdict: FAIL", *failures]
-    table = "\n".join([title, "", HEADER, *map(format_window, windows), "", *outcome])
+    table = "\n".join([title, "", HEADER, *map(format_window, windows), "", *notes, *outcome])
     print("\n".join(outcome))
     results = BENCH / "results"
     (results / f"soak-{stamp}.txt").write_text(table + "\n")
     document = {"settings": vars(arguments), "windows": [asdict(w) for w in windows]}
+    document["checks"] = notes
     document["failures"] = failures
     (results / f"soak-{stamp}.json").write_text(json.dumps(document, indent=2) + "\n")
 

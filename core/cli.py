@@ -4,6 +4,7 @@ Enabled modules add subcommands through the ``hobbymatch_cli_commands`` hook. Ev
 problem ends the command with one line on stderr and exit status 1.
 """
 
+import logging
 import signal
 import sys
 import threading
@@ -36,6 +37,8 @@ from core.metrics import multiprocess_folder, scrape_registry, serve_metrics
 from core.modules import LoadedModule, ModuleRegistry, discover_candidates, load_modules
 from core.platform import Platform, create_platform
 from core.scaffold import ScaffoldError, create_module
+
+logger = logging.getLogger("hobbymatch")
 
 
 class HobbyMatchCLI(click.Group):
@@ -123,9 +126,8 @@ def _metrics_served(app: FastAPI, single_process: bool) -> Iterator[None]:
                     f"cannot answer metrics on {settings.metrics_host}:{settings.metrics_port} "
                     f"(HOBBYMATCH_METRICS_HOST, HOBBYMATCH_METRICS_PORT): {error.strerror}"
                 ) from None
-        click.echo(
-            f"metrics: http://{settings.metrics_host}:{settings.metrics_port}/metrics", err=True
-        )
+        # A log line, not a print: with HOBBYMATCH_LOG_FORMAT=json it is JSON like the rest.
+        logger.info("metrics: http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
         yield
 
 

@@ -81,9 +81,8 @@ def install_tracing(app: FastAPI, exporter: "SpanExporter | None" = None) -> App
     traced = "requests, SQL statements and hook calls"
     if not platform.settings.trace_hooks:
         traced = "requests and SQL statements"
-    logger.info(
-        "tracing on%s: %s are spans, %s", *_source_and_destination(wanted, exporter, traced)
-    )
+    source, destination = _source_and_destination(wanted, exporter)
+    logger.info("tracing on%s: %s are spans, %s", source, traced, destination)
     return tracing
 
 
@@ -94,13 +93,12 @@ def stop_tracing(platform: Platform) -> None:
         tracing.stop()
 
 
-def _source_and_destination(
-    wanted: str, exporter: "SpanExporter | None", traced: str
-) -> tuple[str, str, str]:
+def _source_and_destination(wanted: str, exporter: "SpanExporter | None") -> tuple[str, str]:
+    """What turned tracing on, for the log line, and where the spans go."""
     if exporter is not None:
-        return "", traced, f"exported to the {type(exporter).__name__} given"
+        return "", f"exported to the {type(exporter).__name__} given"
     if wanted == "console":
-        return f" ({SETTING}=console)", traced, "printed to stdout"
+        return f" ({SETTING}=console)", "printed to stdout"
     # Never the endpoint itself: like a setting's value, it may hold credentials.
     destination = "sent over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (localhost:4318 if unset)"
-    return f" ({SETTING}=otlp)", traced, destination
+    return f" ({SETTING}=otlp)", destination

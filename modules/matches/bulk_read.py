@@ -41,6 +41,10 @@ def read_columns(
     cursor = driver.cursor()
     try:
         if connection.dialect.name == "postgresql":
+            # One statement reads the whole table: at a million users it outlasts the
+            # statement timeout that protects requests. The build's own transaction (a
+            # session on the primary) lifts it for itself alone.
+            cursor.execute("SET LOCAL statement_timeout = 0")
             copied = _BinaryCopy(widths)
             cursor.copy_expert(f"COPY ({sql}) TO STDOUT (FORMAT binary)", copied)
             yield from copied.finish()
