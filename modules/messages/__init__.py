@@ -12,9 +12,10 @@ door exports:
 - ``Message``: the model the events carry (``id``, ``sender_id``, ``recipient_id``, ``text``,
   ``sent_at``, ``read_at``, ``hidden_at``), for read-only queries.
 - ``reported_message(db, message_id=, reporter_id=)``: for a moderating module, the sender
-  of a message the reporter sent or received and its evidence (the message and the
-  conversation's last 20), or ``MessageNotFoundError`` (404); ``set_message_hidden(db,
-  message_id=, hidden=)`` hides it from everyone (or shows it again).
+  of a message the reporter sent or received and its evidence (the message, the 20 of the
+  conversation up to it and its last 20), or ``MessageNotFoundError`` (404);
+  ``set_message_hidden(db, message_id=, hidden=)`` hides it from everyone (or shows it
+  again).
 """
 
 from collections.abc import Iterator, Sequence

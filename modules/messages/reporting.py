@@ -22,35 +22,28 @@ EVIDENCE_MESSAGES = 20
 def reported_message(
     db: Session, *, message_id: int, reporter_id: uuid.UUID
 ) -> tuple[uuid.UUID, dict[str, object]]:
-    """The sender of a message ``reporter_id`` received or sent, and the evidence: the message
-    and the :data:`EVIDENCE_MESSAGES` messages of its conversation up to it, oldest first.
+    """The sender of a message ``reporter_id`` received or sent, and the evidence: the message,
+    and its conversation's :data:`EVIDENCE_MESSAGES` messages up to it and its last
+    :data:`EVIDENCE_MESSAGES` now (the same when nothing came since), oldest first.
 
     :raises MessageNotFoundError: no such message of theirs (or a hidden one, or one with
         someone gone for them).
     """
     message = db.get(Message, message_id)
-    if (
-        message is None
-        or message.hidden_at is not None
-        or reporter_id
-        not in (
-            message.sender_id,
-            message.recipient_id,
-        )
-    ):
+    parties = (message.sender_id, message.recipient_id) if message is not None else ()
+    if message is None or message.hidden_at is not None or reporter_id not in parties:
         raise MessageNotFoundError("message not found")
     other = message.sender_id if message.recipient_id == reporter_id else message.recipient_id
     if other in gone_for(db, reporter_id):
         raise MessageNotFoundError("message not found")
-    latest = db.scalars(
-        select(Message)
-        .where(between(message.sender_id, message.recipient_id), Message.id <= message.id)
-        .order_by(Message.id.desc())
-        .limit(EVIDENCE_MESSAGES)
-    ).all()
+    conversation = between(message.sender_id, message.recipient_id)
+    newest_first = select(Message).order_by(Message.id.desc()).limit(EVIDENCE_MESSAGES)
+    before = db.scalars(newest_first.where(conversation, Message.id <= message.id)).all()
+    latest = db.scalars(newest_first.where(conversation)).all()
+    kept = {item.id: item for item in (*before, *latest)}
     return message.sender_id, {
         "message": _as_evidence(message),
-        "conversation": [_as_evidence(item) for item in reversed(latest)],
+        "conversation": [_as_evidence(kept[number]) for number in sorted(kept)],
     }
 
 

@@ -2,16 +2,18 @@
 their actions, and an append-only audit log.
 
 Requires users, messages, meetups, references and notifications, and uses only what their
-front doors export. Anyone signed in reports what they can see (``POST /reports``), with a
-reason from a list; the reported person never learns who reported, and the evidence is kept
-as it was (a message with its conversation's last 20). People holding the permission
+front doors export. Anyone signed in (verified, when the users module asks for it) reports
+what they can see (``POST /reports``), with a reason from a list, 20 a day; the reported
+person never learns who reported, and the evidence is kept as it was (a message with the 20
+of its conversation up to it, and its last 20). People holding the permission
 ``moderation.review`` (the role ``moderator``: ``hobbymatch users grant EMAIL moderator``)
-read the queue and resolve reports: dismiss, hide (the content is gone everywhere), suspend
-for some days or ban (the content hidden, the owner's account hidden and signed out, its
-live streams ended, the reason told by notification and mail). Every action lands in the
-audit log, which the database refuses to change. Several people reporting one subject within
-a window hide it until a moderator decides (``HOBBYMATCH_MODERATION_AUTO_HIDE_*``). It
-exports nothing for other modules.
+read the queue and resolve reports: dismiss, hide content (gone everywhere), suspend for
+some days or ban (the content hidden, the owner's account hidden and signed out, its live
+streams ended, the reason told by notification and mail); a decision never undoes a harsher
+one, and a moderator decides neither about themselves nor what they reported. Every action
+lands in the audit log, which the database refuses to change. Several established people
+reporting one subject within a window hide it until a moderator decides
+(``HOBBYMATCH_MODERATION_AUTO_HIDE_*``). It exports nothing for other modules.
 """
 
 from collections.abc import Collection, Iterator, Mapping, Sequence

@@ -112,9 +112,10 @@ def test_a_reported_message_keeps_its_conversation_as_evidence_after_deletion(
     assert item["id"] == report_id
     evidence = item["evidence"]
     assert evidence["message"]["text"] == "You will regret this"  # type: ignore[index]
-    conversation = evidence["conversation"]  # type: ignore[index]
-    assert len(conversation) == 20
-    assert [entry["text"] for entry in conversation[-2:]] == ["message 24", "You will regret this"]
+    texts = [entry["text"] for entry in evidence["conversation"]]  # type: ignore[index]
+    assert len(texts) == 40  # the 20 up to it, and the conversation's last 20 when reported
+    assert texts[18:21] == ["message 24", "You will regret this", "message 30"]
+    assert texts[-1] == "message 49"
 
 
 def test_the_reported_person_never_learns_who_reported(
