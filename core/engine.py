@@ -10,7 +10,7 @@ tables of the enabled modules.
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -36,6 +36,9 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from core.exceptions import DatabaseUnavailableError
 
 logger = logging.getLogger("hobbymatch")
+
+# An event listener added to an engine, to take off again: (engine, event name, function).
+EngineListener = tuple[Engine, str, Callable[..., Any]]
 
 # Deterministic constraint names, so that migrations can name what they alter or drop.
 NAMING_CONVENTION = {

@@ -43,14 +43,12 @@ from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 from sqlalchemy import Engine
 
+from core.engine import EngineListener
 from core.platform import Platform
 
 TRACER_NAME = "hobbymatch"
 # The attribute of a hook call's span listing the modules whose implementations ran, in order.
 HOOK_MODULES_ATTRIBUTE = "hobbymatch.hook.modules"
-
-# An event listener added to an engine: (engine, event name, function).
-EngineListener = tuple[Engine, str, Callable[..., Any]]
 
 
 def trace_app(

@@ -14,13 +14,13 @@ traces stops startup with one line naming the setting.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 
+from core.engine import EngineListener
 from core.exceptions import SettingsError
 from core.platform import Platform
 
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("hobbymatch")
 
 SETTING = "HOBBYMATCH_TRACING"
-
-# An event listener that tracing added to an engine: (engine, event name, function).
-EngineListener = tuple[Engine, str, Callable[..., Any]]
 
 
 @dataclass

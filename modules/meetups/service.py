@@ -71,26 +71,21 @@ def create_meetup(db: Session, *, host_id: uuid.UUID, data: MeetupCreate) -> Mee
 
 
 def visible_meetup(db: Session, *, meetup_id: int, viewer_id: uuid.UUID) -> Meetup:
-    """The meetup, if ``viewer_id`` may see it: its host is not hidden from them and, for a
-    meetup of the host's connections, they are connected (or answered it, or host it).
+    """The meetup, if ``viewer_id`` may see it: moderators did not hide it, its host is active
+    and not hidden from them and, for a meetup of the host's connections, they are connected
+    (or answered it, or host it).
 
     :raises MeetupNotFoundError: no such meetup, or the viewer may not see it.
     """
-    meetup = db.get(Meetup, meetup_id)
+    meetup = db.scalar(
+        select(Meetup).where(
+            Meetup.id == meetup_id, Meetup.hidden_at.is_(None), is_active_user(Meetup.host_id)
+        )
+    )
     hidden = hidden_from(db, viewer_id)
-    if (
-        meetup is None
-        or meetup.hidden_at is not None
-        or meetup.host_id in hidden
-        or not _host_is_active(db, meetup)
-        or not _visible_among(db, [meetup], viewer_id)
-    ):
+    if meetup is None or meetup.host_id in hidden or not _visible_among(db, [meetup], viewer_id):
         raise MeetupNotFoundError("meetup not found")
     return meetup
-
-
-def _host_is_active(db: Session, meetup: Meetup) -> bool:
-    return bool(db.scalar(select(is_active_user(Meetup.host_id)).where(Meetup.id == meetup.id)))
 
 
 def hosted_meetup(db: Session, *, meetup_id: int, host_id: uuid.UUID) -> Meetup:

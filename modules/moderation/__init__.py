@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core import Base, ModuleInfo, hookimpl
 from modules.moderation.demo import seed_demo_reports
-from modules.moderation.models import AuditEntry, Report
+from modules.moderation.models import MODERATOR_ROLE, REVIEW_PERMISSION, AuditEntry, Report
 from modules.moderation.settings import ModerationSettings
 
 MODULE_INFO = ModuleInfo(
@@ -53,7 +53,7 @@ def hobbymatch_routers() -> Sequence[APIRouter]:
 @hookimpl
 def users_permissions() -> Mapping[str, Collection[str]]:
     """``moderation.review``: read the reports and act on them, held by ``moderator``."""
-    return {"moderation.review": ["moderator"]}
+    return {REVIEW_PERMISSION: [MODERATOR_ROLE]}
 
 
 @hookimpl

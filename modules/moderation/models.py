@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import Base, UtcDateTime, utc_now
 from modules.users import User
 
+# The permission that reading the queue and deciding reports need, held by the role moderator.
+REVIEW_PERMISSION = "moderation.review"
+MODERATOR_ROLE = "moderator"
+
 MAX_DETAILS_LENGTH = 2000
 MAX_NOTE_LENGTH = 500
 

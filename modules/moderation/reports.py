@@ -19,12 +19,17 @@ from modules.moderation.exceptions import (
     ReportRuleError,
     TooManyReportsError,
 )
-from modules.moderation.models import Action, Report, ReportStatus, SubjectKind
+from modules.moderation.models import (
+    REVIEW_PERMISSION,
+    Action,
+    Report,
+    ReportStatus,
+    SubjectKind,
+)
 from modules.moderation.schemas import ReportCreate
 from modules.moderation.settings import ModerationSettings
 from modules.users import holds_permission, users_by_id
 
-REVIEW = "moderation.review"
 DAY = timedelta(days=1)
 
 
@@ -107,7 +112,7 @@ def _hide_when_reported_enough(db: Session, report: Report, settings: Moderation
     # people count, so that accounts made for it cannot hide anyone; a moderator is never
     # hidden this way.
     if not settings.auto_hide_reports or holds_permission(
-        db, user_id=report.owner_id, permission=REVIEW
+        db, user_id=report.owner_id, permission=REVIEW_PERMISSION
     ):
         return
     recent = [

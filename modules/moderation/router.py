@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core import MAX_INTEGER_ID, Pagination, get_db
 from modules.moderation import audit, decisions, reports
-from modules.moderation.models import ReportStatus
+from modules.moderation.models import REVIEW_PERMISSION, ReportStatus
 from modules.moderation.schemas import (
     AuditEntryOut,
     AuditPage,
@@ -32,8 +32,7 @@ from modules.users import (
 
 router = APIRouter()
 
-REVIEW = "moderation.review"
-Moderator = Annotated[User, Depends(permitted(REVIEW))]
+Moderator = Annotated[User, Depends(permitted(REVIEW_PERMISSION))]
 ReportId = Annotated[int, Path(ge=1, le=MAX_INTEGER_ID)]
 
 

@@ -7,6 +7,7 @@ hidden from everyone, its owner included.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -53,6 +54,39 @@ def normalized_id(kind: SubjectKind, text: str) -> str:
     return str(number)
 
 
+@dataclass(frozen=True)
+class Content:
+    """How the module that owns a kind of content finds a reported item (its owner and
+    evidence, as the reporter may see it) and hides it (or shows it again)."""
+
+    find: Callable[[Session, int, uuid.UUID], tuple[uuid.UUID, dict[str, object]]]
+    hide: Callable[[Session, int, bool], None]
+
+
+CONTENT = {
+    SubjectKind.MESSAGE: Content(
+        find=lambda db, number, reporter: reported_message(
+            db, message_id=number, reporter_id=reporter
+        ),
+        hide=lambda db, number, hidden: set_message_hidden(db, message_id=number, hidden=hidden),
+    ),
+    SubjectKind.MEETUP: Content(
+        find=lambda db, number, reporter: reported_meetup(
+            db, meetup_id=number, reporter_id=reporter
+        ),
+        hide=lambda db, number, hidden: set_meetup_hidden(db, meetup_id=number, hidden=hidden),
+    ),
+    SubjectKind.REFERENCE: Content(
+        find=lambda db, number, reporter: reported_reference(
+            db, reference_id=number, reporter_id=reporter
+        ),
+        hide=lambda db, number, hidden: set_reference_hidden(
+            db, reference_id=number, hidden=hidden
+        ),
+    ),
+}
+
+
 def reported(
     db: Session, *, kind: SubjectKind, subject_id: str, reporter_id: uuid.UUID
 ) -> Reported:
@@ -65,36 +99,20 @@ def reported(
         user = get_user(db, user_id=uuid.UUID(subject_id), as_seen_by=reporter_id)
         profile = UserPublic.model_validate(user).model_dump(mode="json")
         return Reported(user.id, {"profile": profile})
-    finders = {
-        SubjectKind.MESSAGE: lambda: reported_message(
-            db, message_id=int(subject_id), reporter_id=reporter_id
-        ),
-        SubjectKind.MEETUP: lambda: reported_meetup(
-            db, meetup_id=int(subject_id), reporter_id=reporter_id
-        ),
-        SubjectKind.REFERENCE: lambda: reported_reference(
-            db, reference_id=int(subject_id), reporter_id=reporter_id
-        ),
-    }
-    owner_id, evidence = finders[kind]()
+    owner_id, evidence = CONTENT[kind].find(db, int(subject_id), reporter_id)
     return Reported(owner_id, evidence)
 
 
 def set_hidden(db: Session, *, kind: SubjectKind, subject_id: str, hidden: bool) -> None:
     """Hide the subject from everyone, or show it again, in the caller's transaction."""
-    if kind == SubjectKind.USER:
-        user_id = uuid.UUID(subject_id)
-        if hidden:
-            restrict_user(
-                db, user_id=user_id, restriction=Restriction.IN_REVIEW, reason=IN_REVIEW_REASON
-            )
-        else:
-            lift_restriction(db, user_id=user_id, only=Restriction.IN_REVIEW)
-        return
-    number = int(subject_id)
-    if kind == SubjectKind.MESSAGE:
-        set_message_hidden(db, message_id=number, hidden=hidden)
-    elif kind == SubjectKind.MEETUP:
-        set_meetup_hidden(db, meetup_id=number, hidden=hidden)
+    if kind != SubjectKind.USER:
+        CONTENT[kind].hide(db, int(subject_id), hidden)
+    elif hidden:
+        restrict_user(
+            db,
+            user_id=uuid.UUID(subject_id),
+            restriction=Restriction.IN_REVIEW,
+            reason=IN_REVIEW_REASON,
+        )
     else:
-        set_reference_hidden(db, reference_id=number, hidden=hidden)
+        lift_restriction(db, user_id=uuid.UUID(subject_id), only=Restriction.IN_REVIEW)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core import now
 from modules.references.exceptions import ReferenceNotFoundError
 from modules.references.models import Reference
+from modules.references.service import readable
 from modules.users import hidden_from, is_active_user
 
 
@@ -24,11 +25,7 @@ def reported_reference(
     """
     reference = db.scalar(
         select(Reference).where(
-            Reference.id == reference_id,
-            Reference.revealed_at.is_not(None),
-            Reference.hidden_at.is_(None),
-            is_active_user(Reference.author_id),
-            is_active_user(Reference.subject_id),
+            Reference.id == reference_id, readable(), is_active_user(Reference.subject_id)
         )
     )
     if reference is None or {reference.author_id, reference.subject_id} & hidden_from(

@@ -177,13 +177,18 @@ def written_by(
     return list(found), total
 
 
-def _revealed_about(subject_id: uuid.UUID, hidden: frozenset[uuid.UUID]) -> ColumnElement[bool]:
-    condition = and_(
-        Reference.subject_id == subject_id,
+def readable() -> ColumnElement[bool]:
+    """A condition true for the references anyone may read: revealed, not hidden by a
+    moderator, by an active author."""
+    return and_(
         Reference.revealed_at.is_not(None),
         Reference.hidden_at.is_(None),
         is_active_user(Reference.author_id),
     )
+
+
+def _revealed_about(subject_id: uuid.UUID, hidden: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+    condition = and_(Reference.subject_id == subject_id, readable())
     return and_(condition, Reference.author_id.not_in(hidden)) if hidden else condition
 
 
