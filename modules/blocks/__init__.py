@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Collection, Iterator, Sequence
 
 from fastapi import APIRouter
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from core import Base, ModuleInfo, hookimpl
@@ -46,9 +47,9 @@ def hobbymatch_routers() -> Sequence[APIRouter]:
 
 
 @hookimpl
-def users_hidden_from(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID]:
-    """The people ``user_id`` blocked, and those who blocked ``user_id``."""
-    return hidden_for(db, user_id)
+def users_hidden_from(db: Session, user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The people ``user_id`` blocked, and those who blocked ``user_id``, as a select."""
+    return hidden_for(user_id)
 
 
 @hookimpl

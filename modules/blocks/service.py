@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import Select, delete, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,10 +85,10 @@ def blockers_of(db: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
     return set(db.scalars(select(Block.blocker_id).where(Block.blocked_id == user_id)))
 
 
-def hidden_for(db: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
-    """The people ``user_id`` blocks and the people who block ``user_id``."""
+def hidden_for(user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """A select of the people ``user_id`` blocks and the people who block ``user_id``."""
     either_way = union(
         select(Block.blocked_id).where(Block.blocker_id == user_id),
         select(Block.blocker_id).where(Block.blocked_id == user_id),
     )
-    return set(db.scalars(select(either_way.subquery().c[0])))
+    return select(either_way.subquery().c[0])

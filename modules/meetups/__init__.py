@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 
 from fastapi import APIRouter
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from core import Base, JobDeclaration, ModuleInfo, hookimpl
@@ -40,6 +41,7 @@ from modules.meetups.exceptions import MeetupNotFoundError
 from modules.meetups.models import CalendarFeed, Meetup, Rsvp
 from modules.meetups.reporting import reported_meetup, set_meetup_hidden
 from modules.meetups.service import met_at_a_meetup
+from modules.users import ProfileExtra
 
 MODULE_INFO = ModuleInfo(
     name="meetups",
@@ -93,9 +95,9 @@ def notifications_kinds() -> Mapping[str, str]:
 
 
 @hookimpl
-def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object]:
+def users_profile_extras(user_id: ColumnElement[uuid.UUID]) -> Mapping[str, ProfileExtra]:
     """``meetups_reliability``: ``{score, records}`` (``score`` null for someone new)."""
-    return {"meetups_reliability": service.reliability(db, user_id=user_id)}
+    return {"meetups_reliability": service.reliability(user_id)}
 
 
 @hookimpl

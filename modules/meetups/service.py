@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import PageParams, defer, now, serialize_on
@@ -34,7 +34,14 @@ from modules.meetups.schemas import MeetupCreate, MeetupOut, MeetupUpdate, MyRsv
 from modules.notifications import notify
 from modules.places import km_from
 from modules.skills import Skill, SkillOut, UserSkill
-from modules.users import User, UserPublic, hidden_from, is_active_user, users_by_id
+from modules.users import (
+    ProfileExtra,
+    User,
+    UserPublic,
+    hidden_from,
+    is_active_user,
+    users_by_id,
+)
 
 CHECK_IN_OPENS = timedelta(minutes=30)
 # Each reminder's notification kind, and how long before the start it is sent.
@@ -497,22 +504,34 @@ def _going_rsvp(db: Session, meetup: Meetup, user_id: uuid.UUID) -> Rsvp:
     return rsvp
 
 
-def reliability(db: Session, *, user_id: uuid.UUID) -> dict[str, int | None]:
-    """``user_id``'s reliability: ``score`` 1 to 10 from their last
+def reliability(user_id: ColumnElement[uuid.UUID]) -> ProfileExtra:
+    """The reliability of the user in ``user_id``: ``score`` 1 to 10 from their last
     :data:`RELIABILITY_RECORDS` recorded meetups (1 + 9 times the share they came to, halves
     rounded up), ``None`` with fewer than :data:`MIN_RECORDS` (new); and how many records it
     reads."""
-    records = db.scalars(
-        select(Rsvp.attended)
+    recent = (
+        select(Rsvp.attended.label("attended"))
         .join(Meetup, Meetup.id == Rsvp.meetup_id)
         .where(Rsvp.user_id == user_id, Rsvp.attended.is_not(None), Meetup.cancelled_at.is_(None))
         .order_by(Meetup.ends_at.desc(), Meetup.id.desc())
         .limit(RELIABILITY_RECORDS)
-    ).all()
-    if len(records) < MIN_RECORDS:
-        return {"score": None, "records": len(records)}
-    came = sum(1 for attended in records if attended)
-    return {"score": 1 + math.floor(9 * came / len(records) + 0.5), "records": len(records)}
+        .correlate_except(Rsvp, Meetup)  # to the profile's query, through ``user_id``
+        .subquery()
+    )
+    came = func.sum(case((recent.c.attended, 1), else_=0))
+    return ProfileExtra(
+        columns=(
+            select(func.count()).select_from(recent).scalar_subquery(),
+            select(came).select_from(recent).scalar_subquery(),
+        ),
+        shape=_reliability,
+    )
+
+
+def _reliability(records: int, came: int | None) -> dict[str, int | None]:
+    if records < MIN_RECORDS:
+        return {"score": None, "records": records}
+    return {"score": 1 + math.floor(9 * (came or 0) / records + 0.5), "records": records}
 
 
 def remind(db: Session, *, meetup_id: int, starts_at: str, kind: str) -> None:

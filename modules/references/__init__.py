@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 
 from fastapi import APIRouter
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from core import Base, JobDeclaration, ModuleInfo, hookimpl
@@ -28,6 +29,7 @@ from modules.references.demo import seed_demo_references
 from modules.references.exceptions import ReferenceNotFoundError
 from modules.references.models import Reference
 from modules.references.reporting import reported_reference, set_reference_hidden
+from modules.users import ProfileExtra
 
 MODULE_INFO = ModuleInfo(
     name="references",
@@ -66,9 +68,9 @@ def hobbymatch_jobs() -> Sequence[JobDeclaration]:
 
 
 @hookimpl
-def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object]:
+def users_profile_extras(user_id: ColumnElement[uuid.UUID]) -> Mapping[str, ProfileExtra]:
     """``references``: ``{count, average}`` of the revealed references about the person."""
-    return {"references": service.summary(db, subject_id=user_id)}
+    return {"references": service.summary(user_id)}
 
 
 @hookimpl

@@ -26,7 +26,7 @@ from modules.references.exceptions import (
 from modules.references.models import Reference
 from modules.references.schemas import ReferenceCreate, ReferenceUpdate
 from modules.skills import Skill
-from modules.users import get_user, hidden_from, is_active_user
+from modules.users import ProfileExtra, get_user, hidden_from, is_active_user
 
 BLIND_FOR = timedelta(days=14)
 # Below this many revealed references, the share who would meet again is not shown (it would
@@ -150,14 +150,17 @@ def about(
     return list(references), count, _rounded(average), share
 
 
-def summary(db: Session, *, subject_id: uuid.UUID) -> dict[str, float | int | None]:
-    """``{count, average}`` of the revealed references about ``subject_id``, for its profile."""
-    count, average = db.execute(
-        select(func.count(), func.avg(Reference.rating)).where(
-            _revealed_about(subject_id, frozenset())
-        )
-    ).one()
-    return {"count": count, "average": _rounded(average)}
+def summary(subject_id: ColumnElement[uuid.UUID]) -> ProfileExtra:
+    """``{count, average}`` of the revealed references about the user in ``subject_id``, for
+    their profile."""
+    about = _revealed_about(subject_id, frozenset())
+    return ProfileExtra(
+        columns=(
+            select(func.count()).where(about).scalar_subquery(),
+            select(func.avg(Reference.rating)).where(about).scalar_subquery(),
+        ),
+        shape=lambda count, average: {"count": count, "average": _rounded(average)},
+    )
 
 
 def written_by(
@@ -187,7 +190,9 @@ def readable() -> ColumnElement[bool]:
     )
 
 
-def _revealed_about(subject_id: uuid.UUID, hidden: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+def _revealed_about(
+    subject_id: uuid.UUID | ColumnElement[uuid.UUID], hidden: frozenset[uuid.UUID]
+) -> ColumnElement[bool]:
     condition = and_(Reference.subject_id == subject_id, readable())
     return and_(condition, Reference.author_id.not_in(hidden)) if hidden else condition
 

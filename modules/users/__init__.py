@@ -31,6 +31,9 @@ modules may use what this front door exports, and nothing else of the module:
   people: never one query per item).
 - ``hidden_from(db, user_id)``: the people hidden from ``user_id`` (the ``users_hidden_from``
   extension point): leave them out of every listing you show ``user_id``.
+  ``not_hidden_from(db, user_id, column)``: the same as a SQL condition on a user-id column,
+  folded into your query (no read of its own).
+- ``ProfileExtra``: what a ``users_profile_extras`` implementation answers for each field.
 - ``gone_for(db, user_id)``: the people who must look to ``user_id`` exactly like deleted
   accounts (the ``users_gone_for`` extension point: who blocked them). Whatever your module
   shows ``user_id`` of a deleted account, show of these.
@@ -74,6 +77,7 @@ from modules.users.dependencies import (
     verified_user,
 )
 from modules.users.exceptions import UserNotFoundError
+from modules.users.hookspecs import ProfileExtra
 from modules.users.metrics import ThrottleMetrics
 from modules.users.models import (
     LoginAttempt,
@@ -91,6 +95,7 @@ from modules.users.service import (
     gone_for,
     hidden_from,
     hide_from_each_other,
+    not_hidden_from,
     users_by_id,
 )
 from modules.users.settings import UsersSettings
@@ -104,6 +109,7 @@ __all__ = [
     "UNVERIFIED",
     "CurrentUser",
     "MaybeCurrentUser",
+    "ProfileExtra",
     "Restriction",
     "User",
     "UserNotFoundError",
@@ -121,6 +127,7 @@ __all__ = [
     "inactive_user_ids",
     "is_active_user",
     "lift_restriction",
+    "not_hidden_from",
     "permitted",
     "restrict_user",
     "users_by_id",

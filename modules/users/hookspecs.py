@@ -7,8 +7,11 @@ change back, and the request fails.
 """
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
 
 from core import hookspec
@@ -47,17 +50,22 @@ def users_user_reactivated(db: Session, user_id: uuid.UUID) -> None:
 
 
 @hookspec
-def users_hidden_from(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID] | None:
+def users_hidden_from(
+    db: Session, user_id: uuid.UUID
+) -> Select[uuid.UUID] | Collection[uuid.UUID] | None:
     """The people hidden from ``user_id`` (an extension point): every module that lists people
     leaves them out of what it shows ``user_id``, and addressing one of them (a connection
     request, say) answers 404, as if they did not exist. Hide both ways: a module that hides B
     from A also hides A from B.
 
-    Read it through :func:`modules.users.hidden_from`, which asks every implementation.
+    Answer with a ``SELECT`` of their ids where they are in your tables: the users module then
+    folds it into its own query (``not_hidden_from``) instead of reading the ids first. Read it
+    through :func:`modules.users.hidden_from` or :func:`modules.users.not_hidden_from`, which
+    ask every implementation.
 
     :param db: the request's session.
     :param user_id: the person looking.
-    :return: the ids to hide, or ``None``.
+    :return: a select of one column, the ids to hide; or the ids; or ``None``.
     """
 
 
@@ -92,15 +100,25 @@ def users_hidden_pair(db: Session, user_id: uuid.UUID, other_user_id: uuid.UUID)
 # --- What a public profile shows ---
 
 
-@hookspec
-def users_profile_extras(db: Session, user_id: uuid.UUID) -> Mapping[str, object] | None:
-    """More of ``user_id``'s public profile (an extension point): the fields your module adds
-    to ``GET /users/{user_id}``'s ``extras``, named after your module
-    (``{"meetups_reliability": ...}``), JSON values only. Anyone who may read the profile sees
-    them: add nothing private.
+@dataclass(frozen=True)
+class ProfileExtra:
+    """One field of a public profile, read in the profile's own query: ``columns`` are scalar
+    SQL expressions over the profiled user's id column (a correlated ``scalar_subquery()``,
+    say), and ``shape`` turns their values, in that order, into the field's JSON value."""
 
-    :param db: the request's session.
-    :param user_id: whose profile is read.
+    columns: tuple[ColumnElement[Any], ...]
+    shape: Callable[..., object]
+
+
+@hookspec
+def users_profile_extras(user_id: ColumnElement[uuid.UUID]) -> Mapping[str, ProfileExtra] | None:
+    """More of a public profile (an extension point): the fields your module adds to
+    ``GET /users/{user_id}``'s ``extras``, named after your module
+    (``{"meetups_reliability": ...}``), JSON values only. Each is a :class:`ProfileExtra` whose
+    columns the users module adds to the one query that reads the profile, so a field costs no
+    round trip of its own. Anyone who may read the profile sees them: add nothing private.
+
+    :param user_id: the profiled user's id, a column of that query: correlate to it.
     :return: the fields, or ``None``.
     """
 

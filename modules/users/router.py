@@ -307,6 +307,5 @@ def read_user(
     """A user's public profile, for signed-in people, with what other modules add to it
     (``extras``); one hidden from the caller (a block, either way) is 404, exactly as an
     account that does not exist."""
-    user = service.get_user(db, user_id=user_id, viewer_id=caller.id)
-    public = UserPublic.model_validate(user)
-    return UserProfile(**public.model_dump(), extras=service.profile_extras(db, user.id))
+    user, extras = service.read_profile(db, user_id=user_id, viewer_id=caller.id)
+    return UserProfile(**UserPublic.model_validate(user).model_dump(), extras=extras)

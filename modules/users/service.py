@@ -7,10 +7,11 @@ import math
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import islice
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select, true, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core import (
     PageParams,
@@ -37,6 +38,7 @@ from modules.users.exceptions import (
     UserNotFoundError,
     WrongPasswordError,
 )
+from modules.users.hookspecs import ProfileExtra
 from modules.users.mails import (
     address_change_notice,
     address_check_mail,
@@ -192,34 +194,51 @@ def get_user(
     viewer_id: uuid.UUID | None = None,
     as_seen_by: uuid.UUID | None = None,
 ) -> User:
-    """Return the active user with ``user_id``.
-
-    The viewer's hidden people are read first, whether or not the user exists, so that one
-    hidden from the viewer costs the same work as one that was never there (or was deleted).
+    """Return the active user with ``user_id``, in one query.
 
     :param viewer_id: who is asking: a user hidden from them either way (``hidden_from``) is
-        reported missing.
+        reported missing; the query is the same whether or not they are.
     :param as_seen_by: who is asking, where only those gone for them (``gone_for``: who
-        blocked them) are reported missing, and the people they hid stay reachable.
+        blocked them) are reported missing, and the people they hid stay reachable. Those are
+        read first, so that one gone for them runs the same statements as a deleted account.
     :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
     """
-    missing: frozenset[uuid.UUID] = frozenset()
-    if viewer_id is not None:
-        missing = hidden_from(db, viewer_id)
-    elif as_seen_by is not None:
-        missing = gone_for(db, as_seen_by)
-    user = db.get(User, user_id)
-    if user is None or not user.is_active or user_id in missing:
+    missing = gone_for(db, as_seen_by) if as_seen_by is not None else frozenset()
+    user = db.scalar(_visible_user(db, user_id=user_id, viewer_id=viewer_id))
+    if user is None or user_id in missing:
         raise UserNotFoundError("user not found")
     return user
 
 
-def profile_extras(db: Session, user_id: uuid.UUID) -> dict[str, object]:
-    """What every ``users_profile_extras`` implementation adds to ``user_id``'s profile."""
-    extras: dict[str, object] = {}
-    for answer in hooks(db).users_profile_extras(db=db, user_id=user_id):
+def read_profile(
+    db: Session, *, user_id: uuid.UUID, viewer_id: uuid.UUID
+) -> tuple[User, dict[str, object]]:
+    """Return the active user with ``user_id`` as :func:`get_user` would for ``viewer_id``, and
+    what every ``users_profile_extras`` implementation adds to their profile, in one query.
+
+    :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
+    """
+    extras: dict[str, ProfileExtra] = {}
+    for answer in hooks(db).users_profile_extras(user_id=User.id):
         extras.update(answer or {})
-    return extras
+    columns = [column for extra in extras.values() for column in extra.columns]
+    row = db.execute(
+        _visible_user(db, user_id=user_id, viewer_id=viewer_id).add_columns(*columns)
+    ).first()
+    if row is None:
+        raise UserNotFoundError("user not found")
+    values = iter(row[1:])
+    shaped = {
+        name: extra.shape(*islice(values, len(extra.columns))) for name, extra in extras.items()
+    }
+    return row[0], shaped
+
+
+def _visible_user(db: Session, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None) -> Select[User]:
+    condition = (User.id == user_id) & User.is_active.is_(True)
+    if viewer_id is not None:
+        condition = condition & not_hidden_from(db, viewer_id, User.id)
+    return select(User).where(condition)
 
 
 def users_by_id(db: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
@@ -231,9 +250,42 @@ def users_by_id(db: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
 
 
 def hidden_from(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """The people hidden from ``user_id``, as every ``users_hidden_from`` implementation says."""
-    answers = hooks(db).users_hidden_from(db=db, user_id=user_id)
-    return frozenset().union(*(answer for answer in answers if answer))
+    """The people hidden from ``user_id``, as every ``users_hidden_from`` implementation says
+    (those answered with a select read in one query)."""
+    ids, selects = _hidden_answers(db, user_id)
+    if len(selects) == 1:
+        ids.update(db.scalars(selects[0]))
+    elif selects:
+        ids.update(db.scalars(select(union(*selects).subquery().c[0])))
+    return frozenset(ids)
+
+
+def not_hidden_from(
+    db: Session,
+    user_id: uuid.UUID,
+    column: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+) -> ColumnElement[bool]:
+    """A SQL condition, true when the user id in ``column`` is none of the people hidden from
+    ``user_id``: :func:`hidden_from` folded into the caller's query, with no read of its own
+    where every ``users_hidden_from`` implementation answers with a select."""
+    ids, selects = _hidden_answers(db, user_id)
+    conditions = [column.not_in(selected) for selected in selects]
+    if ids:
+        conditions.append(column.not_in(list(ids)))
+    return and_(true(), *conditions)
+
+
+def _hidden_answers(
+    db: Session, user_id: uuid.UUID
+) -> tuple[set[uuid.UUID], list[Select[uuid.UUID]]]:
+    ids: set[uuid.UUID] = set()
+    selects: list[Select[uuid.UUID]] = []
+    for answer in hooks(db).users_hidden_from(db=db, user_id=user_id):
+        if isinstance(answer, Select):
+            selects.append(answer)
+        elif answer:
+            ids.update(answer)
+    return ids, selects
 
 
 def gone_for(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
@@ -257,10 +309,7 @@ def list_users(
 
     :param query: keep only display names containing it, ignoring case.
     """
-    condition: ColumnElement[bool] = User.is_active.is_(True)
-    hidden = hidden_from(db, viewer_id)
-    if hidden:
-        condition = condition & User.id.not_in(hidden)
+    condition = User.is_active.is_(True) & not_hidden_from(db, viewer_id, User.id)
     if query:
         condition = condition & func.lower(User.display_name).contains(
             query.lower(), autoescape=True

@@ -1,7 +1,9 @@
 """What a read sends to PostgreSQL, read from the server's own statement log: a read-only
-request sends its queries and nothing else (no BEGIN, no ROLLBACK, no ping before use)."""
+request sends its queries and nothing else (no BEGIN, no ROLLBACK, no ping before use), and a
+profile that other modules add to and hide is still one query."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 from fastapi import FastAPI
@@ -16,16 +18,24 @@ from tests.faults.servers import run_sql
 MARKER = "SELECT 'hobbymatch-test-marker'"
 
 
-@pytest.fixture
-def logged_app(own_postgres: TemporaryPostgres) -> Iterator[FastAPI]:
-    """The app on a PostgreSQL that logs every statement, with the application's name."""
-    run_sql(own_postgres, "ALTER SYSTEM SET log_statement = 'all'")
-    run_sql(own_postgres, "ALTER SYSTEM SET log_line_prefix = '%a| '")
-    run_sql(own_postgres, "SELECT pg_reload_conf()")
-    application = create_app(make_test_settings(own_postgres.url, modules=["users", "skills"]))
+@contextmanager
+def logging_app(server: TemporaryPostgres, modules: Sequence[str]) -> Iterator[FastAPI]:
+    """An app of ``modules`` on a PostgreSQL that logs every statement, with the
+    application's name."""
+    run_sql(server, "ALTER SYSTEM SET log_statement = 'all'")
+    run_sql(server, "ALTER SYSTEM SET log_line_prefix = '%a| '")
+    run_sql(server, "SELECT pg_reload_conf()")
+    application = create_app(make_test_settings(server.url, modules=list(modules)))
     start_modules(application)
     yield application
     stop_modules(application)
+
+
+@pytest.fixture
+def logged_app(own_postgres: TemporaryPostgres) -> Iterator[FastAPI]:
+    """The users and skills modules' app, logging every statement."""
+    with logging_app(own_postgres, ["users", "skills"]) as application:
+        yield application
 
 
 def statements_of_the_app(server: TemporaryPostgres, between_markers: int) -> list[str]:
@@ -61,3 +71,22 @@ def test_reads_send_their_queries_and_nothing_else(
     assert hot[0].startswith("SELECT skills.id, skills.name")
     assert len(ordinary) == 1
     assert ordinary[0].startswith("SELECT users.")
+
+
+def test_a_profile_with_extras_and_hiding_is_one_query(own_postgres: TemporaryPostgres) -> None:
+    # blocks hides people (users_hidden_from), meetups and references add to the profile
+    # (users_profile_extras): all of it is folded into the profile's own query.
+    modules = ["users", "skills", "places", "notifications", "matches", "messages", "meetups"]
+    with logging_app(own_postgres, [*modules, "blocks", "references"]) as application:
+        client = TestClient(application)
+        alice, bob = sign_up_through(client), sign_up_through(client)
+        client.get(f"/users/{bob.id}", headers=alice.headers)  # opens the read pool
+        run_sql(own_postgres, MARKER)
+        profile = client.get(f"/users/{bob.id}", headers=alice.headers)
+        run_sql(own_postgres, MARKER)
+
+    assert set(profile.json()["extras"]) == {"meetups_reliability", "references"}
+    caller, read = statements_of_the_app(own_postgres, 0)  # (the log's first line of each)
+    assert caller.startswith("SELECT users.")  # the token's user
+    assert read.startswith("SELECT users.")
+    assert "(SELECT count(*)" in read  # the extras' columns

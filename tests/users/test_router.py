@@ -9,11 +9,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hobbymatch_testkit.accounts import Account, log_in
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from core import Platform, hookimpl
-from modules.users import User
+from modules.users import ProfileExtra, User
 
 SignUp = Callable[..., Account]
 
@@ -367,9 +367,15 @@ class Badges:
     """A module's front door, as far as the profile's extension point goes."""
 
     @hookimpl
-    def users_profile_extras(self, db: Session, user_id: uuid.UUID) -> Mapping[str, object]:
-        """One field of its own."""
-        return {"badges_count": len(str(user_id)) // 12}
+    def users_profile_extras(self, user_id: ColumnElement[uuid.UUID]) -> Mapping[str, ProfileExtra]:
+        """One field of its own, from two columns of the profile's query."""
+        name_length = func.length(User.display_name)
+        return {
+            "badges": ProfileExtra(
+                columns=(name_length, func.count().over()),
+                shape=lambda length, rows: {"length": length, "rows": rows},
+            )
+        }
 
 
 def test_other_modules_add_to_the_public_profile(
@@ -379,10 +385,12 @@ def test_other_modules_add_to_the_public_profile(
     plugin = Badges()
     manager.register(plugin)
     try:
-        response = client.get(f"/users/{sign_up().id}", headers=sign_up().headers)
+        response = client.get(
+            f"/users/{sign_up(display_name='Badged').id}", headers=sign_up().headers
+        )
     finally:
         manager.unregister(plugin)
-    assert response.json()["extras"] == {"badges_count": 3}
+    assert response.json()["extras"] == {"badges": {"length": 6, "rows": 1}}
 
 
 def test_unknown_user_is_404(client: TestClient, sign_up: SignUp) -> None:
