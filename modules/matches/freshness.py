@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core import utc_now
-from modules.matches.index import Snapshot, build_snapshot, read_overrides
+from modules.matches.index import Snapshot, build_snapshot, read_overrides, read_skill_names
 from modules.matches.metrics import IndexMetrics
 from modules.matches.models import MatchChange
 
@@ -144,7 +144,10 @@ class LiveIndex:
             self._last_synced = time.monotonic()
             changed = {row.user_id for row in rows}
             if changed:
-                snapshot = snapshot.with_overrides(read_overrides(db, changed))
+                overrides = read_overrides(db, changed)
+                unknown = snapshot.unknown_skills(overrides)
+                new_skills = read_skill_names(db, unknown) if unknown else {}
+                snapshot = snapshot.with_overrides(overrides, new_skills)
                 self._snapshot = snapshot
             if len(snapshot.overrides) > self._settings.rebuild_after_changes:
                 self._rebuild_wanted.set()

@@ -3,7 +3,9 @@ change log.
 
 A :class:`Snapshot` is built from the database (in a background thread at start-up, and again
 when the users changed since then grow many): per ``(skill, intent)`` the users listing it and
-their rank weights, per user a category mask and an active flag. Users changed since the build
+their rank weights, per user a category mask, an active flag and the list itself (which a
+ranking reads for the caller and for its page's reasons, with no query), and the names and
+categories of the skills listed (the catalog never changes a skill). Users changed since the build
 are kept beside it as :class:`Override` s, re-read from the database whenever the change log
 names them. Snapshots never change once built: a ranking reads one while the next is made.
 
@@ -26,7 +28,7 @@ from modules.matches.bulk_read import read_columns
 from modules.matches.filtering import MatchFilter
 from modules.matches.rule import CATEGORY_BONUS, TWO_WAY_FACTOR, MatchType, pair_points, weight
 from modules.matches.scoring import ListEntry
-from modules.skills import Intent, SkillProfile, UserSkill, category_bit
+from modules.skills import Intent, Skill, SkillProfile, UserSkill, category_bit
 from modules.users import User, inactive_user_ids, is_active_user
 
 INTENT_CODES: dict[str, int] = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 2}
@@ -34,10 +36,12 @@ _LEARN = INTENT_CODES[Intent.LEARN]
 _TEACH = INTENT_CODES[Intent.TEACH]
 _EMPTY = np.zeros(0, dtype=np.int32)
 _INTENT_CODES_BY_NAME = {str(intent): code for intent, code in INTENT_CODES.items()}
+_INTENT_NAMES = {code: str(intent) for intent, code in INTENT_CODES.items()}
 
 Listed = tuple[int, int, int]  # skill id, intent code, rank
 Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
 Points = npt.NDArray[np.int64]  # scores in hundredths
+SkillNames = Mapping[int, tuple[str, str]]  # skill id: its name and category
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,13 @@ class Snapshot:
     posting_users: npt.NDArray[np.int32]
     posting_weights: npt.NDArray[np.int32]
     spans: dict[tuple[int, int], tuple[int, int]]
+    # Every user's list, in rank order: the user at position i has the entries
+    # list_starts[i] to list_starts[i + 1] of the three columns.
+    list_starts: npt.NDArray[np.int64]
+    list_skills: npt.NDArray[np.int32]
+    list_intents: npt.NDArray[np.int8]
+    list_ranks: npt.NDArray[np.int8]
+    skills: SkillNames
     overrides: Mapping[uuid.UUID, Override] = field(default_factory=dict)
     overridden: npt.NDArray[np.int32] = field(default_factory=lambda: _EMPTY)
 
@@ -85,9 +96,14 @@ class Snapshot:
             self.category_masks,
             self.posting_users,
             self.posting_weights,
+            self.list_starts,
+            self.list_skills,
+            self.list_intents,
+            self.list_ranks,
         )
-        # A UUID object and its list slot and dict entry: about 200 bytes each in CPython.
-        return sum(array.nbytes for array in arrays) + 100 * len(self.spans)
+        # A dict entry with its key and value: about 100 to 200 bytes each in CPython.
+        maps = 100 * len(self.spans) + 200 * len(self.skills)
+        return sum(array.nbytes for array in arrays) + maps
 
     @property
     def user_count(self) -> int:
@@ -113,11 +129,47 @@ class Snapshot:
         """How many ``(user, skill)`` entries the snapshot holds."""
         return len(self.posting_users)
 
-    def with_overrides(self, changed: Mapping[uuid.UUID, Override]) -> "Snapshot":
-        """A snapshot whose ``changed`` users are read from ``changed`` from now on."""
+    def with_overrides(
+        self, changed: Mapping[uuid.UUID, Override], skills: SkillNames
+    ) -> "Snapshot":
+        """A snapshot whose ``changed`` users are read from ``changed`` from now on, and which
+        knows the ``skills`` they list that it did not."""
         overrides = {**self.overrides, **changed}
         overridden = np.array(sorted(self._positions_of(overrides)), dtype=np.int32)
-        return replace(self, overrides=overrides, overridden=overridden)
+        known = {**self.skills, **skills} if skills else self.skills
+        return replace(self, overrides=overrides, overridden=overridden, skills=known)
+
+    def unknown_skills(self, changed: Mapping[uuid.UUID, Override]) -> set[int]:
+        """The skills that ``changed`` users list and this snapshot has no name for."""
+        listed = {skill for override in changed.values() for skill, _, _ in override.entries}
+        return listed - self.skills.keys()
+
+    def lists_of(self, users: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ListEntry]]:
+        """The skill lists of these users, by user id, each in rank order (empty when none),
+        as the database has them as of the last sync: what :func:`~modules.matches.ranking
+        .lists_of` reads, with no query."""
+        return {user: [self._entry(*listed) for listed in self._listed(user)] for user in users}
+
+    def _listed(self, user: uuid.UUID) -> Sequence[Listed]:
+        override = self.overrides.get(user)
+        if override is not None:
+            return sorted(override.entries, key=lambda listed: listed[2])
+        position = self.position_of(user)
+        if position is None:
+            return ()
+        start, stop = self.list_starts[position], self.list_starts[position + 1]
+        return list(
+            zip(
+                self.list_skills[start:stop].tolist(),
+                self.list_intents[start:stop].tolist(),
+                self.list_ranks[start:stop].tolist(),
+                strict=True,
+            )
+        )
+
+    def _entry(self, skill_id: int, intent: int, rank: int) -> ListEntry:
+        name, category = self.skills[skill_id]
+        return ListEntry(skill_id, name, category, _INTENT_NAMES[intent], rank)
 
     def rank(
         self,
@@ -342,6 +394,7 @@ def build_snapshot(db: Session) -> Snapshot:
         users += int(np.count_nonzero(new_user))
         parts["skill"].append(batch["skill"].astype(np.int64))
         parts["intent"].append(batch["intent"].astype(np.int64))
+        parts["rank"].append(batch["rank"].astype(np.int8))
         parts["weight"].append(weight(batch["rank"].astype(np.int32)))
     return _assemble(db, {name: _joined(part) for name, part in parts.items()})
 
@@ -356,6 +409,11 @@ def _assemble(db: Session, columns: dict[str, npt.NDArray[Any]]) -> Snapshot:
     users = columns.get("user", _EMPTY).astype(np.int32)
     skills = columns.get("skill", _EMPTY).astype(np.int64)
     intents = columns.get("intent", _EMPTY).astype(np.int64)
+    ranks = columns.get("rank", _EMPTY).astype(np.int8)
+    # Rows come by user: sorting by rank within each user gives every list in rank order.
+    by_list = np.lexsort((ranks, users))
+    list_starts = np.zeros(len(high) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(users, minlength=len(high)), out=list_starts[1:])
     order = np.lexsort((users, intents, skills))
     keys = skills[order] * 4 + intents[order]
     # Where each (skill, intent) run starts in the sorted postings, and where it stops.
@@ -373,6 +431,11 @@ def _assemble(db: Session, columns: dict[str, npt.NDArray[Any]]) -> Snapshot:
         posting_users=users[order],
         posting_weights=columns.get("weight", _EMPTY).astype(np.int32)[order],
         spans=spans,
+        list_starts=list_starts,
+        list_skills=skills[by_list].astype(np.int32),
+        list_intents=intents[by_list].astype(np.int8),
+        list_ranks=ranks[by_list],
+        skills=read_skill_names(db),
     )
     _read_flags_and_masks(db, snapshot)
     return snapshot
@@ -423,6 +486,16 @@ def read_overrides(db: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
         )
         for user in wanted
     }
+
+
+def read_skill_names(
+    db: Session, skill_ids: Iterable[int] | None = None
+) -> dict[int, tuple[str, str]]:
+    """The names and categories of these skills (of every skill, by default), by id."""
+    named = select(Skill.id, Skill.name, Skill.category)
+    if skill_ids is not None:
+        named = named.where(Skill.id.in_(list(skill_ids)))
+    return {skill_id: (name, category) for skill_id, name, category in db.execute(named)}
 
 
 def _skills_by_category(mine: Sequence[ListEntry]) -> dict[str, int]:

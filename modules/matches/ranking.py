@@ -2,7 +2,8 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +33,8 @@ def find_matches(
     """One page of the caller's matches, best first (ties by user id), and how many in all.
 
     Ranked by this worker's index once it is ready (synced with every change committed so far),
-    else in SQL over every user; only the page's users are loaded. The people hidden from the
+    which also holds the caller's list and the page's, else in SQL over every user; only the
+    page's users are loaded. The people hidden from the
     caller (the users module's ``users_hidden_from``) are never ranked; other modules narrow the
     ranking (``matches_filter``) and add fields to the page (``matches_annotate``).
 
@@ -44,19 +46,20 @@ def find_matches(
     # validate their own query parameters (a within_km without a place is 422 either way).
     hidden = MatchFilter(hidden=hidden_from(db, user_id))
     filters = [hidden, *hooks(db).matches_filter(db=db, user_id=user_id, query=query)]
-    mine = lists_of(db, [user_id])[user_id]
+    index: LiveIndex | None = Platform.of(db).find_state(LiveIndex)
+    snapshot = index.fresh_snapshot(db) if index is not None and use_index else None
+    lists = snapshot.lists_of if snapshot is not None else partial(lists_of, db)
+    mine = lists([user_id])[user_id]
     if not mine:
         return [], 0
     allowed = MatchFilter.combined(filters)
-    index: LiveIndex | None = Platform.of(db).find_state(LiveIndex)
-    snapshot = index.fresh_snapshot(db) if index is not None and use_index else None
     if snapshot is not None:
         ranked = snapshot.rank(
             match_type, mine, me=user_id, limit=page.limit, offset=page.offset, allowed=allowed
         )
     else:
         ranked = rank_in_sql(db, match_type, mine, me=user_id, page=page, allowed=allowed)
-    matches = _explained(db, match_type, mine, ranked.page)
+    matches = _explained(db, match_type, mine, ranked.page, lists)
     extra_fields = _annotations(db, user_id, matches, query)
     annotated = [
         match.model_copy(update=dict(extra_fields.get(match.user.id, {}))) for match in matches
@@ -95,10 +98,11 @@ def _explained(
     match_type: MatchType,
     mine: Sequence[ListEntry],
     page: Sequence[tuple[uuid.UUID, int]],
+    lists_of_page: Callable[[list[uuid.UUID]], dict[uuid.UUID, list[ListEntry]]],
 ) -> list[Match]:
     ids = [user for user, _ in page]
     users = users_by_id(db, ids)
-    lists = lists_of(db, ids)
+    lists = lists_of_page(ids)
     return [
         Match(
             user=UserPublic.model_validate(users[user]),
@@ -125,7 +129,7 @@ def _annotations(
 def lists_of(db: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ListEntry]]:
     """The skill lists of these users, by user id, each in rank order (empty when none).
 
-    Read through the Core connection: every ranking reads the caller's list and the page's.
+    Read through the Core connection: a ranking in SQL reads the caller's list and the page's.
     """
     rows = db.connection().execute(
         select(

@@ -21,9 +21,9 @@ from modules.matches.freshness import LiveIndex, LogPosition, record_change
 from modules.matches.models import MatchChange
 from modules.matches.ranking import find_matches
 from modules.matches.rule import MatchType
-from modules.skills import Skill
+from modules.skills import Category, Skill
 from modules.skills.schemas import SkillChoice
-from modules.skills.service import replace_user_skills
+from modules.skills.service import create_skill, replace_user_skills
 from modules.users import User
 from modules.users.service import deactivate_user
 
@@ -108,6 +108,38 @@ def test_the_points_of_the_reasons_add_up_to_the_score(app: FastAPI, db: Session
             )
             for match in matches:
                 assert sum(reason.points for reason in match.reasons) == pytest.approx(match.score)
+
+
+def test_a_skill_added_to_the_catalog_after_the_build_is_named_in_the_reasons(
+    app: FastAPI, db: Session
+) -> None:
+    index = live_index(app)
+    people = [
+        User(email=f"kite{number}@example.com", password_hash="-", display_name="K")
+        for number in (1, 2)
+    ]
+    db.add_all(people)
+    db.flush()
+    kiting = create_skill(
+        db, name="Kite  surfing", category=Category.OUTDOORS, created_by=people[0].id
+    )
+    for person in people:
+        choice = SkillChoice(skill_id=kiting.id, intent="share")
+        replace_user_skills(db, user_id=person.id, entries=[choice])
+    for rebuilt in (False, True):  # the new skill arrives through the log, then in a build
+        if rebuilt:
+            index.rebuild()
+        found, _ = find_matches(
+            db,
+            user_id=people[0].id,
+            match_type=MatchType.SHARED,
+            page=PageParams(limit=5, offset=0),
+        )
+        assert [match.user.id for match in found] == [people[1].id]
+        assert [reason.text for reason in found[0].reasons] == [
+            "You both do Kite surfing (your #1, their #1)"
+        ]
+        assert assert_same_rankings(db, [person.id for person in people]) > 0
 
 
 @pytest.fixture
