@@ -13,10 +13,10 @@ conversation, for a report). Its settings are ``HOBBYMATCH_BLOCKS_*``
 """
 
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from fastapi import APIRouter
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
 
 from core import Base, ModuleInfo, hookimpl
@@ -47,15 +47,15 @@ def hobbymatch_routers() -> Sequence[APIRouter]:
 
 
 @hookimpl
-def users_hidden_from(db: Session, user_id: uuid.UUID) -> Select[uuid.UUID]:
-    """The people ``user_id`` blocked, and those who blocked ``user_id``, as a select."""
+def users_hidden_from(user_id: ColumnElement[uuid.UUID]) -> Select[uuid.UUID]:
+    """The people they blocked, and those who blocked them."""
     return hidden_for(user_id)
 
 
 @hookimpl
-def users_gone_for(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID]:
-    """The people who blocked ``user_id``: to them, exactly like deleted accounts."""
-    return blockers_of(db, user_id)
+def users_gone_for(user_id: ColumnElement[uuid.UUID]) -> Select[uuid.UUID]:
+    """The people who blocked them: to them, exactly like deleted accounts."""
+    return blockers_of(user_id)
 
 
 @hookimpl

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, select, union
+from sqlalchemy import ColumnElement, Select, delete, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,13 +80,14 @@ def list_blocks(
     return [(user, at) for user, at in rows], total
 
 
-def blockers_of(db: Session, user_id: uuid.UUID) -> set[uuid.UUID]:
-    """The people who block ``user_id``."""
-    return set(db.scalars(select(Block.blocker_id).where(Block.blocked_id == user_id)))
+def blockers_of(user_id: ColumnElement[uuid.UUID]) -> Select[uuid.UUID]:
+    """A select of the people who block the user whose id is ``user_id``."""
+    return select(Block.blocker_id).where(Block.blocked_id == user_id)
 
 
-def hidden_for(user_id: uuid.UUID) -> Select[uuid.UUID]:
-    """A select of the people ``user_id`` blocks and the people who block ``user_id``."""
+def hidden_for(user_id: ColumnElement[uuid.UUID]) -> Select[uuid.UUID]:
+    """A select of the people the user whose id is ``user_id`` blocks, and of those who block
+    them."""
     either_way = union(
         select(Block.blocked_id).where(Block.blocker_id == user_id),
         select(Block.blocker_id).where(Block.blocked_id == user_id),

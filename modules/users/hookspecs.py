@@ -50,39 +50,37 @@ def users_user_reactivated(db: Session, user_id: uuid.UUID) -> None:
 
 
 @hookspec
-def users_hidden_from(
-    db: Session, user_id: uuid.UUID
-) -> Select[uuid.UUID] | Collection[uuid.UUID] | None:
-    """The people hidden from ``user_id`` (an extension point): every module that lists people
-    leaves them out of what it shows ``user_id``, and addressing one of them (a connection
-    request, say) answers 404, as if they did not exist. Hide both ways: a module that hides B
-    from A also hides A from B.
+def users_hidden_from(user_id: ColumnElement[uuid.UUID]) -> Select[uuid.UUID] | None:
+    """The people hidden from the person whose id is ``user_id`` (an extension point), as a
+    select of one column, their ids: every module that lists people leaves them out of what it
+    shows that person, and addressing one of them (a connection request, say) answers 404, as
+    if they did not exist. Hide both ways: a module that hides B from A also hides A from B.
 
-    Answer with a ``SELECT`` of their ids where they are in your tables: the users module then
-    folds it into its own query (``not_hidden_from``) instead of reading the ids first. Read it
-    through :func:`modules.users.hidden_from` or :func:`modules.users.not_hidden_from`, which
-    ask every implementation.
+    ``user_id`` is a bound parameter, not a value: the users module asks once, folds your
+    select into its own queries (``NOT IN``) and runs them with each request's id. Build the
+    select from it and your tables; read nothing here. Read the answer through
+    :func:`modules.users.hidden_from` or :func:`modules.users.not_hidden_from`.
 
-    :param db: the request's session.
-    :param user_id: the person looking.
-    :return: a select of one column, the ids to hide; or the ids; or ``None``.
+    :param user_id: the id of the person looking, a bound parameter.
+    :return: the select, or ``None``.
     """
 
 
 @hookspec
-def users_gone_for(db: Session, user_id: uuid.UUID) -> Collection[uuid.UUID] | None:
-    """The people who must look to ``user_id`` exactly like deleted accounts (an extension
-    point): those who blocked ``user_id``, say. Unlike :func:`users_hidden_from`, one way only:
-    what the two shared stays visible to the other side (a conversation kept for a report), but
-    ``user_id`` must not be able to tell them from an account that is gone — in any status
-    code, body, total, page, or the work a request does.
+def users_gone_for(user_id: ColumnElement[uuid.UUID]) -> Select[uuid.UUID] | None:
+    """The people who must look to the person whose id is ``user_id`` exactly like deleted
+    accounts (an extension point), as a select of one column, their ids: those who blocked
+    them, say. Unlike :func:`users_hidden_from`, one way only: what the two shared stays
+    visible to the other side (a conversation kept for a report), but that person must not be
+    able to tell them from an account that is gone — in any status code, body, total, page, or
+    the work a request does.
 
-    Read it through :func:`modules.users.gone_for`, which asks every implementation; every
-    person it names is also among :func:`users_hidden_from`'s.
+    ``user_id`` is a bound parameter, as for :func:`users_hidden_from`. Read the answer
+    through :func:`modules.users.gone_for`; every person it names is also among
+    :func:`users_hidden_from`'s.
 
-    :param db: the request's session.
-    :param user_id: the person looking.
-    :return: the ids that look gone to ``user_id``, or ``None``.
+    :param user_id: the id of the person looking, a bound parameter.
+    :return: the select, or ``None``.
     """
 
 
@@ -116,7 +114,9 @@ def users_profile_extras(user_id: ColumnElement[uuid.UUID]) -> Mapping[str, Prof
     ``GET /users/{user_id}``'s ``extras``, named after your module
     (``{"meetups_reliability": ...}``), JSON values only. Each is a :class:`ProfileExtra` whose
     columns the users module adds to the one query that reads the profile, so a field costs no
-    round trip of its own. Anyone who may read the profile sees them: add nothing private.
+    round trip of its own; it asks once and reuses that query for every request, so build
+    the columns from ``user_id`` and your tables, and read nothing here. Anyone who may read
+    the profile sees them: add nothing private.
 
     :param user_id: the profiled user's id, a column of that query: correlate to it.
     :return: the fields, or ``None``.

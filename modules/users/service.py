@@ -6,10 +6,12 @@ import json
 import math
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select, true, union
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, func, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -204,7 +206,11 @@ def get_user(
     :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
     """
     missing = gone_for(db, as_seen_by) if as_seen_by is not None else frozenset()
-    user = db.scalar(_visible_user(db, user_id=user_id, viewer_id=viewer_id))
+    queries = _queries(db)
+    if viewer_id is None:
+        user = db.scalar(queries.active_user, {"user_id": user_id})
+    else:
+        user = db.scalar(queries.visible_user, {"user_id": user_id, "viewer_id": viewer_id})
     if user is None or user_id in missing:
         raise UserNotFoundError("user not found")
     return user
@@ -218,27 +224,16 @@ def read_profile(
 
     :raises UserNotFoundError: no active user has that id (or it is hidden from the viewer).
     """
-    extras: dict[str, ProfileExtra] = {}
-    for answer in hooks(db).users_profile_extras(user_id=User.id):
-        extras.update(answer or {})
-    columns = [column for extra in extras.values() for column in extra.columns]
-    row = db.execute(
-        _visible_user(db, user_id=user_id, viewer_id=viewer_id).add_columns(*columns)
-    ).first()
+    queries = _queries(db)
+    row = db.execute(queries.profile, {"user_id": user_id, "viewer_id": viewer_id}).first()
     if row is None:
         raise UserNotFoundError("user not found")
     values = iter(row[1:])
-    shaped = {
-        name: extra.shape(*islice(values, len(extra.columns))) for name, extra in extras.items()
+    extras = {
+        name: extra.shape(*islice(values, len(extra.columns)))
+        for name, extra in queries.extras.items()
     }
-    return row[0], shaped
-
-
-def _visible_user(db: Session, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None) -> Select[User]:
-    condition = (User.id == user_id) & User.is_active.is_(True)
-    if viewer_id is not None:
-        condition = condition & not_hidden_from(db, viewer_id, User.id)
-    return select(User).where(condition)
+    return row[0], extras
 
 
 def users_by_id(db: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
@@ -250,14 +245,10 @@ def users_by_id(db: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
 
 
 def hidden_from(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """The people hidden from ``user_id``, as every ``users_hidden_from`` implementation says
-    (those answered with a select read in one query)."""
-    ids, selects = _hidden_answers(db, user_id)
-    if len(selects) == 1:
-        ids.update(db.scalars(selects[0]))
-    elif selects:
-        ids.update(db.scalars(select(union(*selects).subquery().c[0])))
-    return frozenset(ids)
+    """The people hidden from ``user_id``, as every ``users_hidden_from`` implementation says,
+    in one query (none when no module answers)."""
+    hidden = _queries(db).hidden
+    return frozenset() if hidden is None else frozenset(db.scalars(hidden, {"viewer_id": user_id}))
 
 
 def not_hidden_from(
@@ -266,33 +257,76 @@ def not_hidden_from(
     column: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
 ) -> ColumnElement[bool]:
     """A SQL condition, true when the user id in ``column`` is none of the people hidden from
-    ``user_id``: :func:`hidden_from` folded into the caller's query, with no read of its own
-    where every ``users_hidden_from`` implementation answers with a select."""
-    ids, selects = _hidden_answers(db, user_id)
-    conditions = [column.not_in(selected) for selected in selects]
-    if ids:
-        conditions.append(column.not_in(list(ids)))
-    return and_(true(), *conditions)
-
-
-def _hidden_answers(
-    db: Session, user_id: uuid.UUID
-) -> tuple[set[uuid.UUID], list[Select[uuid.UUID]]]:
-    ids: set[uuid.UUID] = set()
-    selects: list[Select[uuid.UUID]] = []
-    for answer in hooks(db).users_hidden_from(db=db, user_id=user_id):
-        if isinstance(answer, Select):
-            selects.append(answer)
-        elif answer:
-            ids.update(answer)
-    return ids, selects
+    ``user_id``: :func:`hidden_from` folded into the caller's query, with no read of its own."""
+    hidden = _queries(db).hidden
+    if hidden is None:
+        return true()
+    return column.not_in(hidden.params(viewer_id=user_id))
 
 
 def gone_for(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
     """The people who must look to ``user_id`` like deleted accounts, as every
-    ``users_gone_for`` implementation says."""
-    answers = hooks(db).users_gone_for(db=db, user_id=user_id)
-    return frozenset().union(*(answer for answer in answers if answer))
+    ``users_gone_for`` implementation says, in one query (none when no module answers)."""
+    gone = _queries(db).gone
+    return frozenset() if gone is None else frozenset(db.scalars(gone, {"viewer_id": user_id}))
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The users module's statements that other modules' extension points shape, built once
+    for a set of implementations and run with bound ids (``:user_id``, ``:viewer_id``):
+    building a statement costs more than running it."""
+
+    hidden: Select[uuid.UUID] | None
+    gone: Select[uuid.UUID] | None
+    active_user: Select[User]
+    visible_user: Select[User]
+    profile: Select[Any]
+    extras: dict[str, ProfileExtra]
+
+
+# By the extension points' implementations; a few sets at most, but tests make many apps.
+_BUILT_QUERIES: dict[tuple[object, ...], _Queries] = {}
+_MAX_BUILT_QUERIES = 32
+
+
+def _queries(db: Session) -> _Queries:
+    relay = hooks(db)
+    callers = (relay.users_hidden_from, relay.users_gone_for, relay.users_profile_extras)
+    implementations = tuple(impl.function for caller in callers for impl in caller.get_hookimpls())
+    built = _BUILT_QUERIES.get(implementations)
+    if built is None:
+        if len(_BUILT_QUERIES) >= _MAX_BUILT_QUERIES:
+            _BUILT_QUERIES.clear()
+        built = _BUILT_QUERIES[implementations] = _build_queries(relay)
+    return built
+
+
+def _build_queries(relay: Any) -> _Queries:
+    viewer_id = bindparam("viewer_id", type_=Uuid())
+    hidden = _union(relay.users_hidden_from(user_id=viewer_id))
+    gone = _union(relay.users_gone_for(user_id=viewer_id))
+    extras: dict[str, ProfileExtra] = {}
+    for answer in relay.users_profile_extras(user_id=User.id):
+        extras.update(answer or {})
+    active = select(User).where(User.id == bindparam("user_id"), User.is_active.is_(True))
+    visible = active if hidden is None else active.where(User.id.not_in(hidden))
+    columns = [column for extra in extras.values() for column in extra.columns]
+    return _Queries(
+        hidden=hidden,
+        gone=gone,
+        active_user=active,
+        visible_user=visible,
+        profile=visible.add_columns(*columns),
+        extras=extras,
+    )
+
+
+def _union(selects: Iterable[Select[uuid.UUID] | None]) -> Select[uuid.UUID] | None:
+    answered = [selected for selected in selects if selected is not None]
+    if len(answered) <= 1:
+        return answered[0] if answered else None
+    return select(union(*answered).subquery().c[0])
 
 
 def hide_from_each_other(db: Session, *, user_id: uuid.UUID, other_user_id: uuid.UUID) -> None:

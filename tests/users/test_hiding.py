@@ -23,17 +23,33 @@ from fastapi import Depends
 from sqlalchemy.orm import Session
 from modules.users import CurrentUser, MaybeCurrentUser, UserPublic, get_user, hide_from_each_other
 
-pairs = set()
+from sqlalchemy import select, union
+from sqlalchemy.orm import Mapped, mapped_column
+from core import Base
+
 heard = []
 router = APIRouter(prefix="/hider")
 
-@hookimpl
-def users_hidden_from(db, user_id):
-    return {b for a, b in pairs if a == user_id} | {a for a, b in pairs if b == user_id}
+class HiddenPair(Base):
+    __tablename__ = "hider_pairs"
+    hider_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    hidden_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
 
 @hookimpl
-def users_gone_for(db, user_id):
-    return {a for a, b in pairs if b == user_id}
+def hobbymatch_models():
+    return [HiddenPair]
+
+@hookimpl
+def users_hidden_from(user_id):
+    both_ways = union(
+        select(HiddenPair.hidden_id).where(HiddenPair.hider_id == user_id),
+        select(HiddenPair.hider_id).where(HiddenPair.hidden_id == user_id),
+    )
+    return select(both_ways.subquery().c[0])
+
+@hookimpl
+def users_gone_for(user_id):
+    return select(HiddenPair.hider_id).where(HiddenPair.hidden_id == user_id)
 
 @hookimpl
 def users_hidden_pair(db, user_id, other_user_id):
@@ -45,7 +61,7 @@ def hobbymatch_routers():
 
 @router.post("/hide/{other}", status_code=204)
 def hide(other: uuid.UUID, caller: CurrentUser, db: Session = Depends(get_db)) -> None:
-    pairs.add((caller.id, other))
+    db.add(HiddenPair(hider_id=caller.id, hidden_id=other))
     hide_from_each_other(db, user_id=caller.id, other_user_id=other)
     db.commit()
 
@@ -68,7 +84,6 @@ def hiding(module_folder: ModuleFolder, settings: Settings) -> Iterator[TestClie
         settings.model_copy(update={"modules": modules, "module_paths": [module_folder.root]})
     )
     start_modules(app)
-    sys.modules["modules.hider"].pairs.clear()
     with TestClient(app) as client:
         yield client
     stop_modules(app)
