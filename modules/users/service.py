@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+import pluggy
 from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, func, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -274,9 +275,10 @@ def gone_for(db: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
 @dataclass(frozen=True)
 class _Queries:
     """The users module's statements that other modules' extension points shape, built once
-    for a set of implementations and run with bound ids (``:user_id``, ``:viewer_id``):
-    building a statement costs more than running it."""
+    for the set of ``implementations`` and run with bound ids (``:user_id``, ``:viewer_id``):
+    building a statement costs more than running it. Kept on the app's platform."""
 
+    implementations: tuple[object, ...]
     hidden: Select[uuid.UUID] | None
     gone: Select[uuid.UUID] | None
     active_user: Select[User]
@@ -285,24 +287,19 @@ class _Queries:
     extras: dict[str, ProfileExtra]
 
 
-# By the extension points' implementations; a few sets at most, but tests make many apps.
-_BUILT_QUERIES: dict[tuple[object, ...], _Queries] = {}
-_MAX_BUILT_QUERIES = 32
-
-
 def _queries(db: Session) -> _Queries:
-    relay = hooks(db)
+    platform = Platform.of(db)
+    relay = platform.hook
     callers = (relay.users_hidden_from, relay.users_gone_for, relay.users_profile_extras)
     implementations = tuple(impl.function for caller in callers for impl in caller.get_hookimpls())
-    built = _BUILT_QUERIES.get(implementations)
-    if built is None:
-        if len(_BUILT_QUERIES) >= _MAX_BUILT_QUERIES:
-            _BUILT_QUERIES.clear()
-        built = _BUILT_QUERIES[implementations] = _build_queries(relay)
+    built = platform.find_state(_Queries)
+    if built is None or built.implementations != implementations:  # a plugin came or went
+        built = _build_queries(relay, implementations)
+        platform.keep(built)
     return built
 
 
-def _build_queries(relay: Any) -> _Queries:
+def _build_queries(relay: pluggy.HookRelay, implementations: tuple[object, ...]) -> _Queries:
     viewer_id = bindparam("viewer_id", type_=Uuid())
     hidden = _union(relay.users_hidden_from(user_id=viewer_id))
     gone = _union(relay.users_gone_for(user_id=viewer_id))
@@ -313,6 +310,7 @@ def _build_queries(relay: Any) -> _Queries:
     visible = active if hidden is None else active.where(User.id.not_in(hidden))
     columns = [column for extra in extras.values() for column in extra.columns]
     return _Queries(
+        implementations=implementations,
         hidden=hidden,
         gone=gone,
         active_user=active,
