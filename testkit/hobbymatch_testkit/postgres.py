@@ -14,8 +14,8 @@ pipe closes (exit, crash, Ctrl-C, SIGKILL) it stops the server and deletes its f
 runs under the same kind of watchdog, and dies with it.
 """
 
-import atexit
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -224,29 +224,48 @@ def _run_as(command: list[str], user: pwd.struct_passwd | None, cwd: Path) -> No
         raise RuntimeError(f"{program} failed: {result.stderr.strip() or result.stdout.strip()}")
 
 
-# The empty cluster that initdb made in this process, by server binaries folder.
+# The empty clusters that initdb made, by server binaries folder, as this process found them.
 _EMPTY_CLUSTERS: dict[Path, Path] = {}
 _EMPTY_CLUSTERS_LOCK = threading.Lock()
+_EMPTY_CLUSTER_PREFIX = "hobbymatch-empty-cluster-"
 
 
 def _empty_cluster(bindir: Path) -> Path:
-    """The data folder of a new, empty cluster, made by ``initdb`` once per process and copied
-    for each new server (initdb takes about a second, a copy a fraction of it). It lives in a
-    folder of its own, deleted when the process exits (or by :func:`remove_leftovers`)."""
+    """The data folder of a new, empty cluster, which each new server copies (initdb takes one
+    to three seconds here, a copy a tenth of it).
+
+    It is made once per machine, user and server binaries, and kept for the processes after
+    this one (every test worker and benchmark starts servers): in the RAM-backed folder where
+    it has room, else the temporary one, as ``hobbymatch-empty-cluster-<key>``. A process that
+    finds none makes one in a folder of its own and renames it into place, so that a cluster
+    half made is never used."""
     with _EMPTY_CLUSTERS_LOCK:
         if bindir in _EMPTY_CLUSTERS:
             return _EMPTY_CLUSTERS[bindir]
-        folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX, dir=_folder_root(in_memory=True)))
-        (folder / _OWNER_FILE).write_text(str(os.getpid()))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        key = hashlib.sha256(f"{bindir}:{os.geteuid()}".encode()).hexdigest()[:16]
+        kept = _folder_root(in_memory=True) / f"{_EMPTY_CLUSTER_PREFIX}{key}"
+        if not kept.is_dir():
+            _make_empty_cluster(bindir, kept)
+        _EMPTY_CLUSTERS[bindir] = kept / "data"
+        return kept / "data"
+
+
+def _make_empty_cluster(bindir: Path, kept: Path) -> None:
+    folder = Path(tempfile.mkdtemp(prefix=_EMPTY_CLUSTER_PREFIX, dir=kept.parent))
+    try:
         user = _unprivileged_user()
         if user is not None:
             os.chown(folder, user.pw_uid, user.pw_gid)
-        data = folder / "data"
-        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust"]
-        _run_as([*initdb, "-E", "UTF8", "--no-locale", "--no-sync"], user, cwd=folder)
-        _EMPTY_CLUSTERS[bindir] = data
-        return data
+        initdb = [str(bindir / "initdb"), "-D", str(folder / "data"), "-U", SUPERUSER]
+        options = ["--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"]
+        _run_as([*initdb, *options], user, cwd=folder)
+        try:
+            folder.rename(kept)
+        except OSError:
+            if not kept.is_dir():  # not another process's, made first
+                raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class PgBouncerUnavailableError(RuntimeError):
