@@ -20,6 +20,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import logging
+import os
 import pkgutil
 import re
 import sys
@@ -282,7 +283,7 @@ def _describe_folder(folder: Path) -> str:
 
 
 def _installed_candidates() -> Iterator[Candidate]:
-    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry_point in _module_entry_points():
         distribution = entry_point.dist.name if entry_point.dist else "an unknown distribution"
         yield Candidate(
             name=entry_point.name,
@@ -291,6 +292,34 @@ def _installed_candidates() -> Iterator[Candidate]:
             load=entry_point.load,
             folder=_package_folder(entry_point.module),
         )
+
+
+# The modules' entry points, as last read, and the search path's folders and their modification
+# times then. Reading them parses every installed distribution's metadata (13 ms here, most of
+# what making an app costs); a process that makes apps again (the tests, each with its own) reads
+# them again only once a distribution was installed or removed, which changes its folder.
+_entry_points_read: tuple[tuple[tuple[str, int], ...], list[importlib.metadata.EntryPoint]] = (
+    (),
+    [],
+)
+_entry_points_lock = threading.Lock()
+
+
+def _module_entry_points() -> list[importlib.metadata.EntryPoint]:
+    global _entry_points_read  # one snapshot for the process, replaced whole
+    folders = tuple((folder, _modified_ns(folder)) for folder in sys.path)
+    with _entry_points_lock:
+        if _entry_points_read[0] != folders or not folders:
+            found = list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+            _entry_points_read = (folders, found)
+        return _entry_points_read[1]
+
+
+def _modified_ns(folder: str) -> int:
+    try:
+        return os.stat(folder or ".").st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _package_folder(dotted_name: str) -> Path | None:

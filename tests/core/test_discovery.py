@@ -1,5 +1,6 @@
 """A module dropped into modules/ or installed with pip appears everywhere, with no edit to core."""
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -185,6 +186,21 @@ def test_installed_distribution_is_served_documented_and_has_tables(
         "bookclub"
     ]
     assert "bookclub_books" in inspect(Platform.of(app).engine).get_table_names()
+
+
+def test_a_distribution_installed_after_an_app_was_made_is_found_by_the_next_one(
+    installed_distribution: Path,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    start_app: StartApp,
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    assert "bookclub" not in TestClient(start_app(settings)).get("/").json()["modules"]
+    shutil.copytree(installed_distribution, site, dirs_exist_ok=True)
+    assert "bookclub" in TestClient(start_app(settings)).get("/").json()["modules"]
 
 
 def test_a_literal_path_is_not_shadowed_by_another_modules_parameter(
