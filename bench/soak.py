@@ -6,7 +6,10 @@ search, public profiles, the caller's profile, skill-list replacements (each cli
 own person's list), match lists, connection requests, logins, and registrations whose body
 trickles in over SLOW_UPLOAD_SECONDS. Every five seconds it samples the server (its workers
 summed): requests answered, p50 and p99 latency, 5xx, timeouts and other transport errors,
-resident memory, open file descriptors, threads and PostgreSQL connections.
+resident memory, open file descriptors, threads and PostgreSQL connections. Resident memory
+is sampled four times a second, and a window keeps the lowest and the highest: a password hash
+(Argon2id at its standard cost) holds 64 MiB while it runs, so that one sample swings by
+multiples of it with the logins and registrations in flight; the lowest is what stays.
 
 Afterwards it checks the database for every acknowledged write: each 201 registration's
 account, each 201 connection request, and each client's list as its last acknowledged PUT
@@ -20,8 +23,9 @@ its request id, and no line may hold a secret (the signing key, a password sent,
 
 The verdict fails (exit status 1) on any 5xx, timeout or transport error, on any lost
 acknowledged write, on a metric missing from the scrape or a log line failing its checks, on
-memory growing by more than MAX_RSS_GROWTH_MIB from the second window
-(the first one warms caches up) to the last, on file descriptors or PostgreSQL connections
+memory growing by more than MAX_RSS_GROWTH_MIB (the median of the windows' lowest in the
+last third of the run, over that in the first third after the first window, which warms
+caches up), on file descriptors or PostgreSQL connections
 growing by more than MAX_LEAKED_HANDLES, or on the last window's p99 exceeding MAX_P99_DRIFT
 times the second's. It writes bench/results/soak-<time>.json and .txt.
 
@@ -35,6 +39,7 @@ import json
 import os
 import random
 import re
+import statistics
 import subprocess
 import threading
 import time
@@ -55,6 +60,7 @@ from modules.users.security import issue_token
 
 WINDOW_SECONDS = 5
 MAX_RSS_GROWTH_MIB = 30.0
+SAMPLE_SECONDS = 0.25
 MAX_LEAKED_HANDLES = 5
 MAX_P99_DRIFT = 3.0
 SLOW_UPLOAD_SECONDS = 2.0
@@ -110,7 +116,8 @@ class Window:
     client_errors: int  # 4xx: expected (a repeated connection request is 409)
     server_errors: int  # 5xx or transport errors: never expected
     timeouts: int  # no answer within CLIENT_TIMEOUT: never expected
-    rss_mib: float
+    rss_mib: float  # the lowest resident memory sampled in the window, the workers summed
+    rss_peak_mib: float  # the highest
     file_descriptors: int
     threads: int
     database_connections: int
@@ -135,6 +142,32 @@ class Acknowledged:
     # Per client's own person: the last list written, or None when the last PUT went
     # unanswered (what the database holds then is undecided).
     lists: dict[str, list[tuple[int, str]] | None] = field(default_factory=dict)
+
+
+class MemorySampler(threading.Thread):
+    """Samples the server's resident memory (its workers summed) every SAMPLE_SECONDS, until
+    stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, float]] = []  # (monotonic time, MiB)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        """Sample until stopped; a worker gone between listing and reading is skipped."""
+        while not self.stop.wait(SAMPLE_SECONDS):
+            kib = 0
+            for worker in worker_pids(self.pid):
+                try:
+                    kib += read_process_status(worker)["VmRSS"]
+                except (OSError, KeyError):
+                    continue
+            self.samples.append((time.monotonic(), kib / 1024))
+
+    def between(self, since: float, until: float) -> list[float]:
+        """The samples taken from ``since`` to ``until`` (monotonic times), in MiB."""
+        return [mib for taken, mib in list(self.samples) if since <= taken <= until]
 
 
 @dataclass
@@ -250,17 +283,20 @@ def drive(
     windows: list[Window] = []
     scraped = ("scrape: none (the load ended before its middle)", ["the metrics were not scraped"])
     print(HEADER, flush=True)
+    memory = MemorySampler(pid)
+    memory.start()
     started = time.monotonic()
     try:
         for end in range(WINDOW_SECONDS, arguments.seconds + 1, WINDOW_SECONDS):
             time.sleep(max(0.0, started + end - time.monotonic()))
-            windows.append(sample(end, started, load, pid, engine))
+            windows.append(sample(end, started, load, memory, engine))
             print(format_window(windows[-1]), flush=True)
             if end == arguments.seconds // 2 // WINDOW_SECONDS * WINDOW_SECONDS:
                 scraped = check_scrape(metrics_port, arguments.workers)
     finally:
         load.stop.set()
-        for thread in threads:
+        memory.stop.set()
+        for thread in [*threads, memory]:
             thread.join()
     return windows, scraped
 
@@ -483,13 +519,16 @@ def mix(fixture: Fixture, draw: random.Random, number: int) -> list[Callable[[],
     )
 
 
-def sample(end: int, started: float, load: Load, pid: int, engine: Engine) -> Window:
+def sample(end: int, started: float, load: Load, memory: MemorySampler, engine: Engine) -> Window:
     """The window ending ``end`` seconds after ``started``: the answers in it and the server."""
     since = started + end - WINDOW_SECONDS
     answers = [answer for answer in list(load.answers) if answer.finished >= since]
     latencies = sorted(answer.milliseconds for answer in answers) or [0.0]
-    workers = worker_pids(pid)
+    workers = worker_pids(memory.pid)
     processes = [read_process_status(worker) for worker in workers]
+    resident = memory.between(since, started + end) or [
+        sum(process["VmRSS"] for process in processes) / 1024
+    ]
     return Window(
         second=end,
         requests=len(answers),
@@ -499,7 +538,8 @@ def sample(end: int, started: float, load: Load, pid: int, engine: Engine) -> Wi
         client_errors=sum(400 <= answer.status < 500 for answer in answers),
         server_errors=sum(answer.status == 0 or answer.status >= 500 for answer in answers),
         timeouts=sum(answer.status == -1 for answer in answers),
-        rss_mib=sum(process["VmRSS"] for process in processes) / 1024,
+        rss_mib=min(resident),
+        rss_peak_mib=max(resident),
         file_descriptors=sum(len(os.listdir(f"/proc/{worker}/fd")) for worker in workers),
         threads=sum(process["Threads"] for process in processes),
         database_connections=count_server_connections(engine),
@@ -554,8 +594,9 @@ def verdict(windows: list[Window]) -> list[str]:
         for window in windows
         if window.timeouts
     ]
-    if last.rss_mib - warm.rss_mib > MAX_RSS_GROWTH_MIB:
-        failures.append(f"memory grew from {warm.rss_mib:.0f} to {last.rss_mib:.0f} MiB")
+    early, late = memory_floors(windows)
+    if late - early > MAX_RSS_GROWTH_MIB:
+        failures.append(f"memory grew from {early:.0f} to {late:.0f} MiB (windows' lowest, median)")
     if last.file_descriptors - warm.file_descriptors > MAX_LEAKED_HANDLES:
         failures.append(f"file descriptors {warm.file_descriptors} -> {last.file_descriptors}")
     if last.database_connections - warm.database_connections > MAX_LEAKED_HANDLES:
@@ -567,7 +608,20 @@ def verdict(windows: list[Window]) -> list[str]:
     return failures
 
 
-HEADER = "    s   req/s  p50 ms  p99 ms   4xx  5xx/err  timeouts  RSS MiB  fds  threads  db conns"
+def memory_floors(windows: list[Window]) -> tuple[float, float]:
+    """The median of the windows' lowest resident memory in the first third of the run after
+    the first window, and in the last third."""
+    settled = windows[1:]
+    third = max(1, len(settled) // 3)
+    return (
+        statistics.median(window.rss_mib for window in settled[:third]),
+        statistics.median(window.rss_mib for window in settled[-third:]),
+    )
+
+
+HEADER = (
+    "    s   req/s  p50 ms  p99 ms   4xx  5xx/err  timeouts  RSS MiB (peak)  fds  threads  db conns"
+)
 
 
 def format_window(window: Window) -> str:
@@ -575,7 +629,7 @@ def format_window(window: Window) -> str:
     return (
         f"{window.second:5d} {window.rps:7.0f} {window.p50_ms:7.1f} {window.p99_ms:7.1f} "
         f"{window.client_errors:5d} {window.server_errors:8d} {window.timeouts:9d} "
-        f"{window.rss_mib:8.1f} "
+        f"{window.rss_mib:8.1f} ({window.rss_peak_mib:4.0f}) "
         f"{window.file_descriptors:4d} {window.threads:8d} {window.database_connections:9d}"
     )
 
