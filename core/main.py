@@ -21,7 +21,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -102,9 +107,15 @@ def create_app(
             "HOBBYMATCH_DATABASE_URL is unset: using the embedded %s",
             describe_database(platform.engine.url),
         )
-    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package,
-    # never from a CDN, so that the documentation works on a machine without internet.
-    app = FastAPIOffline(title="HobbyMatch", version=__version__, lifespan=_lifespan)
+    app = FastAPIOffline(
+        title="HobbyMatch",
+        version=__version__,
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
+        static_url=OFFLINE_DOCS_ASSETS,
+    )
+    _add_documentation_pages(app)
     app.state.platform = platform
     install_tracing(app, span_exporter)
     metrics = install_metrics(app)
@@ -274,6 +285,53 @@ def stop_modules(app: FastAPI) -> None:
     stop_tracing(platform)
     platform.close()
     platform.started = False
+
+
+# /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, which
+# serves them here, never from a CDN: the documentation works on a machine without internet.
+# The pages are this module's functions, which read the app from the request, rather than
+# fastapi-offline's: those close over their app, and FastAPI keeps the endpoints it has seen in
+# caches 4,096 long, which kept every app a process had made alive (168 in tests/users).
+OFFLINE_DOCS_ASSETS = "/static-offline-docs"
+
+
+def _add_documentation_pages(app: FastAPI) -> None:
+    app.add_api_route("/docs", _swagger_ui_page, include_in_schema=False)
+    if app.swagger_ui_oauth2_redirect_url:
+        app.add_api_route(
+            app.swagger_ui_oauth2_redirect_url, _swagger_ui_redirect, include_in_schema=False
+        )
+    app.add_api_route("/redoc", _redoc_page, include_in_schema=False)
+
+
+async def _swagger_ui_page(request: Request) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    app: FastAPI = request.app
+    return get_swagger_ui_html(
+        openapi_url=f"{root}{app.openapi_url}",
+        title=f"{app.title} - Swagger UI",
+        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+        swagger_js_url=f"{root}{OFFLINE_DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{OFFLINE_DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{root}{OFFLINE_DOCS_ASSETS}/favicon.png",
+        swagger_ui_parameters=app.swagger_ui_parameters,
+    )
+
+
+async def _swagger_ui_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+async def _redoc_page(request: Request) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    app: FastAPI = request.app
+    return get_redoc_html(
+        openapi_url=f"{root}{app.openapi_url}",
+        title=f"{app.title} - ReDoc",
+        redoc_js_url=f"{root}{OFFLINE_DOCS_ASSETS}/redoc.standalone.js",
+        with_google_fonts=False,
+        redoc_favicon_url=f"{root}{OFFLINE_DOCS_ASSETS}/favicon.png",
+    )
 
 
 def _core_router() -> APIRouter:

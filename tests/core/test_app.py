@@ -5,6 +5,7 @@ import gc
 import logging
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,21 @@ def test_root_names_the_service_and_its_modules(client: TestClient) -> None:
     body = client.get("/").json()
     assert body == {"name": "HobbyMatch", "version": __version__, "modules": body["modules"]}
     assert body["modules"][0] == "users"
+
+
+def test_an_app_stopped_and_let_go_is_freed(settings: Settings) -> None:
+    # A process that makes many apps (a test session) must not keep the ones it let go: FastAPI
+    # caches the endpoints it has seen, so an endpoint that closes over its app would keep it.
+    app = create_app(settings)
+    start_modules(app)
+    with TestClient(app) as client:
+        assert client.get("/docs").status_code == 200
+        assert client.get("/redoc").status_code == 200
+    stop_modules(app)
+    let_go = weakref.ref(app)
+    del app, client
+    gc.collect()
+    assert let_go() is None
 
 
 def test_health_and_ready_answer_200(client: TestClient) -> None:
