@@ -1,14 +1,17 @@
 """Request-body bases shared by every module."""
 
 import re
+from functools import cache
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -116,7 +119,8 @@ def _document_the_nul_ban(schema: dict[str, Any]) -> None:
 
 class StrictBody(BaseModel):
     """A request body that refuses fields it does not know (naming the first
-    ``MAX_REPORTED_ERRORS`` of them), and NUL characters or lone surrogates in any text (no
+    ``MAX_REPORTED_ERRORS`` of them), true or false for an integer (which pydantic alone takes
+    for 1 and 0), and NUL characters or lone surrogates in any text (no
     database can store them, so they would otherwise fail deep in the database driver); a
     route reading one refuses a body over ``max_body_bytes`` unparsed (413)."""
 
@@ -140,6 +144,17 @@ class StrictBody(BaseModel):
             raise ValueError("text may not contain lone surrogates (invalid Unicode)")
         return data
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_or_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic takes true and false for integers (1 and 0); JSON Schema's integer does not.
+        if info.field_name not in _integer_fields(cls):
+            return value
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, bool) for item in items):
+            raise ValueError("must be a number, not true or false")
+        return value
+
     @classmethod
     def _with_few_unknown_fields(cls, data: dict[Any, Any]) -> dict[Any, Any]:
         # extra="forbid" makes an error of every unknown field, and each costs far more to
@@ -156,3 +171,19 @@ class StrictBody(BaseModel):
         return {key: value for key, value in data.items() if key in known} | {
             key: data[key] for key in unknown
         }
+
+
+@cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that hold integers, alone or in a list (not booleans)."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if _holds(field.annotation, int) and not _holds(field.annotation, bool)
+    )
+
+
+def _holds(annotation: Any, kind: type) -> bool:
+    if annotation is kind:
+        return True
+    return any(_holds(argument, kind) for argument in get_args(annotation))

@@ -158,6 +158,24 @@ def test_post_past_ten_is_422(client: TestClient, sign_up: SignUp) -> None:
     assert len(client.get("/users/me/skills", headers=account.headers).json()) == 10
 
 
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_skill_id_of_true_or_false_is_422(
+    client: TestClient, sign_up: SignUp, flag: bool
+) -> None:
+    # JSON's true is no integer, though pydantic alone would take it for skill 1.
+    account = sign_up()
+    response = client.post(
+        "/users/me/skills", json={"skill_id": flag, "intent": "share"}, headers=account.headers
+    )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["msg"]) == (
+        ["body", "skill_id"],
+        "Value error, must be a number, not true or false",
+    )
+    assert client.get("/users/me/skills", headers=account.headers).json() == []
+
+
 def test_post_of_an_unknown_skill_is_404(client: TestClient, sign_up: SignUp) -> None:
     response = client.post(
         "/users/me/skills", json={"skill_id": 999999, "intent": "share"}, headers=sign_up().headers
