@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,11 +29,19 @@ from modules.matches.bulk_read import read_columns
 from modules.matches.filtering import MatchFilter
 from modules.matches.rule import CATEGORY_BONUS, TWO_WAY_FACTOR, MatchType, pair_points, weight
 from modules.matches.scoring import ListEntry
-from modules.skills import Intent, Skill, SkillProfile, UserSkill, category_bit
+from modules.skills import (
+    MAX_SKILLS_PER_USER,
+    Intent,
+    Skill,
+    SkillProfile,
+    UserSkill,
+    category_bit,
+)
 from modules.users import User, inactive_user_ids, is_active_user
 
 INTENT_CODES: dict[str, int] = {Intent.SHARE: 0, Intent.TEACH: 1, Intent.LEARN: 2}
 _LEARN = INTENT_CODES[Intent.LEARN]
+_SHARE = INTENT_CODES[Intent.SHARE]
 _TEACH = INTENT_CODES[Intent.TEACH]
 _EMPTY = np.zeros(0, dtype=np.int32)
 _INTENT_CODES_BY_NAME = {str(intent): code for intent, code in INTENT_CODES.items()}
@@ -41,6 +50,7 @@ _INTENT_NAMES = {code: str(intent) for intent, code in INTENT_CODES.items()}
 Listed = tuple[int, int, int]  # skill id, intent code, rank
 Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
 Points = npt.NDArray[np.int64]  # scores in hundredths
+UserPoints = npt.NDArray[np.int32]  # every user's score, by position (0: no match)
 SkillNames = Mapping[int, tuple[str, str]]  # skill id: its name and category
 
 
@@ -72,7 +82,9 @@ class Snapshot:
     high: npt.NDArray[np.uint64]
     low: npt.NDArray[np.uint64]
     active: npt.NDArray[np.bool_]
-    category_masks: npt.NDArray[np.int64]
+    # The categories' bits: the catalog's 11 fixed categories fit 16, which keeps the
+    # bonus's passes over every user short.
+    category_masks: npt.NDArray[np.int16]
     posting_users: npt.NDArray[np.int32]
     posting_weights: npt.NDArray[np.int32]
     spans: dict[tuple[int, int], tuple[int, int]]
@@ -184,67 +196,86 @@ class Snapshot:
         """One page of every other active user ranked for ``me``, whose list is ``mine``, of
         those that ``allowed`` lets through."""
         shared = match_type is MatchType.SHARED
-        positions, points = self._shared(mine) if shared else self._trade(mine)
-        keep = self.active[positions] & (points > 0)
+        points = self._shared(mine) if shared else self._trade(mine)
         left_out = [me, *(allowed.hidden if allowed else ())]
-        keep &= ~np.isin(positions, [*self.overridden, *self._positions_of(left_out)])
+        points[self.inactive_positions] = 0
+        points[[*self.overridden, *self._positions_of(left_out)]] = 0
         if allowed is not None and allowed.only is not None:
-            keep &= np.isin(positions, self._positions_of(allowed.only))
+            only = self._positions_of(allowed.only)
+            kept = points[only]
+            points[:] = 0
+            points[only] = kept
+        top, total = _best_rows(points, offset + limit)
         extra = [
             (user, score)
             for user, score in self._override_points(match_type, mine)
             if user != me and (allowed is None or allowed.allows(user))
         ]
-        return self._page(positions[keep], points[keep], extra, limit=limit, offset=offset)
+        return self._page(
+            top,
+            points[top].astype(np.int64),
+            extra,
+            total=total + len(extra),
+            limit=limit,
+            offset=offset,
+        )
+
+    @cached_property
+    def inactive_positions(self) -> npt.NDArray[np.intp]:
+        """Where the deactivated accounts are (the snapshot is final once shared)."""
+        return np.flatnonzero(~self.active)
 
     def _positions_of(self, users: Iterable[uuid.UUID]) -> list[int]:
         found = (self.position_of(user) for user in users)
         return [position for position in found if position is not None]
 
-    def _postings(self, skill_id: int, intent: int) -> tuple[Positions, npt.NDArray[np.int32]]:
-        start, stop = self.spans.get((skill_id, intent), (0, 0))
-        return self.posting_users[start:stop], self.posting_weights[start:stop]
-
-    def _shared(self, mine: Sequence[ListEntry]) -> tuple[Positions, Points]:
-        same_users, same_points, all_users, all_bits = [], [], [], []
+    def _shared(self, mine: Sequence[ListEntry]) -> UserPoints:
+        # Every user's points, 0 for those who list none of the caller's skills. Each user
+        # lists a skill once: within one skill's postings (its intents lie side by side,
+        # sorted by skill, then intent) no position comes twice, so a scatter into arrays of
+        # every user is exact, and costs one pass over those postings alone.
+        common = np.zeros(self.user_count, dtype=np.int16)  # the caller's ranks they list, as bits
+        same = np.zeros(self.user_count, dtype=np.int32)  # the skills listed on the same side
         for entry in mine:
-            learns = entry.intent == Intent.LEARN
-            for intent in INTENT_CODES.values():
-                users, weights = self._postings(entry.skill_id, intent)
-                all_users.append(users)
-                all_bits.append(np.full(len(users), 1 << (entry.rank - 1), dtype=np.int32))
-                if (intent == _LEARN) == learns:
-                    same_users.append(users)
-                    same_points.append(weights * weight(entry.rank))
-        size = self.user_count
-        common = np.bincount(np.concatenate(all_users), np.concatenate(all_bits), size)
-        candidates = np.flatnonzero(common).astype(np.int32)
-        same = np.bincount(np.concatenate(same_users), np.concatenate(same_points), size)
-        points = same[candidates].astype(np.int64)
-        shared_bits = common[candidates].astype(np.int64)
-        masks = self.category_masks[candidates]
-        for category, skills in _skills_by_category(mine).items():
-            bonus = ((masks & category_bit(category)) != 0) & ((shared_bits & skills) == 0)
-            points += CATEGORY_BONUS * bonus
-        return candidates, points
+            start, stop = self._skill_span(entry.skill_id, INTENT_CODES.values())
+            common[self.posting_users[start:stop]] |= 1 << (entry.rank - 1)
+            sides = [_LEARN] if entry.intent == Intent.LEARN else [_SHARE, _TEACH]
+            start, stop = self._skill_span(entry.skill_id, sides)
+            same[self.posting_users[start:stop]] += self.posting_weights[start:stop] * weight(
+                entry.rank
+            )
+        # The category bonus: one for each of the caller's categories that the user's profile
+        # has and that none of the skills in common is in.
+        my_categories, categories_of_ranks = _categories_of_ranks(mine)
+        missing = self.category_masks & my_categories & ~np.take(categories_of_ranks, common)
+        bonus: UserPoints = np.bitwise_count(missing) * np.int32(CATEGORY_BONUS)
+        return same + bonus
 
-    def _trade(self, mine: Sequence[ListEntry]) -> tuple[Positions, Points]:
-        taught_users, taught_points, learning_users = [_EMPTY], [_EMPTY], [_EMPTY]
+    def _skill_span(self, skill_id: int, intents: Iterable[int]) -> tuple[int, int]:
+        """Where the postings of ``skill_id`` with these (adjacent) intents lie."""
+        spans = [
+            self.spans[key]
+            for key in ((skill_id, intent) for intent in intents)
+            if key in self.spans
+        ]
+        if not spans:
+            return 0, 0
+        return min(start for start, _ in spans), max(stop for _, stop in spans)
+
+    def _trade(self, mine: Sequence[ListEntry]) -> UserPoints:
+        # Every user's points, 0 for those who teach nothing the caller learns.
+        taught = np.zeros(self.user_count, dtype=np.int32)
+        learners = np.zeros(self.user_count, dtype=np.bool_)
         for entry in mine:
             if entry.intent == Intent.LEARN:
-                users, weights = self._postings(entry.skill_id, _TEACH)
-                taught_users.append(users)
-                taught_points.append(weights * weight(entry.rank))
+                start, stop = self._skill_span(entry.skill_id, [_TEACH])
+                taught[self.posting_users[start:stop]] += self.posting_weights[start:stop] * weight(
+                    entry.rank
+                )
             elif entry.intent == Intent.TEACH:
-                learning_users.append(self._postings(entry.skill_id, _LEARN)[0])
-        size = self.user_count
-        taught = np.bincount(np.concatenate(taught_users), np.concatenate(taught_points), size)
-        candidates = np.flatnonzero(taught).astype(np.int32)
-        learners = np.bincount(np.concatenate(learning_users), minlength=size)
-        points = taught[candidates].astype(np.int64) * np.where(
-            learners[candidates] > 0, TWO_WAY_FACTOR, 1
-        )
-        return candidates, points
+                start, stop = self._skill_span(entry.skill_id, [_LEARN])
+                learners[self.posting_users[start:stop]] = True
+        return taught * np.where(learners, np.int32(TWO_WAY_FACTOR), np.int32(1))
 
     def _override_points(
         self, match_type: MatchType, mine: Sequence[ListEntry]
@@ -263,13 +294,16 @@ class Snapshot:
 
     def _page(
         self,
-        positions: Positions,
+        positions: npt.NDArray[np.intp],
         points: Points,
         extra: Sequence[tuple[uuid.UUID, int]],
         *,
+        total: int,
         limit: int,
         offset: int,
     ) -> Ranked:
+        """The page from the best snapshot rows (``positions``, ``points``) and the users
+        changed since (``extra``), of ``total`` users with points."""
         all_points = np.concatenate([points, np.array([p for _, p in extra], dtype=np.int64)])
         # Ties go by user id. Snapshot positions are in id order, so a position is its own
         # key; a user changed since the build sorts just before the first position whose id is
@@ -300,7 +334,7 @@ class Snapshot:
             )
             for at in chosen
         ]
-        return Ranked(page=page, total=len(all_points))
+        return Ranked(page=page, total=total)
 
     def _insertion_point(self, user: uuid.UUID) -> int:
         """How many snapshot users have a smaller id than ``user``."""
@@ -309,6 +343,22 @@ class Snapshot:
         while at < len(self.high) and self.high[at] == high and self.low[at] < low:
             at += 1
         return at
+
+
+def _best_rows(points: UserPoints, wanted: int) -> tuple[npt.NDArray[np.intp], int]:
+    """Where the ``wanted`` best rows of ``points`` (small integers, 0 for no match) lie,
+    with every row tied with the last of them, and how many rows have points.
+
+    Points are a few thousand at most, so counting the rows of each value finds where the
+    best ``wanted`` end in one pass, without a partition of every row.
+    """
+    rows_with = np.bincount(points, minlength=1)
+    total = len(points) - int(rows_with[0])
+    if total <= wanted:
+        return np.flatnonzero(points), total
+    at_least = np.cumsum(rows_with[::-1])[::-1]  # at_least[v]: the rows with v points or more
+    boundary = int(np.flatnonzero(at_least >= wanted)[-1])
+    return np.flatnonzero(points >= boundary), total
 
 
 def best(
@@ -427,7 +477,7 @@ def _assemble(db: Session, columns: dict[str, npt.NDArray[Any]]) -> Snapshot:
         high=high,
         low=low,
         active=np.ones(len(high), dtype=np.bool_),
-        category_masks=np.zeros(len(high), dtype=np.int64),
+        category_masks=np.zeros(len(high), dtype=np.int16),
         posting_users=users[order],
         posting_weights=columns.get("weight", _EMPTY).astype(np.int32)[order],
         spans=spans,
@@ -496,6 +546,20 @@ def read_skill_names(
     if skill_ids is not None:
         named = named.where(Skill.id.in_(list(skill_ids)))
     return {skill_id: (name, category) for skill_id, name, category in db.execute(named)}
+
+
+def _categories_of_ranks(mine: Sequence[ListEntry]) -> tuple[np.int16, npt.NDArray[np.int16]]:
+    """The caller's categories as one mask, and for every set of the caller's ranks (as bits)
+    the mask of those ranks' categories."""
+    by_bits = np.zeros(1 << MAX_SKILLS_PER_USER, dtype=np.int16)
+    for entry in mine:
+        bit = 1 << (entry.rank - 1)
+        with_rank = np.flatnonzero(np.arange(len(by_bits)) & bit)
+        by_bits[with_rank] |= category_bit(entry.category)
+    # Someone with none of the caller's skills is no candidate: as if every category were
+    # in common, no bonus.
+    by_bits[0] = by_bits[-1]
+    return by_bits[-1], by_bits
 
 
 def _skills_by_category(mine: Sequence[ListEntry]) -> dict[str, int]:
