@@ -125,7 +125,9 @@ class Snapshot:
     def position_of(self, user: uuid.UUID) -> int | None:
         """Where ``user`` is in the snapshot, or ``None``."""
         high, low = _halves(user)
-        at = int(np.searchsorted(self.high, high))
+        # As a uint64: a Python int makes searchsorted convert every id first (0.6 ms a
+        # lookup at a million users).
+        at = int(np.searchsorted(self.high, np.uint64(high)))
         while at < len(self.high) and self.high[at] == high:
             if self.low[at] == low:
                 return at
@@ -339,7 +341,7 @@ class Snapshot:
     def _insertion_point(self, user: uuid.UUID) -> int:
         """How many snapshot users have a smaller id than ``user``."""
         high, low = _halves(user)
-        at = int(np.searchsorted(self.high, high))
+        at = int(np.searchsorted(self.high, np.uint64(high)))
         while at < len(self.high) and self.high[at] == high and self.low[at] < low:
             at += 1
         return at
