@@ -9,7 +9,9 @@ summed): requests answered, p50 and p99 latency, 5xx, timeouts and other transpo
 resident memory, open file descriptors, threads and PostgreSQL connections. Resident memory
 is sampled four times a second, and a window keeps the lowest and the highest: a password hash
 (Argon2id at its standard cost) holds 64 MiB while it runs, so that one sample swings by
-multiples of it with the logins and registrations in flight; the lowest is what stays.
+multiples of it with the logins and registrations in flight. Each sample is also taken without
+the mappings of a hash's size (``/proc/<pid>/smaps``): the memory that stays, which the
+verdict judges.
 
 Afterwards it checks the database for every acknowledged write: each 201 registration's
 account, each 201 connection request, and each client's list as its last acknowledged PUT
@@ -23,9 +25,9 @@ its request id, and no line may hold a secret (the signing key, a password sent,
 
 The verdict fails (exit status 1) on any 5xx, timeout or transport error, on any lost
 acknowledged write, on a metric missing from the scrape or a log line failing its checks, on
-memory growing by more than MAX_RSS_GROWTH_MIB (the median of the windows' lowest in the
-last third of the run, over that in the first third after the first window, which warms
-caches up), on file descriptors or PostgreSQL connections
+memory growing by more than MAX_RSS_GROWTH_MIB (the median of the windows' lowest without the
+hashes in flight in the last third of the run, over that in the first third after the first
+window, which warms caches up), on file descriptors or PostgreSQL connections
 growing by more than MAX_LEAKED_HANDLES, or on the last window's p99 exceeding MAX_P99_DRIFT
 times the second's. It writes bench/results/soak-<time>.json and .txt.
 
@@ -51,6 +53,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import argon2
 from hobbymatch_testkit.postgres import TemporaryPostgres
 from prometheus_client.parser import text_string_to_metric_families
 from serving import BENCH, BIN, SECRET, free_port, wait_until_up
@@ -61,6 +64,9 @@ from modules.users.security import issue_token
 WINDOW_SECONDS = 5
 MAX_RSS_GROWTH_MIB = 30.0
 SAMPLE_SECONDS = 0.25
+# A password hash in flight: Argon2id at its standard cost, a mapping of its memory (64 MiB)
+# and one page, freed when the hash is done.
+HASH_MAPPING_KIB = argon2.DEFAULT_MEMORY_COST + 4
 MAX_LEAKED_HANDLES = 5
 MAX_P99_DRIFT = 3.0
 SLOW_UPLOAD_SECONDS = 2.0
@@ -118,6 +124,7 @@ class Window:
     timeouts: int  # no answer within CLIENT_TIMEOUT: never expected
     rss_mib: float  # the lowest resident memory sampled in the window, the workers summed
     rss_peak_mib: float  # the highest
+    rss_settled_mib: float  # the lowest without the password hashes in flight
     file_descriptors: int
     threads: int
     database_connections: int
@@ -146,28 +153,33 @@ class Acknowledged:
 
 class MemorySampler(threading.Thread):
     """Samples the server's resident memory (its workers summed) every SAMPLE_SECONDS, until
-    stopped."""
+    stopped: all of it, and without the password hashes in flight."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
-        self.samples: list[tuple[float, float]] = []  # (monotonic time, MiB)
+        self.samples: list[tuple[float, float, float]] = []  # (monotonic time, MiB, MiB)
         self.stop = threading.Event()
 
     def run(self) -> None:
         """Sample until stopped; a worker gone between listing and reading is skipped."""
         while not self.stop.wait(SAMPLE_SECONDS):
-            kib = 0
+            kib = hashing_kib = 0
             for worker in worker_pids(self.pid):
                 try:
-                    kib += read_process_status(worker)["VmRSS"]
+                    resident = read_process_status(worker)["VmRSS"]
+                    hashing = resident_in_hashes(worker)
                 except (OSError, KeyError):
                     continue
-            self.samples.append((time.monotonic(), kib / 1024))
+                kib, hashing_kib = kib + resident, hashing_kib + hashing
+            self.samples.append((time.monotonic(), kib / 1024, (kib - hashing_kib) / 1024))
 
-    def between(self, since: float, until: float) -> list[float]:
-        """The samples taken from ``since`` to ``until`` (monotonic times), in MiB."""
-        return [mib for taken, mib in list(self.samples) if since <= taken <= until]
+    def between(self, since: float, until: float) -> list[tuple[float, float]]:
+        """The samples taken from ``since`` to ``until`` (monotonic times): MiB, and MiB
+        without the hashes in flight."""
+        return [
+            (mib, settled) for taken, mib, settled in list(self.samples) if since <= taken <= until
+        ]
 
 
 @dataclass
@@ -527,7 +539,7 @@ def sample(end: int, started: float, load: Load, memory: MemorySampler, engine: 
     workers = worker_pids(memory.pid)
     processes = [read_process_status(worker) for worker in workers]
     resident = memory.between(since, started + end) or [
-        sum(process["VmRSS"] for process in processes) / 1024
+        (sum(process["VmRSS"] for process in processes) / 1024,) * 2
     ]
     return Window(
         second=end,
@@ -538,8 +550,9 @@ def sample(end: int, started: float, load: Load, memory: MemorySampler, engine: 
         client_errors=sum(400 <= answer.status < 500 for answer in answers),
         server_errors=sum(answer.status == 0 or answer.status >= 500 for answer in answers),
         timeouts=sum(answer.status == -1 for answer in answers),
-        rss_mib=min(resident),
-        rss_peak_mib=max(resident),
+        rss_mib=min(mib for mib, _ in resident),
+        rss_peak_mib=max(mib for mib, _ in resident),
+        rss_settled_mib=min(settled for _, settled in resident),
         file_descriptors=sum(len(os.listdir(f"/proc/{worker}/fd")) for worker in workers),
         threads=sum(process["Threads"] for process in processes),
         database_connections=count_server_connections(engine),
@@ -557,6 +570,18 @@ def worker_pids(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             children.append(int(stat.parent.name))
     return children or [pid]
+
+
+def resident_in_hashes(pid: int) -> int:
+    """KiB resident in the process's mappings of a password hash's size (HASH_MAPPING_KIB),
+    from ``/proc/<pid>/smaps``."""
+    total, size = 0, 0
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        if line.startswith("Size:"):
+            size = int(line.split()[1])
+        elif line.startswith("Rss:") and size == HASH_MAPPING_KIB:
+            total += int(line.split()[1])
+    return total
 
 
 def read_process_status(pid: int) -> dict[str, int]:
@@ -596,7 +621,10 @@ def verdict(windows: list[Window]) -> list[str]:
     ]
     early, late = memory_floors(windows)
     if late - early > MAX_RSS_GROWTH_MIB:
-        failures.append(f"memory grew from {early:.0f} to {late:.0f} MiB (windows' lowest, median)")
+        failures.append(
+            f"memory grew from {early:.0f} to {late:.0f} MiB (windows' lowest without the "
+            "password hashes in flight, median)"
+        )
     if last.file_descriptors - warm.file_descriptors > MAX_LEAKED_HANDLES:
         failures.append(f"file descriptors {warm.file_descriptors} -> {last.file_descriptors}")
     if last.database_connections - warm.database_connections > MAX_LEAKED_HANDLES:
@@ -609,18 +637,19 @@ def verdict(windows: list[Window]) -> list[str]:
 
 
 def memory_floors(windows: list[Window]) -> tuple[float, float]:
-    """The median of the windows' lowest resident memory in the first third of the run after
-    the first window, and in the last third."""
+    """The median of the windows' lowest resident memory without the password hashes in
+    flight, in the first third of the run after the first window, and in the last third."""
     settled = windows[1:]
     third = max(1, len(settled) // 3)
     return (
-        statistics.median(window.rss_mib for window in settled[:third]),
-        statistics.median(window.rss_mib for window in settled[-third:]),
+        statistics.median(window.rss_settled_mib for window in settled[:third]),
+        statistics.median(window.rss_settled_mib for window in settled[-third:]),
     )
 
 
 HEADER = (
-    "    s   req/s  p50 ms  p99 ms   4xx  5xx/err  timeouts  RSS MiB (peak)  fds  threads  db conns"
+    "    s   req/s  p50 ms  p99 ms   4xx  5xx/err  timeouts  RSS MiB (peak)  no hashes  fds"
+    "  threads  db conns"
 )
 
 
@@ -629,7 +658,7 @@ def format_window(window: Window) -> str:
     return (
         f"{window.second:5d} {window.rps:7.0f} {window.p50_ms:7.1f} {window.p99_ms:7.1f} "
         f"{window.client_errors:5d} {window.server_errors:8d} {window.timeouts:9d} "
-        f"{window.rss_mib:8.1f} ({window.rss_peak_mib:4.0f}) "
+        f"{window.rss_mib:8.1f} ({window.rss_peak_mib:4.0f}) {window.rss_settled_mib:10.1f} "
         f"{window.file_descriptors:4d} {window.threads:8d} {window.database_connections:9d}"
     )
 
