@@ -13,9 +13,11 @@ Scores follow :mod:`modules.matches.rule`, as the SQL reference
 (:mod:`modules.matches.scoring`) does, to the point, in hundredths.
 """
 
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -46,6 +48,14 @@ _TEACH = INTENT_CODES[Intent.TEACH]
 _EMPTY = np.zeros(0, dtype=np.int32)
 _INTENT_CODES_BY_NAME = {str(intent): code for intent, code in INTENT_CODES.items()}
 _INTENT_NAMES = {code: str(intent) for intent, code in INTENT_CODES.items()}
+# A shared ranking sums, per user, the points of the skills on the same side below this bit
+# (at most every skill at the highest weight), and marks the caller's ranks they list above it.
+_COMMON_SHIFT = (MAX_SKILLS_PER_USER * weight(1) ** 2).bit_length()
+_SAME_SIDE_POINTS = (1 << _COMMON_SHIFT) - 1
+# One row in this many is read to guess where a ranking's best rows end.
+_SAMPLE_STRIDE = 64
+# How many rankings' arrays a snapshot keeps for the next (about 20 MB each at a million users).
+KEPT_WORKSPACES = 4
 
 Listed = tuple[int, int, int]  # skill id, intent code, rank
 Positions = npt.NDArray[np.int32]  # users, by their place in a snapshot
@@ -70,6 +80,46 @@ class Ranked:
 
     page: list[tuple[uuid.UUID, int]]
     total: int
+
+
+class Workspace:
+    """The arrays of every user that one ranking computes in.
+
+    Kept from one ranking to the next: an array of a million users freshly allocated is
+    mapped anew (a page fault per 4 KiB, about a millisecond each), and a ranking fills five.
+    """
+
+    def __init__(self, user_count: int) -> None:
+        self.user_count = user_count
+        self.points: UserPoints = np.empty(user_count, dtype=np.int32)
+        self.bonus: UserPoints = np.empty(user_count, dtype=np.int32)
+        self.ranks: npt.NDArray[np.intp] = np.empty(user_count, dtype=np.intp)
+        self.categories: npt.NDArray[np.int16] = np.empty(user_count, dtype=np.int16)
+        self.counts: npt.NDArray[np.uint8] = np.empty(user_count, dtype=np.uint8)
+        self.flags: npt.NDArray[np.bool_] = np.empty(user_count, dtype=np.bool_)
+
+
+class Workspaces:
+    """The workspaces that rankings return, lent again to the next rankings (at most
+    :data:`KEPT_WORKSPACES` kept; more rankings at once make their own)."""
+
+    def __init__(self) -> None:
+        self._kept: list[Workspace] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def borrowed(self, user_count: int) -> Iterator[Workspace]:
+        """A workspace for ``user_count`` users, this thread's alone until the block ends."""
+        with self._lock:
+            kept = [work for work in self._kept if work.user_count == user_count]
+            work = kept.pop() if kept else Workspace(user_count)
+            self._kept = kept
+        try:
+            yield work
+        finally:
+            with self._lock:
+                if len(self._kept) < KEPT_WORKSPACES:
+                    self._kept.append(work)
 
 
 @dataclass(frozen=True)
@@ -97,6 +147,8 @@ class Snapshot:
     skills: SkillNames
     overrides: Mapping[uuid.UUID, Override] = field(default_factory=dict)
     overridden: npt.NDArray[np.int32] = field(default_factory=lambda: _EMPTY)
+    # Shared with the snapshots made from this one by ``with_overrides``.
+    workspaces: Workspaces = field(default_factory=Workspaces, compare=False, repr=False)
 
     @property
     def nbytes(self) -> int:
@@ -197,29 +249,28 @@ class Snapshot:
     ) -> Ranked:
         """One page of every other active user ranked for ``me``, whose list is ``mine``, of
         those that ``allowed`` lets through."""
-        shared = match_type is MatchType.SHARED
-        points = self._shared(mine) if shared else self._trade(mine)
-        left_out = [me, *(allowed.hidden if allowed else ())]
-        points[self.inactive_positions] = 0
-        points[[*self.overridden, *self._positions_of(left_out)]] = 0
-        if allowed is not None and allowed.only is not None:
-            only = self._positions_of(allowed.only)
-            kept = points[only]
-            points[:] = 0
-            points[only] = kept
-        top, total = _best_rows(points, offset + limit)
+        with self.workspaces.borrowed(self.user_count) as work:
+            if match_type is MatchType.SHARED:
+                points = self._shared(mine, work)
+            else:
+                points = self._trade(mine, work)
+            left_out = [me, *(allowed.hidden if allowed else ())]
+            points[self.inactive_positions] = 0
+            points[[*self.overridden, *self._positions_of(left_out)]] = 0
+            if allowed is not None and allowed.only is not None:
+                only = self._positions_of(allowed.only)
+                kept = points[only]
+                points[:] = 0
+                points[only] = kept
+            top, total = _best_rows(points, offset + limit, work.flags)
+            top_points = points[top].astype(np.int64)
         extra = [
             (user, score)
             for user, score in self._override_points(match_type, mine)
             if user != me and (allowed is None or allowed.allows(user))
         ]
         return self._page(
-            top,
-            points[top].astype(np.int64),
-            extra,
-            total=total + len(extra),
-            limit=limit,
-            offset=offset,
+            top, top_points, extra, total=total + len(extra), limit=limit, offset=offset
         )
 
     @cached_property
@@ -231,27 +282,35 @@ class Snapshot:
         found = (self.position_of(user) for user in users)
         return [position for position in found if position is not None]
 
-    def _shared(self, mine: Sequence[ListEntry]) -> UserPoints:
-        # Every user's points, 0 for those who list none of the caller's skills. Each user
-        # lists a skill once: within one skill's postings (its intents lie side by side,
-        # sorted by skill, then intent) no position comes twice, so a scatter into arrays of
-        # every user is exact, and costs one pass over those postings alone.
-        common = np.zeros(self.user_count, dtype=np.int16)  # the caller's ranks they list, as bits
-        same = np.zeros(self.user_count, dtype=np.int32)  # the skills listed on the same side
+    def _shared(self, mine: Sequence[ListEntry], work: Workspace) -> UserPoints:
+        # Every user's points, 0 for those who list none of the caller's skills, from one
+        # scatter per skill into one array of every user: the low bits sum the points of the
+        # skills listed on the same side, the high bits mark which of the caller's ranks the
+        # user lists at all. Each user lists a skill once: within one skill's postings (its
+        # intents side by side, sorted by skill, then intent) no position comes twice, so the
+        # scatter is exact, and costs one pass over those postings alone.
+        found = work.points
+        found.fill(0)
         for entry in mine:
             start, stop = self._skill_span(entry.skill_id, INTENT_CODES.values())
-            common[self.posting_users[start:stop]] |= 1 << (entry.rank - 1)
+            listed = np.full(stop - start, 1 << (_COMMON_SHIFT + entry.rank - 1), dtype=np.int32)
             sides = [_LEARN] if entry.intent == Intent.LEARN else [_SHARE, _TEACH]
-            start, stop = self._skill_span(entry.skill_id, sides)
-            same[self.posting_users[start:stop]] += self.posting_weights[start:stop] * weight(
-                entry.rank
-            )
+            side_start, side_stop = self._skill_span(entry.skill_id, sides)
+            listed[side_start - start : side_stop - start] += self.posting_weights[
+                side_start:side_stop
+            ] * np.int32(weight(entry.rank))
+            found[self.posting_users[start:stop]] += listed
         # The category bonus: one for each of the caller's categories that the user's profile
         # has and that none of the skills in common is in.
-        my_categories, categories_of_ranks = _categories_of_ranks(mine)
-        missing = self.category_masks & my_categories & ~np.take(categories_of_ranks, common)
-        bonus: UserPoints = np.bitwise_count(missing) * np.int32(CATEGORY_BONUS)
-        return same + bonus
+        ranks_listed = np.right_shift(found, _COMMON_SHIFT, out=work.ranks)
+        missing = np.take(_open_categories(mine), ranks_listed, out=work.categories, mode="clip")
+        np.bitwise_and(missing, self.category_masks, out=missing)
+        bonus = np.multiply(
+            np.bitwise_count(missing, out=work.counts), np.int32(CATEGORY_BONUS), out=work.bonus
+        )
+        points = np.bitwise_and(found, np.int32(_SAME_SIDE_POINTS), out=found)
+        points += bonus
+        return points
 
     def _skill_span(self, skill_id: int, intents: Iterable[int]) -> tuple[int, int]:
         """Where the postings of ``skill_id`` with these (adjacent) intents lie."""
@@ -264,10 +323,11 @@ class Snapshot:
             return 0, 0
         return min(start for start, _ in spans), max(stop for _, stop in spans)
 
-    def _trade(self, mine: Sequence[ListEntry]) -> UserPoints:
+    def _trade(self, mine: Sequence[ListEntry], work: Workspace) -> UserPoints:
         # Every user's points, 0 for those who teach nothing the caller learns.
-        taught = np.zeros(self.user_count, dtype=np.int32)
-        learners = np.zeros(self.user_count, dtype=np.bool_)
+        taught, factors = work.points, work.bonus
+        taught.fill(0)
+        factors.fill(1)
         for entry in mine:
             if entry.intent == Intent.LEARN:
                 start, stop = self._skill_span(entry.skill_id, [_TEACH])
@@ -276,8 +336,8 @@ class Snapshot:
                 )
             elif entry.intent == Intent.TEACH:
                 start, stop = self._skill_span(entry.skill_id, [_LEARN])
-                learners[self.posting_users[start:stop]] = True
-        return taught * np.where(learners, np.int32(TWO_WAY_FACTOR), np.int32(1))
+                factors[self.posting_users[start:stop]] = TWO_WAY_FACTOR
+        return np.multiply(taught, factors, out=taught)
 
     def _override_points(
         self, match_type: MatchType, mine: Sequence[ListEntry]
@@ -347,20 +407,37 @@ class Snapshot:
         return at
 
 
-def _best_rows(points: UserPoints, wanted: int) -> tuple[npt.NDArray[np.intp], int]:
+def _best_rows(
+    points: UserPoints, wanted: int, flags: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.intp], int]:
     """Where the ``wanted`` best rows of ``points`` (small integers, 0 for no match) lie,
     with every row tied with the last of them, and how many rows have points.
 
-    Points are a few thousand at most, so counting the rows of each value finds where the
-    best ``wanted`` end in one pass, without a partition of every row.
+    A strided sample guesses a value that at least ``wanted`` rows reach; one pass keeps the
+    rows that reach it, and the exact boundary is counted among those alone. (When the guess
+    keeps too few, every row is counted.) ``flags`` is room for a flag per row.
     """
-    rows_with = np.bincount(points, minlength=1)
-    total = len(points) - int(rows_with[0])
+    total = int(np.count_nonzero(points))
     if total <= wanted:
         return np.flatnonzero(points), total
+    kept = np.flatnonzero(np.greater_equal(points, _guessed_boundary(points, wanted), out=flags))
+    if len(kept) < wanted:
+        kept = np.flatnonzero(points)
+    kept_points = points[kept]
+    rows_with = np.bincount(kept_points)
     at_least = np.cumsum(rows_with[::-1])[::-1]  # at_least[v]: the rows with v points or more
     boundary = int(np.flatnonzero(at_least >= wanted)[-1])
-    return np.flatnonzero(points >= boundary), total
+    return kept[kept_points >= boundary], total
+
+
+def _guessed_boundary(points: UserPoints, wanted: int) -> int:
+    """A value that about twice ``wanted`` rows of ``points`` reach, read from a strided
+    sample (1 when the sample is too small to say)."""
+    sample = points[::_SAMPLE_STRIDE]
+    place = 2 * -(-wanted // _SAMPLE_STRIDE)  # twice the sample's share of ``wanted``
+    if place >= len(sample):
+        return 1
+    return max(int(-np.partition(-sample, place)[place]), 1)
 
 
 def best(
@@ -550,18 +627,17 @@ def read_skill_names(
     return {skill_id: (name, category) for skill_id, name, category in db.execute(named)}
 
 
-def _categories_of_ranks(mine: Sequence[ListEntry]) -> tuple[np.int16, npt.NDArray[np.int16]]:
-    """The caller's categories as one mask, and for every set of the caller's ranks (as bits)
-    the mask of those ranks' categories."""
-    by_bits = np.zeros(1 << MAX_SKILLS_PER_USER, dtype=np.int16)
+def _open_categories(mine: Sequence[ListEntry]) -> npt.NDArray[np.int16]:
+    """For every set of the caller's ranks (as bits), the caller's categories that none of
+    those ranks' skills is in: those that still earn a bonus."""
+    in_common = np.zeros(1 << MAX_SKILLS_PER_USER, dtype=np.int16)
     for entry in mine:
-        bit = 1 << (entry.rank - 1)
-        with_rank = np.flatnonzero(np.arange(len(by_bits)) & bit)
-        by_bits[with_rank] |= category_bit(entry.category)
-    # Someone with none of the caller's skills is no candidate: as if every category were
-    # in common, no bonus.
-    by_bits[0] = by_bits[-1]
-    return by_bits[-1], by_bits
+        with_rank = np.flatnonzero(np.arange(len(in_common)) & 1 << (entry.rank - 1))
+        in_common[with_rank] |= category_bit(entry.category)
+    open_categories: npt.NDArray[np.int16] = in_common[-1] & ~in_common
+    # Someone with none of the caller's skills is no candidate: no bonus.
+    open_categories[0] = 0
+    return open_categories
 
 
 def _skills_by_category(mine: Sequence[ListEntry]) -> dict[str, int]:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from core.main import create_app, start_modules, stop_modules
 from core.pagination import PageParams
 from core.platform import Platform
 from modules.matches.freshness import LiveIndex, LogPosition, record_change
+from modules.matches.index import Workspaces, _best_rows
 from modules.matches.models import MatchChange
 from modules.matches.ranking import find_matches
 from modules.matches.rule import MatchType
@@ -95,6 +97,36 @@ def test_the_index_ranks_as_sql_does_from_the_log_and_after_a_rebuild(
     assert assert_same_rankings(db, callers) > 0  # every list from the snapshot
     populate(db, draw, people=8)  # and some of both
     assert assert_same_rankings(db, callers) > 0
+
+
+def test_the_index_ranks_hundreds_of_people_as_sql_does(app: FastAPI, db: Session) -> None:
+    # Enough people that the index guesses where a page ends from a sample of them.
+    index = live_index(app)
+    draw = random.Random(4)
+    people = populate(db, draw, people=400)
+    index.rebuild()
+    assert assert_same_rankings(db, draw.sample(people, 4)) > 0
+
+
+def test_a_page_ends_where_it_should_when_the_sample_guesses_too_high() -> None:
+    points = np.zeros(64 * 8, dtype=np.int32)
+    points[[0, 64, 128]] = 100  # the sample's best three: it guesses 100
+    points[[1, 2, 3, 300, 301]] = 50  # but the best four end at 50, tied five times
+    points[[4, 5]] = 10
+    rows, total = _best_rows(points, 4, np.empty(len(points), dtype=np.bool_))
+    assert sorted(rows.tolist()) == [0, 1, 2, 3, 64, 128, 300, 301]
+    assert total == 10
+
+
+def test_rankings_at_once_each_compute_in_their_own_arrays() -> None:
+    workspaces = Workspaces()
+    with workspaces.borrowed(10) as first, workspaces.borrowed(10) as second:
+        assert first is not second
+    with workspaces.borrowed(10) as again:
+        assert again in (first, second)  # what a ranking returned is lent again
+    with workspaces.borrowed(11) as bigger:
+        assert bigger not in (first, second)
+        assert len(bigger.points) == 11
 
 
 def test_the_points_of_the_reasons_add_up_to_the_score(app: FastAPI, db: Session) -> None:
