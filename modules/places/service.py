@@ -172,12 +172,17 @@ def distances_to(
 ) -> dict[uuid.UUID, int]:
     """How far each of ``others`` with a place is from ``user_id``, as shown (whole km between
     their cells, at least 1); empty when ``user_id`` has no place."""
-    mine = db.get(Place, user_id)
-    if mine is None or not others:
+    if not others:
         return {}
-    centre = Cell.holding(mine.latitude, mine.longitude)
-    theirs = db.scalars(select(Place).where(Place.user_id.in_(others)))
-    return {
-        place.user_id: shown_km(centre.km_to(Cell.holding(place.latitude, place.longitude)))
-        for place in theirs
+    # One read for the caller's place and theirs.
+    wanted = [user_id, *others]
+    places = {
+        row.user_id: Cell.holding(row.latitude, row.longitude)
+        for row in db.execute(
+            select(Place.user_id, Place.latitude, Place.longitude).where(Place.user_id.in_(wanted))
+        )
     }
+    centre = places.pop(user_id, None)
+    if centre is None:
+        return {}
+    return {other: shown_km(centre.km_to(cell)) for other, cell in places.items()}
