@@ -86,7 +86,8 @@ class Workspace:
     """The arrays of every user that one ranking computes in.
 
     Kept from one ranking to the next: an array of a million users freshly allocated is
-    mapped anew (a page fault per 4 KiB, about a millisecond each), and a ranking fills five.
+    mapped anew, a page fault per 4 KiB (about a millisecond for each array), and a ranking
+    fills five.
     """
 
     def __init__(self, user_count: int) -> None:
