@@ -92,11 +92,16 @@ class Workspace:
 
     def __init__(self, user_count: int) -> None:
         self.user_count = user_count
+        # The ranking's points (shared fills them with its scatter's bits first).
         self.points: UserPoints = np.empty(user_count, dtype=np.int32)
-        self.bonus: UserPoints = np.empty(user_count, dtype=np.int32)
+        # What multiplies or adds to them: trade's two-way factors, shared's category bonus.
+        self.factors: UserPoints = np.empty(user_count, dtype=np.int32)
+        # Shared's bonus on the way: the caller's ranks each user lists, the categories that
+        # earn it, how many.
         self.ranks: npt.NDArray[np.intp] = np.empty(user_count, dtype=np.intp)
         self.categories: npt.NDArray[np.int16] = np.empty(user_count, dtype=np.int16)
         self.counts: npt.NDArray[np.uint8] = np.empty(user_count, dtype=np.uint8)
+        # Who reaches the page's guessed boundary.
         self.flags: npt.NDArray[np.bool_] = np.empty(user_count, dtype=np.bool_)
 
 
@@ -310,7 +315,7 @@ class Snapshot:
         missing = np.take(_open_categories(mine), ranks_listed, out=work.categories, mode="clip")
         np.bitwise_and(missing, self.category_masks, out=missing)
         bonus = np.multiply(
-            np.bitwise_count(missing, out=work.counts), np.int32(CATEGORY_BONUS), out=work.bonus
+            np.bitwise_count(missing, out=work.counts), np.int32(CATEGORY_BONUS), out=work.factors
         )
         points = np.bitwise_and(found, np.int32(_SAME_SIDE_POINTS), out=found)
         points += bonus
@@ -329,7 +334,7 @@ class Snapshot:
 
     def _trade(self, mine: Sequence[ListEntry], work: Workspace) -> UserPoints:
         # Every user's points, 0 for those who teach nothing the caller learns.
-        taught, factors = work.points, work.bonus
+        taught, factors = work.points, work.factors
         taught.fill(0)
         factors.fill(1)
         for entry in mine:
